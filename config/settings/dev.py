@@ -1,0 +1,6 @@
+from .base import *  # noqa: F401,F403
+from .base import SECRET_KEY
+
+DEBUG = True
+SECRET_KEY = SECRET_KEY or "dev-only-not-secret-7b0f2f7d9c4e4a1f"
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("feedback_archive.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

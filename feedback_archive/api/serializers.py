@@ -1,0 +1,186 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from feedback_archive.feedback.choices import TRANSITION_NAMES, Resolution
+from feedback_archive.feedback.models import Feedback
+from feedback_archive.taxonomy.models import Dimension, Label
+from feedback_archive.versions.models import Release
+
+
+class ReporterInSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class FeedbackCreateSerializer(serializers.Serializer):
+    channel = serializers.CharField(max_length=40)
+    external_id = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    content = serializers.CharField(max_length=settings.FEEDBACK_MAX_CONTENT_CHARS, trim_whitespace=True)
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reporter = ReporterInSerializer(required=False, allow_null=True)
+    product = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
+    platform = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    app_version = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    locale = serializers.CharField(max_length=35, required=False, allow_blank=True, default="")
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    metadata = serializers.DictField(required=False, allow_null=True)
+
+
+class BulkCreateSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=1000)
+
+
+class ReleaseBriefSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Release
+        fields = ["id", "product", "platform", "version", "released_at", "is_known"]
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="slug", queryset=Release._meta.get_field("product").related_model.objects.all())
+
+    class Meta:
+        model = Release
+        fields = ["id", "product", "platform", "version", "released_at", "install_base", "is_known", "notes"]
+        read_only_fields = ["is_known"]
+        validators: list = []  # uniqueness is checked by the service with a clear message
+
+
+def _labels(feedback) -> dict:
+    return {link.dimension.code: link.label.code for link in feedback.label_links.all()}
+
+
+class FeedbackListSerializer(serializers.ModelSerializer):
+    channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    release = ReleaseBriefSerializer(read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    labels = serializers.SerializerMethodField()
+    canonical = serializers.IntegerField(source="canonical_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id", "channel", "external_id", "title", "content", "product", "platform", "app_version", "release",
+            "received_at", "locale", "rating", "status", "resolution", "labels", "assignee", "team", "canonical",
+            "similarity", "duplicate_count", "sla_due_at", "sla_breached", "version", "created_at", "updated_at",
+        ]
+
+    def get_labels(self, obj) -> dict:
+        return _labels(obj)
+
+
+class FeedbackSerializer(FeedbackListSerializer):
+    reporter = serializers.SerializerMethodField()
+    fixed_in = ReleaseBriefSerializer(read_only=True)
+    suggestions = serializers.SerializerMethodField()
+    sentiment = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
+    replies = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField()
+
+    class Meta(FeedbackListSerializer.Meta):
+        fields = FeedbackListSerializer.Meta.fields + [
+            "reporter", "metadata", "fixed_in", "suggestions", "sentiment", "transitions", "replies", "satisfaction",
+            "first_response_at", "resolved_at", "no_reply_reason",
+        ]
+
+    def get_reporter(self, obj) -> dict | None:
+        r = obj.reporter
+        if r is None:
+            return None
+        return {"external_id": r.external_id, "name": r.name, "contact": r.contact}
+
+    def get_suggestions(self, obj) -> dict:
+        return {
+            s.dimension.code: {"label": s.label.code, "confidence": s.confidence, "evidence": s.evidence,
+                               "model_version": s.model_version}
+            for s in obj.suggestions.all()
+        }
+
+    def get_sentiment(self, obj) -> dict | None:
+        s = getattr(obj, "sentiment", None)
+        if s is None:
+            return None
+        return {"polarity": s.polarity, "intent": s.intent, "language": s.language, "evidence": s.evidence}
+
+    def get_transitions(self, obj) -> list[dict]:
+        return [
+            {"name": t.name, "from": t.source, "to": t.target, "actor": t.actor_name, "via": t.via,
+             "owner": t.owner_name or None, "at": serializers.DateTimeField().to_representation(t.at),
+             "note": t.note, "resolution": t.resolution or None, "seconds_in_previous": round(t.seconds_in_previous, 3)}
+            for t in obj.transitions.all()
+        ]
+
+    def get_replies(self, obj) -> list[dict]:
+        return [
+            {"id": r.id, "event": r.event, "body": r.body, "author": r.author_name,
+             "at": serializers.DateTimeField().to_representation(r.created_at)}
+            for r in obj.replies.all()
+        ]
+
+    def get_satisfaction(self, obj) -> dict | None:
+        return None  # ratings arrive with the satisfaction survey (workflow issue)
+
+
+class FeedbackPatchSerializer(serializers.Serializer):
+    labels = serializers.DictField(child=serializers.CharField(), required=False)
+    assignee = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    team = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    release = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    fixed_in = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    version = serializers.IntegerField(required=False, help_text="the version you saw; a newer one gives 409")
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=TRANSITION_NAMES)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    resolution = serializers.ChoiceField(choices=Resolution.values, required=False, allow_blank=True, default="")
+    reply = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    no_reply_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    version = serializers.IntegerField(required=False, help_text="the version you saw; a newer one gives 409")
+
+
+class HistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_name")
+    via = serializers.CharField()
+    field = serializers.CharField()
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    names = serializers.SerializerMethodField()
+    examples = serializers.SerializerMethodField()
+    keywords = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Label
+        fields = ["code", "names", "definition", "definition_en", "examples", "keywords", "is_active"]
+
+    def get_names(self, obj) -> dict:
+        return {"zh": obj.name_zh, "en": obj.name_en}
+
+    def get_examples(self, obj) -> dict:
+        return {"positive": obj.example_list, "negative": obj.counter_example_list}
+
+    def get_keywords(self, obj) -> list[str]:
+        return list(obj.keyword_weights)
+
+
+class DimensionSerializer(serializers.ModelSerializer):
+    names = serializers.SerializerMethodField()
+    labels = LabelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dimension
+        fields = ["code", "names", "description", "labels"]
+
+    def get_names(self, obj) -> dict:
+        return {"zh": obj.name_zh, "en": obj.name_en}

@@ -1,0 +1,43 @@
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.feedback.models import Channel
+
+from .models import ApiKey, Scope, hash_key
+
+
+@transaction.atomic
+def api_key_issue(*, name: str, scope: str, channel: str | None = None, expires_at=None) -> tuple[ApiKey, str]:
+    """Create a key; returns (key, raw). The raw key is shown once and never stored."""
+    if scope not in Scope.values:
+        raise ApplicationError("bad scope", fields={"scope": [f"Use one of: {', '.join(Scope.values)}."]})
+    if ApiKey.objects.filter(name=name).exists():
+        raise ApplicationError("exists", fields={"name": [f"A key named '{name}' exists; choose another name or rotate it."]})
+    channel_obj = None
+    if channel:
+        channel_obj = Channel.objects.filter(slug=channel).first()
+        if channel_obj is None:
+            raise ApplicationError("bad channel", fields={"channel": [f"Unknown channel '{channel}'."]})
+    raw = "fa_" + secrets.token_urlsafe(30)
+    key = ApiKey.objects.create(name=name, scope=scope, channel=channel_obj, expires_at=expires_at,
+                                prefix=raw[:10], key_hash=hash_key(raw))
+    return key, raw
+
+
+def api_key_revoke(*, key: ApiKey) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def api_key_rotate(*, key: ApiKey) -> tuple[ApiKey, str]:
+    """Revoke `key` and issue a new one with the same scope and channel (name gets a suffix)."""
+    api_key_revoke(key=key)
+    base = key.name.split("~")[0]
+    n = ApiKey.objects.filter(name__startswith=f"{base}~").count() + 1
+    return api_key_issue(name=f"{base}~{n}", scope=key.scope, channel=key.channel.slug if key.channel else None,
+                         expires_at=key.expires_at)

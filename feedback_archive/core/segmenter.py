@@ -1,0 +1,101 @@
+"""The one place that talks to jieba (its last release is from 2020, so it stays behind this module).
+
+One tokenizer per process, its user dictionary made of an IM / real-time audio-video lexicon plus
+the taxonomy's keywords (`set_user_words`, called when the taxonomy changes). Intake uses it for the
+search tokens and duplicate fingerprints; the classifier uses it for rules and features.
+
+It lives in `core` rather than `classification` because intake (the `feedback` layer) needs
+tokens at ingest, and an app may only import from layers below it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+# Words jieba's general dictionary splits or mis-joins in IM feedback. Frequencies are high enough
+# to win over the general dictionary (卡顿 must not become 卡/顿, 群文件 must stay one word).
+DOMAIN_LEXICON = [
+    "卡顿", "掉线", "断线", "回声", "杂音", "噪音", "啸叫", "爆音", "黑屏", "花屏", "白屏", "闪退",
+    "转圈", "发热", "耗电", "耗流量", "占内存", "延迟", "丢包", "弱网", "断断续续",
+    "群文件", "群公告", "群成员", "群主", "群管理员", "群聊", "群视频", "群语音", "@所有人",
+    "语音消息", "语音通话", "视频通话", "视频会议", "屏幕共享", "共享屏幕", "已读回执", "消息撤回",
+    "免打扰", "消息免打扰", "聊天记录", "离线消息", "推送通知", "消息推送", "表情包", "红点",
+    "文件传输", "断点续传", "云盘", "网盘", "会议纪要", "美颜", "虚拟背景", "降噪", "蓝牙耳机",
+    "扬声器", "麦克风", "摄像头", "视频号", "直播", "连麦", "扫码登录", "验证码", "收不到",
+    "发不出去", "打不开", "登不上", "连不上", "加载不出来", "不流畅", "很流畅", "不卡", "不卡顿",
+    "不掉线", "没延迟", "没有延迟", "一点都不卡",
+]
+
+_PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
+_VERSION = re.compile(r"v?(\d+(?:\.\d+){1,3})", re.IGNORECASE)
+_lock = threading.Lock()
+_tokenizer: jieba.Tokenizer | None = None
+_user_words: set[str] = set()
+
+
+def _get() -> jieba.Tokenizer:
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                for word in DOMAIN_LEXICON:
+                    tok.add_word(word, freq=200000)
+                _tokenizer = tok
+    return _tokenizer
+
+
+def set_user_words(words) -> None:
+    """Make the tokenizer know exactly these taxonomy words (plus the built-in lexicon)."""
+    tok = _get()
+    wanted = {w.strip() for w in words if w and w.strip()}
+    with _lock:
+        for word in _user_words - wanted - set(DOMAIN_LEXICON):
+            tok.del_word(word)
+        for word in wanted - _user_words:
+            tok.add_word(word, freq=200000)
+        _user_words.clear()
+        _user_words.update(wanted)
+
+
+def cut(text: str) -> list[str]:
+    """Words in reading order, punctuation and spaces dropped, Latin lower-cased."""
+    return [w.lower() for w in _get().lcut(text or "") if not _PUNCT.match(w)]
+
+
+def _search_pieces(text: str) -> list[str]:
+    return [w.lower() for w in _get().lcut_for_search(text or "") if not _PUNCT.match(w)]
+
+
+def search_tokens(text: str) -> list[str]:
+    """Distinct tokens to index: words, their dictionary sub-words (群文件传输 → 群, 文件, 传输,
+    文件传输) and version numbers, so a query needs neither the whole sentence nor the exact word."""
+    pieces = _search_pieces(text)
+    pieces.extend(m.group(1) for m in _VERSION.finditer(text or ""))
+    seen: dict[str, None] = {}
+    for p in pieces:
+        if p not in seen:
+            seen[p] = None
+    return list(seen)
+
+
+def query_terms(query: str) -> list[str]:
+    """Terms that must all be present: each query word, or — where the dictionary splits it
+    further — its finest sub-words (文件传输 → 文件 + 传输), because the indexed text may have
+    been segmented around a longer word (群文件/传输)."""
+    terms: list[str] = []
+    for word in cut(query):
+        subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
+        for term in subs or [word]:
+            if term not in terms:
+                terms.append(term)
+    for m in _VERSION.finditer(query or ""):
+        if m.group(1) not in terms:
+            terms.append(m.group(1))
+    return terms

@@ -1,0 +1,35 @@
+"""Conditions for django-fsm transitions: small pure functions of the feedback. Each has a
+`reason` an agent can act on; the workflow service reports the first one that fails."""
+from django.utils.translation import gettext_lazy as _
+
+from .choices import NON_FIX_RESOLUTIONS, Status
+
+
+def has_resolution(feedback) -> bool:
+    return bool(feedback.resolution)
+
+
+has_resolution.reason = _("Closing needs a resolution (fixed, answered, duplicate, not_reproducible, wont_fix).")
+
+
+def fix_is_verified_or_not_needed(feedback) -> bool:
+    return feedback.status == Status.VERIFYING or feedback.resolution in NON_FIX_RESOLUTIONS
+
+
+fix_is_verified_or_not_needed.reason = _(
+    "A fix must be submitted and verified before closing; close directly only as answered, "
+    "duplicate, not_reproducible or wont_fix."
+)
+
+
+def reporter_was_answered(feedback) -> bool:
+    """Close the loop: a reply to the reporter is recorded (or pending in this very step), or the
+    agent stated why this channel cannot be answered."""
+    if getattr(feedback, "_reply_in_this_step", False) or feedback.no_reply_reason:
+        return True
+    return feedback.replies.exists()
+
+
+reporter_was_answered.reason = _(
+    "Reply to the reporter before closing (or state why the channel cannot be answered)."
+)

@@ -1,0 +1,208 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from feedback_archive.core.models import TimeStampedModel
+
+from . import guards
+from .choices import Resolution, Status, Via
+from .querysets import FeedbackQuerySet
+
+
+class Channel(models.Model):
+    slug = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    can_reply = models.BooleanField(
+        _("reporters can be answered"), default=True,
+        help_text=_("Off for sources where no reply can reach the reporter (e.g. anonymous reviews)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self):
+        return self.name
+
+
+class Reporter(TimeStampedModel):
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="reporters", verbose_name=_("channel"))
+    external_id = models.CharField(_("external id"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    locale = models.CharField(_("locale"), max_length=35, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="reporter_unique_external_id"),
+        ]
+
+    def __str__(self):
+        return self.name or self.external_id
+
+
+class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
+    """One report from one reporter through one channel: the unit of work."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("channel"))
+    external_id = models.CharField(_("external id"), max_length=200, null=True, blank=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    content = models.TextField(_("content"))
+    reporter = models.ForeignKey(
+        Reporter, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback", verbose_name=_("reporter")
+    )
+    product = models.ForeignKey(
+        "versions.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("product")
+    )
+    platform = models.CharField(_("platform"), max_length=20, blank=True)
+    app_version = models.CharField(_("reported version"), max_length=100, blank=True)
+    release = models.ForeignKey(
+        "versions.Release", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reported_feedback", verbose_name=_("reported on release"),
+    )
+    fixed_in = models.ForeignKey(
+        "versions.Release", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="fixed_feedback", verbose_name=_("fixed in release"),
+    )
+    received_at = models.DateTimeField(_("received at"))
+    locale = models.CharField(_("locale"), max_length=35, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+
+    status = FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING, protected=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
+    no_reply_reason = models.CharField(_("why no reply"), max_length=300, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("SLA due at"), null=True, blank=True)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_feedback", verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback", verbose_name=_("team")
+    )
+    labels = models.ManyToManyField("taxonomy.Label", through="FeedbackLabel", blank=True, related_name="+")
+
+    canonical = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates", verbose_name=_("duplicate of")
+    )
+    similarity = models.FloatField(_("similarity"), null=True, blank=True)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    search_text = models.TextField(_("search tokens"), blank=True, editable=False)
+    classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
+    # Bumped by every service write; a client that saw version N and sends it back gets a conflict
+    # instead of silently overwriting someone else's change.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=Q(external_id__isnull=False),
+                name="feedback_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="fb_received"),
+            models.Index(fields=["status", "-received_at"], name="fb_status_received"),
+            models.Index(fields=["channel", "-received_at"], name="fb_channel_received"),
+            models.Index(fields=["team", "status"], name="fb_team_status"),
+            models.Index(fields=["assignee", "status"], name="fb_assignee_status"),
+            models.Index(fields=["release", "-received_at"], name="fb_release_received"),
+            models.Index(fields=["product", "-received_at"], name="fb_product_received"),
+            models.Index(fields=["canonical"], name="fb_canonical"),
+            models.Index(fields=["sla_breached", "status"], name="fb_sla"),
+        ]
+
+    def __str__(self):
+        text = self.title or self.content
+        return f"#{self.pk} {text[:40]}"
+
+    # --- the workflow (called only by feedback_archive.workflow.services.feedback_transition) ----
+    @transition(field=status, source=Status.PENDING, target=Status.IN_PROGRESS)
+    def start(self):
+        """开始处理 / start handling"""
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.VERIFYING)
+    def submit(self):
+        """提交验证 / submit the fix for verification"""
+
+    @transition(field=status, source=Status.VERIFYING, target=Status.IN_PROGRESS)
+    def reject(self):
+        """验证不通过 / verification failed"""
+
+    @transition(
+        field=status, source=[Status.PENDING, Status.IN_PROGRESS, Status.VERIFYING], target=Status.CLOSED,
+        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed, guards.reporter_was_answered],
+    )
+    def close(self):
+        """关闭 / close"""
+
+    @transition(field=status, source=Status.CLOSED, target=Status.PENDING)
+    def reopen(self):
+        """重新打开 / reopen"""
+
+
+class FeedbackLabel(models.Model):
+    """The confirmed label of one dimension for one feedback, with who confirmed it."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="label_links")
+    dimension = models.ForeignKey("taxonomy.Dimension", on_delete=models.PROTECT, related_name="+")
+    label = models.ForeignKey("taxonomy.Label", on_delete=models.PROTECT, related_name="feedback_links")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_by_name = models.CharField(max_length=150, blank=True)
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.ADMIN)
+    confirmed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("confirmed label")
+        verbose_name_plural = _("confirmed labels")
+        constraints = [models.UniqueConstraint(fields=["feedback", "dimension"], name="feedbacklabel_one_per_dimension")]
+        indexes = [models.Index(fields=["label", "feedback"], name="fblabel_label_feedback")]
+
+
+class FieldChange(models.Model):
+    """The audit trail: every change to labels, owner, team, releases, duplicates and status.
+    Written only by services; never edited or deleted through the product."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(_("actor"), max_length=150)
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
+    field = models.CharField(_("field"), max_length=60)
+    old = models.TextField(_("old value"), blank=True)
+    new = models.TextField(_("new value"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("change")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["feedback", "at"], name="fieldchange_feedback_at")]
+
+
+class DuplicateBand(models.Model):
+    """One LSH band value of a feedback's MinHash (see duplicates.py)."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="+")
+    value = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("duplicate fingerprint")
+        verbose_name_plural = _("duplicate fingerprints")

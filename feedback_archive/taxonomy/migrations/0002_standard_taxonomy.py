@@ -1,0 +1,30 @@
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from feedback_archive.taxonomy.standard import STANDARD_TAXONOMY
+
+    Dimension = apps.get_model("taxonomy", "Dimension")
+    Label = apps.get_model("taxonomy", "Label")
+    for d in STANDARD_TAXONOMY:
+        dim, _ = Dimension.objects.update_or_create(
+            code=d["code"],
+            defaults={"name_zh": d["name_zh"], "name_en": d["name_en"], "description": d["description"], "order": d["order"]},
+        )
+        for lab in d["labels"]:
+            Label.objects.update_or_create(
+                dimension=dim, code=lab["code"],
+                defaults={
+                    "name_zh": lab["name_zh"], "name_en": lab["name_en"], "order": lab["order"],
+                    "definition": lab["definition"], "definition_en": lab.get("definition_en", ""),
+                    "positive_examples": "\n".join(lab["positive_examples"]),
+                    "negative_examples": "\n".join(lab["negative_examples"]),
+                    "keywords": "\n".join(lab["keywords"]),
+                    "negative_keywords": "\n".join(lab["negative_keywords"]),
+                },
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("taxonomy", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

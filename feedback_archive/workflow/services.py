@@ -1,0 +1,135 @@
+"""Every status change goes through `feedback_transition`: lock, check, transition, log, save."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+
+from feedback_archive.core.actors import Actor
+from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NAMES, Resolution, Status
+from feedback_archive.feedback.models import Feedback
+from feedback_archive.feedback.services import audit_record, check_version
+
+from .models import Reply, ReplyEvent, TransitionLog
+
+_RESOLUTION_EVENT = {
+    Resolution.FIXED: ReplyEvent.FIXED, Resolution.ANSWERED: ReplyEvent.ANSWERED,
+    Resolution.DUPLICATE: ReplyEvent.DUPLICATE, Resolution.WONT_FIX: ReplyEvent.NOT_NOW,
+}
+
+
+def allowed_transitions(feedback: Feedback) -> list[str]:
+    """Names of the transitions whose source matches the current state (guards not evaluated:
+    the close guard depends on the reply and resolution given with the step)."""
+    return [t.name for t in feedback.get_all_status_transitions() if t.source in (feedback.status, "*")]
+
+
+def _failed_guard_reason(feedback: Feedback, name: str) -> str:
+    meta = getattr(feedback, name)._django_fsm
+    trans = meta.get_transition(feedback.status)
+    for condition in trans.conditions if trans else []:
+        if not condition(feedback):
+            return str(getattr(condition, "reason", condition.__name__))
+    return f"'{name}' is not allowed from {feedback.status}."
+
+
+def _last_submitter(feedback: Feedback) -> str | None:
+    last = TransitionLog.objects.filter(feedback=feedback, name="submit").order_by("-at", "-id").first()
+    return last.actor_name if last else None
+
+
+@transaction.atomic
+def feedback_transition(
+    *, feedback_id: int, name: str, actor: Actor, note: str = "", resolution: str = "", reply: str = "",
+    no_reply_reason: str = "", expected_version: int | None = None, fixed_in=None,
+) -> Feedback:
+    if name not in TRANSITION_NAMES:
+        raise ApplicationError("unknown transition", fields={"name": [f"Unknown transition '{name}'. Use one of: {', '.join(TRANSITION_NAMES)}."]})
+    if resolution and resolution not in Resolution.values:
+        raise ApplicationError("bad resolution", fields={"resolution": [f"Unknown resolution '{resolution}'. Use one of: {', '.join(Resolution.values)}."]})
+    feedback = Feedback.objects.select_for_update().select_related("team", "assignee", "reporter", "channel").get(pk=feedback_id)
+    check_version(feedback, expected_version)
+    source = feedback.status
+    if name not in allowed_transitions(feedback):
+        raise ConflictError(f"'{name}' is not allowed while the feedback is {Status(source).label} ({source}).")
+    if name == "close":
+        feedback.resolution = resolution or ("" if source != Status.VERIFYING else Resolution.FIXED)
+        feedback._reply_in_this_step = bool(reply.strip())
+        if no_reply_reason:
+            if feedback.channel.can_reply and feedback.reporter_id:
+                raise ConflictError("This reporter can be answered: write a reply instead of a reason for not replying.")
+            feedback.no_reply_reason = no_reply_reason.strip()[:300]
+        if source == Status.VERIFYING and feedback.resolution not in NON_FIX_RESOLUTIONS:
+            submitter = _last_submitter(feedback)
+            if submitter and submitter == actor.name and not (feedback.team and feedback.team.allow_self_verify):
+                raise ConflictError(
+                    "The person who submitted the fix cannot also verify it; another agent must close it "
+                    "(a team can allow self-verification in its settings)."
+                )
+    if name == "reject" and not note.strip():
+        raise ApplicationError("reason needed", fields={"note": ["Say why the verification failed."]})
+    method = getattr(feedback, name)
+    if not can_proceed(method):
+        raise ConflictError(_failed_guard_reason(feedback, name))
+
+    now = timezone.now()
+    since = feedback.status_changed_at or feedback.created_at
+    method()
+    fields = ["status", "status_changed_at", "version", "updated_at"]
+    feedback.status_changed_at = now
+    if name == "start" and feedback.first_response_at is None:
+        feedback.first_response_at = now
+        fields.append("first_response_at")
+    if name == "close":
+        feedback.resolved_at = now
+        fields += ["resolution", "resolved_at", "no_reply_reason"]
+        if feedback.first_response_at is None:
+            feedback.first_response_at = now
+            fields.append("first_response_at")
+    if name == "reopen":
+        feedback.resolution = ""
+        feedback.resolved_at = None
+        fields += ["resolution", "resolved_at"]
+    feedback.version += 1
+    try:
+        feedback.save(update_fields=fields)
+    except ConcurrentTransition as exc:
+        raise ConflictError(f"Someone else changed the status of feedback #{feedback.pk} first; reload it.") from exc
+
+    if reply.strip():
+        reply_record(feedback=feedback, body=reply, actor=actor,
+                     event=_RESOLUTION_EVENT.get(feedback.resolution, ReplyEvent.OTHER) if name == "close" else ReplyEvent.IN_PROGRESS)
+    TransitionLog.objects.create(
+        feedback=feedback, name=name, source=source, target=feedback.status, actor_id=actor.user_id,
+        actor_name=actor.name, via=actor.via, owner_id=feedback.assignee_id,
+        owner_name=feedback.assignee.get_username() if feedback.assignee else "", team_id=feedback.team_id,
+        at=now, note=note.strip(), resolution=feedback.resolution if name == "close" else "",
+        seconds_in_previous=max(0.0, (now - since).total_seconds()),
+    )
+    audit_record(feedback=feedback, actor=actor, field="status", old=source, new=feedback.status)
+    if name == "close" and feedback.resolution:
+        audit_record(feedback=feedback, actor=actor, field="resolution", old="", new=feedback.resolution)
+    return feedback
+
+
+def reply_record(*, feedback: Feedback, body: str, actor: Actor, event: str = ReplyEvent.OTHER) -> Reply:
+    body = body.strip()
+    if not body:
+        raise ApplicationError("empty reply", fields={"reply": ["A reply may not be empty."]})
+    return Reply.objects.create(
+        feedback=feedback, reporter=feedback.reporter, event=event, body=body[:5000],
+        author_id=actor.user_id, author_name=actor.name,
+    )
+
+
+def feedback_transition_many(*, feedback_ids: list[int], name: str, actor: Actor, **kwargs) -> tuple[list[int], dict[int, str]]:
+    """For bulk actions: each item on its own; returns (done ids, {id: reason} for the refused)."""
+    done, refused = [], {}
+    for fid in feedback_ids:
+        try:
+            feedback_transition(feedback_id=fid, name=name, actor=actor, **kwargs)
+            done.append(fid)
+        except ApplicationError as exc:
+            refused[fid] = exc.message if not exc.fields else "; ".join(m for v in exc.fields.values() for m in v)
+    return done, refused
