@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "feedback_archive.classification",
     "feedback_archive.reports",
     "feedback_archive.api",
+    "feedback_archive.triage",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ResolutionEnum": "feedback_archive.feedback.choices.Resolution.choices"},
 }
 # Body limits: a single feedback is at most 20,000 characters (+ 16 KB metadata); a bulk request
 # carries up to 1,000 of them. Larger bodies get 413 before anything is parsed.

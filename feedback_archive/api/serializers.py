@@ -40,8 +40,17 @@ class ReleaseBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "product", "platform", "version", "released_at", "is_known"]
 
 
+class ReleaseCreateSerializer(serializers.Serializer):
+    product = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    platform = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    version = serializers.CharField(max_length=64)
+    released_at = serializers.DateTimeField(required=False, allow_null=True)
+    install_base = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class ReleaseSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="slug", queryset=Release._meta.get_field("product").related_model.objects.all())
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Release

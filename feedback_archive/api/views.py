@@ -6,7 +6,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from feedback_archive.classification.models import Suggestion
-from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.feedback.filtersets import FeedbackFilterSet
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.selectors import feedback_list_queryset
@@ -152,15 +151,12 @@ class ReleaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         product = self.request.query_params.get("product")
         return qs.filter(product__slug=product) if product else qs
 
+    @extend_schema(request=s.ReleaseCreateSerializer, responses={201: s.ReleaseSerializer})
     def create(self, request):
-        data = s.ReleaseSerializer(data=request.data)
+        data = s.ReleaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            product = product_get(v["product"].slug)
-            release = release_create(product=product, version=v["version"], platform=v.get("platform", ""),
-                                     released_at=v.get("released_at"), install_base=v.get("install_base"),
-                                     notes=v.get("notes", ""))
-        except ApplicationError:
-            raise
+        release = release_create(product=product_get(v.get("product")), version=v["version"],
+                                 platform=(v.get("platform") or "").lower(), released_at=v.get("released_at"),
+                                 install_base=v.get("install_base"), notes=v.get("notes", ""))
         return Response(s.ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)

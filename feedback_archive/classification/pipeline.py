@@ -1,32 +1,262 @@
-"""Pure classification: text + taxonomy in, suggestions with evidence out (no database)."""
-from feedback_archive.core import segmenter
+"""Pure classification: text + taxonomy in, suggestions with evidence out (no database).
 
-MODEL_VERSION = "rules-0"
+    classify(title=..., content=..., taxonomy=[...], context={...}, model=None) -> dict
+
+Scoring per dimension = taxonomy keywords (editable in the admin, weights "word:weight") +
+the built-in IM lexicon and phrase patterns of `rules.py` (only for label codes present in the
+taxonomy) − negative keywords, matched on jieba token boundaries with negation scope. A trained
+linear model (`model.py`, optional) is blended in when passed. Each dimension then has a small
+decision step encoding the taxonomy's boundary rules (release > scenario > individual, red lines
+for critical, no-defect feedback is minor, …). See docs/classification.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+
+from . import rules, sentiment
+from .language import detect_language  # noqa: F401  (re-exported for callers)
+
+RULES_VERSION = "rules-2"
+MODEL_VERSION = RULES_VERSION
+
+# Dimensions where a negated keyword still names the thing (没声音 is still about voice).
+_NO_NEGATION_DIMS = frozenset({"module"})
+_NEG_KEYWORD_PENALTY = 3.0
+_DEFAULTS = {"type": "function", "module": "other", "severity": "normal", "scope": "individual", "intent": "complaint"}
 
 
-def _weights(label: dict) -> dict[str, float]:
-    out = {}
-    for item in label.get("keywords", []):
-        word, _, weight = item.rpartition(":") if ":" in item else (item, "", "1")
-        out[word] = float(weight or 1)
-    return out
+class Compiled:
+    def __init__(self, taxonomy: list[dict]):
+        self.dims: list[tuple[str, list[str]]] = []
+        self.index = rules.KeywordIndex()
+        present: set[tuple[str, str]] = set()
+        for dim in taxonomy:
+            codes = [lab["code"] for lab in dim.get("labels", [])]
+            self.dims.append((dim["code"], codes))
+            for lab in dim.get("labels", []):
+                present.add((dim["code"], lab["code"]))
+                for item in lab.get("keywords", []) or []:
+                    word, weight = rules.parse_keyword(item)
+                    self.index.add(word, rules.Entry(dim["code"], lab["code"], weight))
+                for item in lab.get("negative_keywords", []) or []:
+                    word, weight = rules.parse_keyword(item)
+                    self.index.add(word, rules.Entry(dim["code"], lab["code"], weight, negative=True))
+        for (dcode, lcode), words in rules.BUILTIN.items():
+            if (dcode, lcode) in present:
+                for word, weight in words:
+                    self.index.add(word, rules.Entry(dcode, lcode, weight, source="builtin"))
+        self.index.freeze()
+        self.phrases = [p for p in rules.PHRASES if (p[0], p[1]) in present]
 
 
-def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | None = None) -> dict:
-    words = segmenter.cut(f"{title} {content}")
-    text = f"{title} {content}".lower()
-    suggestions = {}
+_cache: dict[int, tuple[object, Compiled]] = {}
+_cache_lock = threading.Lock()
+
+
+def _fingerprint(taxonomy: list[dict]) -> str:
+    h = hashlib.blake2b(digest_size=16)
     for dim in taxonomy:
-        best, best_score, best_ev = None, 0.0, []
-        for label in dim["labels"]:
-            if any(neg in text for neg in label.get("negative_keywords", [])):
-                continue
-            ev = [w for w in _weights(label) if w in words]
-            score = sum(_weights(label)[w] for w in ev)
-            if score > best_score:
-                best, best_score, best_ev = label["code"], score, ev
-        if best:
-            suggestions[dim["code"]] = {"label": best, "confidence": min(0.95, 0.4 + 0.15 * best_score), "evidence": best_ev}
-    return {"language": "zh", "suggestions": suggestions,
-            "sentiment": {"polarity": 0.0, "intent": suggestions.get("intent", {}).get("label", "complaint"), "evidence": []},
-            "model_version": MODEL_VERSION}
+        h.update(str(dim.get("code")).encode())
+        for lab in dim.get("labels", []):
+            h.update(("\x1e" + str(lab.get("code")) + "\x1f" + "\x1f".join(lab.get("keywords", []) or [])
+                      + "\x1d" + "\x1f".join(lab.get("negative_keywords", []) or [])).encode())
+    return h.hexdigest()
+
+
+def compiled_for(taxonomy: list[dict]) -> Compiled:
+    """Derived structures cached by id(taxonomy) and validated by a content fingerprint, so an
+    edited taxonomy (even mutated in place) takes effect on the next call."""
+    key = id(taxonomy)
+    fp = _fingerprint(taxonomy)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == fp:
+        return hit[1]
+    comp = Compiled(taxonomy)
+    with _cache_lock:
+        if len(_cache) > 32:
+            _cache.clear()
+        _cache[key] = (fp, comp)
+    return comp
+
+
+def _confidence(best: float, second: float, floor: float = 0.25) -> float:
+    if best <= 0:
+        return floor
+    margin = best - second
+    conf = 0.3 + 0.45 * (1 - math.exp(-best / 4)) + 0.2 * (1 - math.exp(-max(margin, 0) / 2))
+    return round(max(floor, min(0.95, conf)), 3)
+
+
+def _argmax(scores: dict[str, float], order: list[str]) -> tuple[str | None, float, float]:
+    ranked = sorted(order, key=lambda c: (-scores.get(c, 0.0), order.index(c)))
+    if not ranked:
+        return None, 0.0, 0.0
+    best = ranked[0]
+    return best, scores.get(best, 0.0), scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
+
+
+def _score(comp: Compiled, toks: rules.Tokens, text: str):
+    matches = comp.index.find(toks)
+    scores: dict[str, dict[str, float]] = {}
+    evidence: dict[str, dict[str, list[str]]] = {}
+    for dcode, codes in comp.dims:
+        sc = {c: 0.0 for c in codes}
+        ev: dict[str, list[str]] = {c: [] for c in codes}
+        for m, ents in rules.resolve(matches, dcode):
+            for en in ents:
+                if en.negative:
+                    sc[en.label] -= _NEG_KEYWORD_PENALTY
+                    ev[en.label].append(f"neg:{m.word}")
+                elif m.negated and dcode not in _NO_NEGATION_DIMS:
+                    ev[en.label].append(f"rule:negated {m.word}")
+                else:
+                    sc[en.label] += en.weight
+                    if m.word not in ev[en.label]:
+                        ev[en.label].append(m.word)
+        scores[dcode], evidence[dcode] = sc, ev
+    for dcode, lcode, rx, weight, name in comp.phrases:
+        if rx.search(text):
+            scores[dcode][lcode] += weight
+            evidence[dcode][lcode].append(name)
+    return scores, evidence
+
+
+def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | None = None, model=None) -> dict:
+    raw = f"{title or ''}\n{content or ''}".strip()
+    context = context or {}
+    comp = compiled_for(taxonomy)
+    language = detect_language(raw)
+    toks = rules.tokenize(raw)
+    text = toks.text
+    scores, evidence = _score(comp, toks, text)
+    model_version = MODEL_VERSION
+    if model is not None:
+        model.blend(raw, scores, evidence)
+        model_version = f"{RULES_VERSION}+{model.model_id}"
+
+    dims = dict(comp.dims)
+    suggestions: dict[str, dict] = {}
+
+    # --- sentiment & intent ------------------------------------------------------------------
+    tsc = scores.get("type", {})
+    defect = max(tsc.get("function", 0.0), tsc.get("performance", 0.0)) + 0.5 * tsc.get("experience", 0.0)
+    pol, pol_ev = sentiment.polarity(toks, raw, extra=-0.35 * min(defect, 6.0))
+    isc = scores.get("intent", {})
+    intent = sentiment.decide_intent(isc, pol, defect=defect, has_question_mark=("?" in raw or "？" in raw))
+    if "intent" in dims and intent not in dims["intent"]:
+        intent = _argmax(isc, dims["intent"])[0] or intent
+    if intent == "praise" and pol < 0.2:
+        pol = max(pol, 0.4)
+    elif intent == "complaint" and pol > 0:
+        pol = min(pol, -0.1) if defect >= 2 or isc.get("complaint", 0) >= 2 else pol
+
+    for dcode, codes in comp.dims:
+        sc, ev = scores[dcode], evidence[dcode]
+        decide = _DECIDERS.get(dcode, _decide_generic)
+        label, conf = decide(sc, codes, intent=intent, scores=scores, context=context, pol=pol)
+        if label is None:
+            continue
+        suggestions[dcode] = {"label": label, "confidence": conf, "evidence": ev.get(label, [])[:12]}
+
+    sent_ev = list(dict.fromkeys(evidence.get("intent", {}).get(intent, [])[:6] + pol_ev[:10]))
+    return {
+        "language": language,
+        "model_version": model_version,
+        "suggestions": suggestions,
+        "sentiment": {"polarity": round(max(-1.0, min(1.0, pol)), 3), "intent": intent, "evidence": sent_ev},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-dimension decisions
+# ---------------------------------------------------------------------------------------------
+
+def _decide_generic(sc, codes, **_):
+    label, best, second = _argmax(sc, codes)
+    if label is None or best <= 0:
+        return None, 0.0
+    return label, _confidence(best, second)
+
+
+def _decide_type(sc, codes, *, intent, **_):
+    sc = dict(sc)
+    f, p, e, c = (sc.get(k, 0.0) for k in ("function", "performance", "experience", "consultation"))
+    if intent == "question" and "consultation" in sc:
+        # a genuine question without a reported symptom is a consultation
+        if max(f, p) < 3:
+            sc["consultation"] = c + 2
+    elif "consultation" in sc and max(f, p, e) >= 2 and c < max(f, p, e) + 3:
+        sc["consultation"] = min(c, max(f, p, e) - 0.5)
+    if intent == "suggestion" and "function" in sc and max(p, e) < 3:
+        sc["function"] = f + 1.5
+    label, best, second = _argmax(sc, codes)
+    if label is None:
+        return None, 0.0
+    if best <= 0:
+        fallback = "consultation" if intent == "question" else ("function" if "function" in codes else label)
+        return fallback, 0.25
+    return label, _confidence(best, second)
+
+
+def _decide_module(sc, codes, **_):
+    label, best, second = _argmax(sc, codes)
+    if label is None:
+        return None, 0.0
+    if best <= 0:
+        return ("other" if "other" in codes else label), 0.2
+    return label, _confidence(best, second)
+
+
+def _decide_severity(sc, codes, *, intent, scores, context, **_):
+    sc = dict(sc)
+    tsc = scores.get("type", {})
+    defect = max(tsc.get("function", 0.0), tsc.get("performance", 0.0))
+    if "normal" in sc:
+        sc["normal"] += 1.5
+    if "minor" in sc and intent in ("praise", "suggestion", "question") and defect < 3:
+        sc["minor"] += 3
+    if "minor" in sc and tsc.get("experience", 0) >= 2 and defect < 2:
+        sc["minor"] += 1
+    if "major" in sc and (context.get("similar_on_release") or 0) >= 10:
+        sc["major"] += 2
+    # red lines first, then the table
+    if sc.get("critical", 0) >= 3:
+        return "critical", _confidence(sc["critical"], max(sc.get("major", 0), sc.get("normal", 0)))
+    sc["critical"] = min(sc.get("critical", 0), 2)
+    label, best, second = _argmax(sc, codes)
+    if label is None:
+        return None, 0.0
+    return label, _confidence(best, second, floor=0.3)
+
+
+def _decide_scope(sc, codes, *, context, **_):
+    sc = dict(sc)
+    if "release" in sc and (context.get("similar_on_release") or 0) >= 3:
+        sc["release"] += 3
+    if sc.get("release", 0) >= 2:
+        return "release", _confidence(sc["release"], max(sc.get("scenario", 0), sc.get("individual", 0)))
+    if sc.get("scenario", 0) >= 2:
+        return "scenario", _confidence(sc["scenario"], sc.get("individual", 0))
+    if "individual" in codes:
+        ind = sc.get("individual", 0)
+        return "individual", _confidence(ind, 0, floor=0.3) if ind > 0 else 0.3
+    return _decide_generic(sc, codes)
+
+
+def _decide_intent(sc, codes, *, intent, **_):
+    if intent not in codes:
+        return _decide_generic(sc, codes)
+    best = sc.get(intent, 0.0)
+    second = max([v for k, v in sc.items() if k != intent] or [0.0])
+    return intent, _confidence(best, second, floor=0.35)
+
+
+_DECIDERS = {
+    "type": _decide_type,
+    "module": _decide_module,
+    "severity": _decide_severity,
+    "scope": _decide_scope,
+    "intent": _decide_intent,
+}

@@ -99,3 +99,10 @@ def query_terms(query: str) -> list[str]:
         if m.group(1) not in terms:
             terms.append(m.group(1))
     return terms
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) for every token of `text`, punctuation and spaces included, in reading
+    order, using the same tokenizer (and user words) as `cut`. The classifier uses the offsets to
+    match keywords on token boundaries and to find clause breaks (punctuation) for negation scope."""
+    return list(_get().tokenize(text or ""))

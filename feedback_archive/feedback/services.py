@@ -144,7 +144,7 @@ def feedback_create(
                 app_version=app_version or "",
                 release=release_for_report(product=product_obj, platform=(platform or "").lower(), raw_version=app_version or ""),
                 received_at=received_at or now, locale=locale or "", rating=rating, metadata=metadata or {},
-                search_text=f" {' '.join(tokens)} ", status_changed_at=now,
+                search_text=f" {' '.join(tokens)} ", status_changed_at=received_at or now,
             )
             duplicate_link_at_ingest(feedback=feedback, tokens=tokens, actor=actor)
     except IntegrityError:

@@ -15,7 +15,7 @@ def product_default() -> Product:
 
 
 def product_get(slug: str | None) -> Product:
-    if not slug:
+    if not slug or slug == settings.FEEDBACK_DEFAULT_PRODUCT:
         return product_default()
     product = Product.objects.filter(slug=slug).first()
     if product is None:
@@ -50,12 +50,14 @@ def release_for_report(*, product: Product, platform: str, raw_version: str) -> 
     version = normalise_version(raw_version)
     if not version:
         return None
-    candidates = Release.objects.filter(product=product, version=version, platform__in=[platform or "", ""])
-    found = sorted(candidates, key=lambda r: r.platform != (platform or ""))
+    # '5.3.1.2041' is release 5.3.1, build 2041, unless a four-part release is registered
+    versions = [version, ".".join(version.split(".")[:3])] if version.count(".") >= 3 else [version]
+    candidates = Release.objects.filter(product=product, version__in=versions, platform__in=[platform or "", ""])
+    found = sorted(candidates, key=lambda r: (versions.index(r.version), r.platform != (platform or "")))
     if found:
         return found[0]
     try:
         with transaction.atomic():
-            return Release.objects.create(product=product, platform="", version=version, is_known=False)
+            return Release.objects.create(product=product, platform="", version=versions[-1], is_known=False)
     except IntegrityError:  # created by a concurrent request
-        return Release.objects.get(product=product, platform="", version=version)
+        return Release.objects.get(product=product, platform="", version=versions[-1])

@@ -5,11 +5,13 @@ _VERSION = re.compile(r"(?<![\d.])v?(\d+(?:\.\d+){0,3})(?:[-_ ]?((?:alpha|beta|r
 
 
 def normalise_version(raw: str) -> str:
-    """'v5.3.1 (2041)' → '5.3.1'; '5.4.0-beta2' → '5.4.0-beta2'; '' when there is no version."""
+    """'v5.3.1 (2041)' → '5.3.1'; 'V5.3' → '5.3.0'; '5.4.0-beta2' → '5.4.0-beta2'; '' when there is no version."""
     match = _VERSION.search((raw or "").strip())
     if not match:
         return ""
     number, pre = match.group(1), match.group(2)
+    parts = number.split(".")
+    number = ".".join(parts + ["0"] * (3 - len(parts)))  # clients shorten 5.3.0 to "V5.3"
     return f"{number}-{pre.lower()}" if pre else number
 
 

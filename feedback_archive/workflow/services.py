@@ -42,8 +42,9 @@ def _last_submitter(feedback: Feedback) -> str | None:
 @transaction.atomic
 def feedback_transition(
     *, feedback_id: int, name: str, actor: Actor, note: str = "", resolution: str = "", reply: str = "",
-    no_reply_reason: str = "", expected_version: int | None = None, fixed_in=None,
+    no_reply_reason: str = "", expected_version: int | None = None, at=None,
 ) -> Feedback:
+    """`at` back-dates the step (imports of history, demo data); by default it is now."""
     if name not in TRANSITION_NAMES:
         raise ApplicationError("unknown transition", fields={"name": [f"Unknown transition '{name}'. Use one of: {', '.join(TRANSITION_NAMES)}."]})
     if resolution and resolution not in Resolution.values:
@@ -73,7 +74,7 @@ def feedback_transition(
     if not can_proceed(method):
         raise ConflictError(_failed_guard_reason(feedback, name))
 
-    now = timezone.now()
+    now = at or timezone.now()
     since = feedback.status_changed_at or feedback.created_at
     method()
     fields = ["status", "status_changed_at", "version", "updated_at"]

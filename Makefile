@@ -1,0 +1,9 @@
+.PHONY: run test test-pg bench acceptance
+run:        ## set up and run the product (SQLite, worker, demo data, login printed)
+	bin/run
+test:       ## the whole test suite (SQLite)
+	bin/test
+test-pg:    ## the whole test suite on PostgreSQL
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/feedback_archive bin/test
+acceptance: ## the shared API acceptance checks
+	../shared/acceptance/run; ../shared/acceptance/run --stop

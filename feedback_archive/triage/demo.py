@@ -1,0 +1,133 @@
+"""Fill a fresh database with believable demo data — through the same services as real intake."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from feedback_archive.core.actors import Actor
+from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.models import Team
+from feedback_archive.feedback import demo_corpus
+from feedback_archive.feedback.models import Feedback
+from feedback_archive.feedback.services import feedback_assign, feedback_create, feedback_set_labels
+from feedback_archive.versions.models import Product, Release
+from feedback_archive.workflow.services import feedback_transition
+
+TEAMS = [
+    ("ai", "对话式AI 算法组", ["other"]),
+    ("av-engine", "音视频引擎组", ["voice", "video"]),
+    ("im", "即时消息组", ["message", "group", "file"]),
+    ("overseas", "海外本地化支持组", []),
+]
+AGENTS = [("zhangwei", "张伟", "av-engine"), ("lina", "李娜", "av-engine"), ("wangfang", "王芳", "im"),
+          ("liuyang", "刘洋", "im"), ("chenjing", "陈静", "ai"), ("alex", "Alex Chen", "overseas")]
+
+PATHS = {
+    "pending": [],
+    "in_progress": ["start"],
+    "verifying": ["start", "submit"],
+    "closed": ["start", "submit", "close"],
+}
+REPLIES = {
+    "fixed": "您好，您反馈的问题已在新版本中修复，升级后即可恢复正常。感谢您的反馈！",
+    "answered": "您好，这个功能可以在“设置 → 通用”中开启，具体步骤已发到您的联系方式，有问题随时找我们。",
+    "duplicate": "您好，这个问题我们已在跟进（与其他用户反馈的是同一问题），修复后会第一时间通知您。",
+    "not_reproducible": "您好，我们按您描述的步骤暂未复现，如再次出现请在应用内上传日志，我们会继续排查。",
+    "wont_fix": "您好，这个需求已记录到产品规划，短期内暂无排期，有进展会通知您。感谢建议！",
+}
+
+
+def demo_users() -> dict[str, object]:
+    User = get_user_model()
+    users = {}
+    for username, name, team_slug in AGENTS:
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": name, "is_staff": True})
+        if created:
+            user.set_unusable_password()
+            user.save()
+        users[username] = (user, team_slug)
+    return users
+
+
+def demo_teams(users) -> dict[str, Team]:
+    teams = {}
+    for slug, name, _modules in TEAMS:
+        team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": name})
+        teams[slug] = team
+    for _username, (user, team_slug) in users.items():
+        teams[team_slug].members.add(user)
+    return teams
+
+
+def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int, int], None] | None = None) -> int:
+    """Create products, releases, teams, agents and `count` feedback items in varied states."""
+    now = timezone.now()
+    for p in demo_corpus.PRODUCTS:
+        Product.objects.get_or_create(slug=p["slug"], defaults={"name": p["name"]})
+    for r in demo_corpus.releases_for(now):
+        product = Product.objects.get(slug=r["product"])
+        Release.objects.get_or_create(product=product, platform=r["platform"], version=r["version"],
+                                      defaults={"released_at": r["released_at"], "install_base": r.get("install_base")})
+    users = demo_users()
+    teams = demo_teams(users)
+    module_team = {m: teams[slug] for slug, _n, mods in TEAMS for m in mods}
+    team_members = {slug: [u for u, t in users.values() if t == slug] for slug in teams}
+    rng = random.Random(seed)
+    importer = Actor.system("import")
+    items = demo_corpus.generate(count, seed=seed, now=now)
+    items.sort(key=lambda i: i["received_at"])  # so duplicates link to the earlier report
+    created = 0
+    for start in range(0, len(items), 200):
+        with transaction.atomic():
+            for item in items[start:start + 200]:
+                created += _load_one(item, rng, now, importer, module_team, team_members, teams)
+        if progress:
+            progress(min(start + 200, len(items)), len(items))
+    from feedback_archive.feedback.services import _enqueue_classification
+
+    ids = list(Feedback.objects.filter(classified_at__isnull=True).values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        _enqueue_classification(ids[start:start + 500])
+    return created
+
+
+def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int:
+    truth, target, resolution = item["truth"], item["target_status"], item["resolution"]
+    data = {k: v for k, v in item.items() if k not in ("truth", "target_status", "resolution")}
+    feedback, created = feedback_create(actor=importer, classify=False, **data)
+    if not created:
+        return 0
+    age = now - feedback.received_at
+    team = teams["overseas"] if (item.get("locale") or "").startswith("en") else module_team.get(truth["module"], teams["im"])
+    members = team_members.get(team.slug) or [u for m in team_members.values() for u in m]
+    agent = rng.choice(members)
+    agent_actor = Actor.for_user(agent)
+    if target != "pending" or age > dt.timedelta(days=3):
+        feedback_set_labels(feedback=feedback, labels=truth, actor=agent_actor)
+        feedback_assign(feedback=feedback, actor=agent_actor, assignee=agent, team=team)
+    steps = PATHS[target]
+    if target == "closed" and resolution and resolution != "fixed":
+        steps = ["start", "close"] if rng.random() < 0.6 else ["close"]
+    t = feedback.received_at
+    span = max(age.total_seconds(), 3600)
+    verifier = rng.choice([u for m in team_members.values() for u in m if u != agent] or [agent])
+    for name in steps:
+        t = min(now, t + dt.timedelta(seconds=rng.uniform(0.02, 0.3) * span / max(len(steps), 1)))
+        actor = Actor.for_user(verifier if name == "close" and "submit" in steps else agent)
+        kwargs = {}
+        if name == "close":
+            kwargs = {"resolution": resolution or "fixed", "reply": REPLIES.get(resolution or "fixed", REPLIES["fixed"])}
+        try:
+            feedback_transition(feedback_id=feedback.pk, name=name, actor=actor, at=t, note=_note(name), **kwargs)
+        except ApplicationError:
+            break
+    return 1
+
+
+def _note(name: str) -> str:
+    return {"start": "已确认问题，开始排查", "submit": "已提交修复，待验证", "close": "验证通过"}.get(name, "")

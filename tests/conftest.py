@@ -1,0 +1,58 @@
+import pytest
+from rest_framework.test import APIClient
+
+from feedback_archive.api.services import api_key_issue
+from feedback_archive.core.actors import Actor
+from feedback_archive.feedback.services import feedback_create
+
+
+@pytest.fixture
+def importer():
+    return Actor.system("import")
+
+
+@pytest.fixture
+def agent(django_user_model):
+    return django_user_model.objects.create_user("zhangwei", password="pw", is_staff=True, first_name="张伟")
+
+
+@pytest.fixture
+def verifier(django_user_model):
+    return django_user_model.objects.create_user("lina", password="pw", is_staff=True, first_name="李娜")
+
+
+@pytest.fixture
+def make_feedback(db, importer):
+    counter = {"n": 0}
+
+    def make(content="视频通话时画面经常卡顿，对方说我的声音断断续续", **kwargs):
+        counter["n"] += 1
+        kwargs.setdefault("channel", "in_app")
+        kwargs.setdefault("external_id", f"test-{counter['n']}")
+        feedback, _ = feedback_create(content=content, actor=kwargs.pop("actor", importer), **kwargs)
+        return feedback
+
+    return make
+
+
+@pytest.fixture
+def api_key(db):
+    def issue(scope="write", channel=None, name=None):
+        key, raw = api_key_issue(name=name or f"{scope}-key-{channel or 'any'}", scope=scope, channel=channel)
+        return raw
+
+    return issue
+
+
+@pytest.fixture
+def api(api_key):
+    """An API client holding a write-scope key; api.as_(scope) gives one with another scope."""
+
+    def client_for(scope="write", **kw):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(scope, **kw)}")
+        return client
+
+    client = client_for("write", name="integration")
+    client.as_ = client_for
+    return client

@@ -1,0 +1,71 @@
+"""The triage desk in a real browser: log in, filter the list, open an item, run a transition,
+see it in the history. Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from feedback_archive.core.actors import Actor
+from feedback_archive.feedback.services import feedback_update
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def browser_page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        yield page
+        browser.close()
+
+
+def shot(page, name):
+    if os.environ.get("SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_agent_filters_opens_and_moves_an_item(browser_page, live_server, django_user_model, make_feedback):
+    django_user_model.objects.create_superuser("triage", "t@example.com", "s3cret-pass")
+    target = make_feedback("视频会议经常卡顿，画面一卡一卡的，对方声音也断断续续", channel="community")
+    other = make_feedback("请问怎么开启消息免打扰？", channel="in_app")
+    feedback_update(feedback_id=target.pk, actor=Actor.system(), labels={"type": "performance", "module": "video"})
+    feedback_update(feedback_id=other.pk, actor=Actor.system(), labels={"type": "consultation", "module": "message"})
+    page = browser_page
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/feedback/feedback/")
+    page.fill("#id_username", "triage")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#result_list")
+    assert "反馈" in page.content()  # Chinese UI by default
+
+    # filter by type = 性能 through the sidebar filter
+    page.click("#changelist-filter a[href*='type=performance']")
+    page.wait_for_selector("#result_list")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "视频会议经常卡顿" in rows.first.inner_text()
+    shot(page, "feedback-list")
+
+    rows.first.locator("th a").first.click()
+    page.wait_for_selector("#fa-workflow")
+    page.fill("#fa_note", "已复现，交给音视频引擎组排查")
+    page.click("button[data-transition='start']")
+    page.wait_for_selector(".messagelist")
+    history = page.locator("#fa-history").inner_text()
+    assert "已复现，交给音视频引擎组排查" in history
+    assert "处理中" in history
+    assert page.locator("button[data-transition='submit']").count() == 1
+    shot(page, "feedback-change")
