@@ -48,6 +48,13 @@ class Compiled:
                 for word, weight in words:
                     self.index.add(word, rules.Entry(dcode, lcode, weight, source="builtin"))
         self.index.freeze()
+        self.praise_topic = rules.KeywordIndex()
+        for lcode, words in rules.PRAISE_TOPIC.items():
+            if ("type", lcode) in present:
+                for word, weight in words:
+                    if not word.startswith("rule:"):
+                        self.praise_topic.add(word, rules.Entry("ptopic", lcode, weight))
+        self.praise_topic.freeze()
         self.phrases = [p for p in rules.PHRASES if (p[0], p[1]) in present]
 
 
@@ -152,10 +159,18 @@ def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | 
     elif intent == "complaint" and pol > 0:
         pol = min(pol, -0.1) if defect >= 2 or isc.get("complaint", 0) >= 2 else pol
 
+    topic: dict[str, float] = {}
+    if intent == "praise":
+        for m, ents in rules.resolve(comp.praise_topic.find(toks), "ptopic"):
+            for en in ents:
+                topic[en.label] = topic.get(en.label, 0.0) + en.weight
+        if any(e.startswith("rule:negated") for e in evidence.get("type", {}).get("performance", [])):
+            topic["performance"] = topic.get("performance", 0.0) + 2.0
+
     for dcode, codes in comp.dims:
         sc, ev = scores[dcode], evidence[dcode]
         decide = _DECIDERS.get(dcode, _decide_generic)
-        label, conf = decide(sc, codes, intent=intent, scores=scores, context=context, pol=pol)
+        label, conf = decide(sc, codes, intent=intent, scores=scores, context=context, pol=pol, topic=topic)
         if label is None:
             continue
         suggestions[dcode] = {"label": label, "confidence": conf, "evidence": ev.get(label, [])[:12]}
@@ -180,8 +195,13 @@ def _decide_generic(sc, codes, **_):
     return label, _confidence(best, second)
 
 
-def _decide_type(sc, codes, *, intent, **_):
+def _decide_type(sc, codes, *, intent, topic, **_):
     sc = dict(sc)
+    if intent == "praise" and topic:
+        # a praise is typed by what it praises (流畅 → performance, 界面 → experience, 客服 → consultation)
+        for lcode, w in topic.items():
+            if lcode in sc:
+                sc[lcode] = max(sc[lcode], 0.0) + w
     f, p, e, c = (sc.get(k, 0.0) for k in ("function", "performance", "experience", "consultation"))
     if intent == "question" and "consultation" in sc:
         # a genuine question without a reported symptom is a consultation
@@ -217,8 +237,8 @@ def _decide_severity(sc, codes, *, intent, scores, context, **_):
         sc["normal"] += 1.5
     if "minor" in sc and intent in ("praise", "suggestion", "question") and defect < 3:
         sc["minor"] += 3
-    if "minor" in sc and tsc.get("experience", 0) >= 2 and defect < 2:
-        sc["minor"] += 1
+    if "minor" in sc and tsc.get("experience", 0) >= 2 and tsc.get("experience", 0) > defect:
+        sc["minor"] += 2.5
     if "major" in sc and (context.get("similar_on_release") or 0) >= 10:
         sc["major"] += 2
     # red lines first, then the table

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from feedback_archive.core import segmenter
+from feedback_archive.core.segmenter import is_word
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation and token boundaries
@@ -77,6 +78,14 @@ def tokenize(text: str) -> Tokens:
         toks.ends.add(e)
         if len(w) < 2 or not ("\u4e00" <= w[0] <= "\u9fff"):
             continue
+        if len(w) > 2:
+            # dictionary sub-words (what jieba's search mode yields): 消息推送 → 消息|推送,
+            # 记录全没了 → 记录|全没了, so a longer user word never hides a keyword inside it
+            for n in (2, 3):
+                for k in range(len(w) - n + 1):
+                    if is_word(w[k:k + n]):
+                        toks.starts.setdefault(s + k, i)
+                        toks.ends.add(s + k + n)
         for p in _NEG_PREFIXES:
             if len(w) > len(p) and w.startswith(p):
                 toks.starts.setdefault(s + len(p), i)
@@ -94,9 +103,31 @@ def tokenize(text: str) -> Tokens:
     return toks
 
 
-def is_negated(toks: Tokens, start: int) -> bool:
+_POST_NEG = frozenset({"没有", "没", "没有了", "没了", "全无", "都没有", "也没有", "都没", "也没"})
+_POST_SKIP = frozenset({"都", "也", "了", "过", "一点", "一次", "一丁点"})
+
+
+def _post_negated(toks: Tokens, end: int) -> bool:
+    """一点延迟都没有 / 卡顿也没有了: a negator right after the word, closing the clause."""
+    k = next((n for n, (_, s, _e) in enumerate(toks.words) if s >= end), None)
+    if k is None:
+        return False
+    for n in range(k, min(k + 3, len(toks.words))):
+        w = toks.words[n][0]
+        if w in _POST_SKIP:
+            continue
+        if w in _POST_NEG:
+            nxt = toks.words[n + 1][0] if n + 1 < len(toks.words) else "。"
+            return nxt in _POST_SKIP or nxt in ("啊", "呀", "哦", "啦") or bool(_PUNCT.match(nxt))
+        return False
+    return False
+
+
+def is_negated(toks: Tokens, start: int, end: int | None = None) -> bool:
     """Is the word starting at char offset `start` in the scope of a negator?"""
     if start in toks.soft_neg:
+        return True
+    if end is not None and _post_negated(toks, end):
         return True
     i = toks.starts.get(start)
     if i is None:
@@ -190,7 +221,7 @@ class KeywordIndex:
             for word in cands:
                 e = s + len(word)
                 if e in ends and text.startswith(word, s):
-                    out.append(Match(s, e, word, is_negated(toks, s), by_word[word]))
+                    out.append(Match(s, e, word, is_negated(toks, s, e), by_word[word]))
         return out
 
 
@@ -224,17 +255,19 @@ def _kw(spec: str) -> list[tuple[str, float]]:
 
 BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
     ("type", "performance"): _kw("""
+        断:2 中断:2 很久:2 晚:2 烫:2 loading:2 体积:2 占了:2 音质:2 正在连接:2 秒到:1 instantly:1
         卡:2 卡卡:2 卡顿:3 卡住:2 卡死:2 卡成:3 卡成ppt:3 掉帧:3 慢:2 很慢:2 缓慢:2 龟速:3 加载:1 加载慢:3
         半天:2 好久:1 转圈:2 转圈圈:2 一直转圈:3 延迟:3 延时:3 滞后:2 晚到:3 才收到:3 才到:2 才显示:2 才能收到:2
-        掉线:3 断线:3 断连:3 断开:2 断断续续:3 不稳定:3 不流畅:3 发热:2 发烫:2 烫手:3 耗电:3 费电:3 掉电:3
-        内存:2 占内存:3 占用:2 cpu:2 流量:1 耗流量:3 排队:2 响应慢:3 反应慢:3 几十秒:2 几分钟:1 速度:2 网速:1
-        风扇:2 丢包:3 对不上:1 声画不同步:3 不同步:1 连不上:2 进不去:1 加载不出来:2 刷不出来:2 慢吞吞:3 慢得:2 一卡一卡:3
+        掉线:3 断线:3 断连:3 断开:1 断断续续:3 不稳定:3 不流畅:3 发热:2 发烫:2 烫手:3 耗电:3 费电:3 掉电:3
+        内存:2 占内存:3 占用:2 cpu:2 流量:1 耗流量:3 排队:2 响应慢:3 反应慢:3 几十秒:2 几分钟:1 速度:1 网速:1
+        风扇:2 丢包:3 对不上:1 声画不同步:3 连不上:2 加载不出来:2 刷不出来:2 慢吞吞:3 慢得:2 一卡一卡:3
         lag:3 lags:3 laggy:3 lagging:3 slow:2 slowly:2 freeze:2 freezes:2 latency:3 delay:2 delayed:3 battery:2
         drain:2 drains:2 overheat:2 overheats:2 hot:1 memory:2 ram:2 cpu:2 disconnect:2 disconnects:3 drops:2
         dropping:2 unstable:3 forever:2 takes_forever:3 loading:1 stutter:3 stutters:3 choppy:3 sluggish:3
         keeps_dropping:3 minutes_to:2 seconds_late:3 spinning:2
     """),
     ("type", "function"): _kw("""
+        不行:1 依然可以:2 还是可以:2 仍然可以:2 仍然能:2 也能:1 泄露:2 不兼容:3 不存在:2 空白页:2
         闪退:3 崩溃:3 崩了:3 挂了:2 打不开:2 用不了:3 没法用:2 不能用:3 无法使用:3 失败:2 报错:2 错误:2 出错:2
         错误码:3 没反应:2 无响应:2 没声音:2 没有声音:2 听不到:2 听不见:2 看不到:2 看不见:2 黑屏:2 白屏:2 花屏:2
         收不到:3 发不出去:3 发不出:3 发送失败:3 不显示:2 显示不出来:2 显示不全:2 显示错误:3 乱码:3 丢了:2
@@ -247,6 +280,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         never_arrive:3 never_arrives:3 not_delivered:3 no_option:2 add_a:1 doesn't:1
     """),
     ("type", "experience"): _kw("""
+        找半天:3 找了半天:3 太隐蔽:3 隐蔽:2 看不过来:2 选项太多:3 太多了:1 心烦:1 眼花:2 淹没:2 排序:2 放前面:3 顺序:2 太难了:1 太复杂:3 复杂:2 不知道从哪:3 搞不清楚:2 摸不着头脑:3 长得太像:3 太像:2 weird:2 icons:2 invisible:1 took_me_ages:3 by_accident:3
         找不到:2 难找:3 不好找:3 藏:2 藏得:3 太深:2 入口:2 按钮:2 误点:3 误触:3 点错:2 太近:2 太小:2 字太小:3
         看不清:2 步骤:2 太绕:3 绕:2 繁琐:3 麻烦:1 太麻烦:2 不直观:3 难用:3 不好用:2 丑:2 难看:2 配色:2 刺眼:2
         布局:2 乱七八糟:1 不习惯:2 别扭:3 怪怪的:3 反人类:3 反直觉:3 看不懂:3 文案:2 图标:2 错别字:2 弹窗:2
@@ -263,6 +297,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         price:3 cost:2 invoice:3 refund:3 subscription:2 license:2 trial:2 is_it_possible:2 can_i:2
     """),
     ("module", "message"): _kw("""
+        打字:2 输入:2 输入框:3 消息推送:3 scheduled_send:3 send:1 阅后即焚:3
         消息:2 文字:2 文字消息:3 发消息:3 聊天:1 聊天记录:3 记录:1 已读:3 未读:2 撤回:3 转发:2 引用:2 推送:3
         通知:2 提醒:1 红点:2 表情:2 表情包:3 贴纸:2 置顶:2 草稿:2 搜索:1 单聊:2 私聊:2 同步:1 漫游:2 免打扰:2
         定时发送:3 合并转发:3 回复:1 气泡:2 新消息:3 对话框:1 会话:2 会话列表:3 消息列表:3 聊天窗口:1
@@ -270,6 +305,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         push:2 unread:2 emoji:3 sticker:3 stickers:3 recall:2 unsend:3 typing:1 texts:2 text:1
     """),
     ("module", "voice"): _kw("""
+        通话录音:3
         语音:2 语音通话:3 语音消息:3 语音条:3 打电话:2 电话:2 通话:1 回声:3 杂音:3 噪音:3 电流声:3 降噪:3 麦克风:3
         麦:2 闭麦:3 开麦:3 听不到:2 听不见:2 听不清:3 声音:2 没声音:3 静音:2 外放:2 听筒:3 扬声器:2 耳机:2
         音量:2 音质:3 爆音:3 啸叫:3 转文字:3 录音:2 说话:2 吞字:3 断音:3 音频:3 声音卡:3 嗡嗡:2
@@ -277,6 +313,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         headphones:2 muted:2 mute:2 calls:1 call:1
     """),
     ("module", "video"): _kw("""
+        结束会议:3 主持人:2 会议列表:3 入会:3 举手:2 one_window:2 whole_screen:3
         视频:2 视频通话:3 视频会议:3 会议:1 开会:1 入会:3 进会:2 屏幕共享:3 共享屏幕:3 共享:1 投屏:3 摄像头:3
         镜头:2 黑屏:2 花屏:3 画面:2 画质:3 清晰度:2 分辨率:2 美颜:3 滤镜:2 虚拟背景:3 背景虚化:3 直播:3 推流:3
         录屏:2 会议录制:3 录制:2 白板:2 掉帧:2 马赛克:3 卡成ppt:2 前置:2 后置:2 连麦:2 会议室:2 模糊:1
@@ -285,6 +322,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         video_calls:3
     """),
     ("module", "group"): _kw("""
+        群满:3 扩容:2 外部联系人:1 群待办:3 投票:2 群投票:3
         群组:3 建群:3 解散:2 群成员:3 成员:1 群主:3 管理员:2 @:2 @所有人:3 艾特:3 全体成员:2 群公告:3 公告:3
         入群:3 进群:3 加群:3 退群:3 踢人:3 踢出:3 移出:2 拉人:3 拉进群:3 邀请:2 禁言:3 群二维码:3 二维码:1
         群设置:3 群昵称:3 群名:3 群名称:3 人数上限:3 上限:1 审批:1 群权限:3 权限:1 转让:2 群管理:3
@@ -299,6 +337,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         document:2 documents:2 cloud_drive:3 preview:2 photo:2 photos:2 image:2 images:2
     """),
     ("module", "other"): _kw("""
+        头像:3 证书:2 后台管理:3 资质:3 等保:3 自动回复:2 卡通头像:3 通知铃声:2 铃声:2 ram:2 settings:2 settings_menu:3
         登录:3 登陆:3 注册:2 账号:2 帐号:2 密码:2 验证码:3 短信:2 手机号:2 绑定:2 换绑:3 实名:2 设置:1 头像:2
         昵称:2 个人资料:3 会员:2 发票:3 续费:3 付费:2 收费:2 价格:2 报价:2 退款:2 安装:3 安装包:3 卸载:2 更新:1
         启动:2 开机:2 通讯录:2 组织架构:3 考勤:3 打卡:2 日程:2 日历:2 待办:2 邮箱:2 ai:2 ai助手:3 机器人:2
@@ -363,7 +402,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         awful:3 horrible:3 garbage:3 uninstall:2 unacceptable:3 ridiculous:3 still:1 again:1 why_does:2
     """),
     ("intent", "suggestion"): _kw("""
-        建议:3 希望:3 能不能:2 可不可以:2 就好了:2 如果能:3 要是能:3 加个:3 加一个:3 增加:2 支持一下:2 期待:2
+        建议:3 希望:3 能不能:2 可不可以:2 就好了:1 如果能:3 要是能:3 加个:3 加一个:3 增加:2 支持一下:2 期待:2
         最好能:3 最好:1 提议:3 需求:2 新增:2 加上:2 可否:2 想要:2 求加:3 出个:2 做个:2 改成:2 改为:2
         优化一下:2 麻烦加:3 能否增加:3 能否支持:3 要是:1 如果:1 建议加:3 希望能:3 期望:2
         suggest:3 suggestion:3 would_be_nice:3 please_add:3 feature_request:3 wish:2 would_be_great:3
@@ -394,6 +433,7 @@ PHRASES: list[tuple[str, str, re.Pattern, float, str]] = [
     ("intent", "suggestion", re.compile(r"\b(could|can|would) you (please )?(add|make|support|allow|let)"), 3, "phrase:could you add"),
     ("intent", "question", re.compile(r"(吗|么|呢)\s*[?？]"), 2, "phrase:…吗？"),
     ("intent", "question", re.compile(r"[?？]"), 1, "phrase:？"),
+    ("intent", "question", re.compile(r"(吗|么)\s*($|[。.!！~，,])"), 2, "phrase:…吗"),
     ("intent", "question", re.compile(r"^(how|where|what|is|are|can|does|do|why)\b[^.!]*\?"), 2, "phrase:en question"),
     ("intent", "complaint", re.compile(r"(怎么|为什么|为啥|凭什么)(又|还|老是|总是|一直|天天)"), 3, "phrase:怎么又…"),
     ("intent", "complaint", re.compile(r"(到底|究竟)(还|能不能|要|什么时候|有没有)"), 3, "phrase:到底…"),
@@ -401,14 +441,15 @@ PHRASES: list[tuple[str, str, re.Pattern, float, str]] = [
     ("intent", "complaint", re.compile(r"[!！]{2,}|[?？]{2,}|[?？][!！]|[!！][?？]"), 2, "phrase:!!"),
     ("intent", "complaint", re.compile(r"(都|已经).{0,6}(天|周|星期|个月|次)了"), 2, "phrase:都…了"),
     ("type", "function", re.compile(r"(没有|没|缺少|缺)(这个|这种|一个|个)?.{0,8}?(功能|选项|按钮|开关)"), 3, "phrase:没有…功能"),
-    ("type", "function", re.compile(r"(能不能|可不可以|能否|希望|建议|求)\s*(加|增加|新增|支持|出|提供)"), 3, "phrase:新增能力"),
+    ("type", "function", re.compile(r"(能不能|可不可以|能否|希望|建议|求)\s*(加|增加|新增|支持|出)"), 3, "phrase:新增能力"),
     ("type", "function", re.compile(r"(不能|无法|没法|不可以)\s*(暂停|拖|选择|撤回|编辑|修改|删除|设置|关闭|导出|同步|保存|回放|倍速|批量)"), 2, "phrase:不能…"),
     ("type", "function", re.compile(r"[\u4e00-\u9fff](不了|不上|不出来|不进去|不下来|不到)"), 1, "phrase:X不了"),
-    ("type", "performance", re.compile(r"(才|要|得|需要|等了?)\s*(好?几|一|两|三|十|半|\d+)\s*(十)?\s*(秒|分钟|小时|个小时)"), 2, "phrase:等…秒"),
+    ("type", "performance", re.compile(r"(才|要|得|需要|等|等了|花了|用了|晚了?个?)\s*(好|快)?(几|一|两|三|四|五|十|半|\d+)[十百个多]*\s*(秒|分钟|小时|个小时)"), 2, "phrase:等…秒"),
     ("type", "performance", re.compile(r"一(卡|顿)一(卡|顿)"), 3, "phrase:一卡一卡"),
     ("type", "consultation", re.compile(r"^(请问|想问|问一下|咨询一下|想咨询)"), 3, "phrase:请问"),
     ("type", "consultation", re.compile(r"(怎么|如何|怎样)(设置|开启|关闭|打开|操作|弄|用|导出|迁移|把|才能|开|关|找回|修改|取消|申请|开通|添加|切换|恢复|绑定|解绑)"), 2, "phrase:怎么…"),
     ("scope", "release", re.compile(r"\bv?\d+\.\d+\.\d+\b|\bv\d+\.\d+\b|\d+\.\d+\s*(版|版本)|(版本|version)\s*v?\d+(\.\d+)*"), 3, "phrase:版本号"),
+    ("scope", "scenario", re.compile(r"(早上|上午|中午|下午|晚上|每天|每周.)\s*(\d+|[一二三四五六七八九十]+)\s*点"), 2, "phrase:时段"),
     ("scope", "scenario", re.compile(r"\d{3,}\s*(人|多人)|(\d{2,}|几十|上百|几百|上千)个?人(以上)?的?(群|会议|大群)"), 2, "phrase:N人以上"),
     ("scope", "scenario", re.compile(r"(只要|每次|一)(连|用|戴|开|切|插|到|在|进)\S{0,8}就"), 1, "phrase:只要…就"),
     ("module", "file", re.compile(r"\d+\s*(m|mb|g|gb|k|kb|兆)\b|\d+\s*(m|g|兆)的"), 2, "phrase:文件大小"),
@@ -416,3 +457,17 @@ PHRASES: list[tuple[str, str, re.Pattern, float, str]] = [
     ("severity", "critical", re.compile(r"(记录|消息|文件|数据|资料|群聊)\S{0,6}(全没了|都没了|全部丢失|丢了|丢失|清空|不见了|没了)"), 3, "phrase:数据丢失"),
     ("severity", "normal", re.compile(r"(重新|再|重)\S{0,8}(就好|就可以|就行|能恢复|就恢复|又好了|就正常)"), 3, "phrase:重试可恢复"),
 ]
+
+# What a *praise* is about, for the type dimension (流畅 praise → performance, not function).
+PRAISE_TOPIC: dict[str, list[tuple[str, float]]] = {
+    "performance": _kw("""
+        流畅 顺畅 丝滑 顺滑 稳定 秒到 秒开 快多了 很快 速度快 省电 不卡 不卡顿 一点都不卡 不掉线 没延迟 没有延迟
+        不发热 不耗电 不烫 smooth fast instantly quick stable lag-free 流畅多了 稳定多了 掉电
+    """) + [("rule:negated-performance", 2.0)],
+    "experience": _kw("""
+        界面 排版 好看 清爽 简洁 美观 布局 分类清楚 设计 ui 直观 顺手 舒服多了 design layout clean
+    """),
+    "consultation": _kw("""
+        客服 服务 顾问 实施 响应很快 效率很高 解决了 修好了 support service
+    """),
+}

@@ -106,3 +106,8 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     order, using the same tokenizer (and user words) as `cut`. The classifier uses the offsets to
     match keywords on token boundaries and to find clause breaks (punctuation) for negation scope."""
     return list(_get().tokenize(text or ""))
+
+
+def is_word(word: str) -> bool:
+    """Is `word` in the tokenizer's dictionary (general dictionary, lexicon or user words)?"""
+    return bool(_get().FREQ.get(word))
