@@ -1,0 +1,55 @@
+import datetime as dt
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback_archive.reports.periods import month_of, week_of
+from feedback_archive.reports.selectors import FILTERS
+from feedback_archive.reports.services import report_get
+from feedback_archive.versions.models import Release
+
+from .models import Scope
+
+FILTER_PARAMS = [OpenApiParameter(name, str, description=f"{name} slug") for name in FILTERS] + [
+    OpenApiParameter("fresh", bool, description="recompute from current data even where a snapshot exists")]
+
+
+def _filters(request) -> dict:
+    return {k: request.query_params.get(k) for k in FILTERS if request.query_params.get(k)}
+
+
+def _fresh(request) -> bool:
+    return request.query_params.get("fresh", "").lower() in ("1", "true", "yes")
+
+
+class WeeklyReportView(APIView):
+    required_scope = Scope.READ
+
+    @extend_schema(parameters=[OpenApiParameter("week", str, description="ISO week, e.g. 2026-W47 (default: last week)"), *FILTER_PARAMS],
+                   responses={200: dict})
+    def get(self, request):
+        week = request.query_params.get("week") or week_of(timezone.now() - dt.timedelta(days=7))
+        return Response(report_get(kind="weekly", period=week, filters=_filters(request), fresh=_fresh(request)))
+
+
+class MonthlyReportView(APIView):
+    required_scope = Scope.READ
+
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="e.g. 2026-11 (default: last month)"), *FILTER_PARAMS],
+                   responses={200: dict})
+    def get(self, request):
+        month = request.query_params.get("month") or month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))
+        return Response(report_get(kind="monthly", period=month, filters=_filters(request), fresh=_fresh(request)))
+
+
+class ReleaseReportView(APIView):
+    required_scope = Scope.READ
+
+    @extend_schema(parameters=FILTER_PARAMS, responses={200: dict})
+    def get(self, request, pk: int):
+        if not Release.objects.filter(pk=pk).exists():
+            raise Http404("No such release.")
+        return Response(report_get(kind="release", period=str(pk), filters=_filters(request), fresh=_fresh(request)))

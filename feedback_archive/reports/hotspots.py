@@ -1,0 +1,122 @@
+"""Hot spots: terms and duplicate clusters whose frequency in a period rises significantly above
+their own baseline (the previous BASELINE_PERIODS periods of the same length).
+
+The test: for a term seen in x documents this period, with a baseline rate of b documents per
+period, scaled by how much total volume changed (so a busy week does not make every word "hot"),
+the expected count is λ = max(b · volume_ratio, FLOOR). The term is a hot spot when the Poisson
+upper tail P(X ≥ x | λ) is below ALPHA, x ≥ MIN_COUNT and x ≥ MIN_RATIO · λ."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from django.db import connection
+from django.db.models import Count
+
+from feedback_archive.feedback.duplicates import STOPWORDS
+
+BASELINE_PERIODS = 8
+ALPHA = 0.001
+MIN_COUNT = 5
+MIN_RATIO = 2.0
+FLOOR = 0.5
+MAX_DOCS = 50_000  # a period larger than this is sampled by id order (keeps the page fast)
+
+
+def poisson_sf(x: int, lam: float) -> float:
+    """P(X ≥ x) for X ~ Poisson(lam)."""
+    if x <= 0:
+        return 1.0
+    log_pmf = -lam  # k = 0
+    cdf = math.exp(log_pmf)
+    for k in range(1, x):
+        log_pmf += math.log(lam) - math.log(k)
+        cdf += math.exp(log_pmf)
+    return max(0.0, 1.0 - cdf)
+
+
+def _doc_frequencies(qs) -> Counter:
+    """Documents per token in `qs` (PostgreSQL: ts_stat over the search tsvectors)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        inner, params = qs.order_by().values("id")[:MAX_DOCS].query.sql_with_params()
+        sql = f"SELECT to_tsvector('simple', search_text) FROM feedback_feedback WHERE id IN ({inner})"
+        literal = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc >= 2", [literal])
+            return Counter({w: n for w, n in cursor.fetchall()})
+    counts: Counter = Counter()
+    for text in qs.order_by().values_list("search_text", flat=True)[:MAX_DOCS].iterator(chunk_size=2000):
+        counts.update(set(text.split()))
+    return counts
+
+
+def _useful(term: str) -> bool:
+    return len(term) >= 2 and term not in STOPWORDS and not term.replace(".", "").isdigit()
+
+
+def _test(x: int, base_total: int, volume_ratio: float) -> tuple[float, float]:
+    lam = max(base_total / BASELINE_PERIODS * volume_ratio, FLOOR)
+    return lam, poisson_sf(x, lam)
+
+
+def rising_terms(qs_all, start, end, limit: int = 10) -> list[dict]:
+    span = end - start
+    current = qs_all.filter(received_at__gte=start, received_at__lt=end)
+    baseline = qs_all.filter(received_at__gte=start - span * BASELINE_PERIODS, received_at__lt=start)
+    n_cur, n_base = current.count(), baseline.count()
+    if n_cur == 0:
+        return []
+    volume_ratio = n_cur / (n_base / BASELINE_PERIODS) if n_base else 1.0
+    cur = _doc_frequencies(current)
+    candidates = [t for t, x in cur.items() if x >= MIN_COUNT and _useful(t)]
+    if not candidates:
+        return []
+    base = _doc_frequencies(baseline) if n_base else Counter()
+    hot = []
+    for term in candidates:
+        x = cur[term]
+        lam, p = _test(x, base.get(term, 0), volume_ratio)
+        if p < ALPHA and x >= MIN_RATIO * lam:
+            hot.append({"term": term, "count": x, "expected": round(lam, 2), "ratio": round(x / lam, 1),
+                        "p_value": float(f"{p:.3g}"), "baseline_per_period": round(base.get(term, 0) / BASELINE_PERIODS, 2)})
+    hot.sort(key=lambda h: (h["p_value"], -h["count"]))
+    hot = _drop_contained(hot)[:limit]
+    for h in hot:
+        h["examples"] = [{"id": i, "content": c[:200]} for i, c in
+                         current.search(h["term"], ranked=False).order_by("-received_at").values_list("id", "content")[:3]]
+    return hot
+
+
+def _drop_contained(hot: list[dict]) -> list[dict]:
+    """屏幕共享 and its pieces 屏幕 / 共享 rise together; keep the longest when counts are close."""
+    kept: list[dict] = []
+    for h in sorted(hot, key=lambda h: -len(h["term"])):
+        if any(h["term"] in k["term"] and h["count"] <= k["count"] * 1.25 for k in kept):
+            continue
+        kept.append(h)
+    return sorted(kept, key=lambda h: (h["p_value"], -h["count"]))
+
+
+def rising_clusters(qs_all, start, end, limit: int = 10) -> list[dict]:
+    """Duplicate clusters (canonical items) getting significantly more reports than before."""
+    from feedback_archive.feedback.models import Feedback
+
+    span = end - start
+    cur = dict(qs_all.filter(received_at__gte=start, received_at__lt=end, canonical__isnull=False)
+               .values_list("canonical_id").annotate(n=Count("id")).filter(n__gte=MIN_COUNT - 2))
+    if not cur:
+        return []
+    base = dict(qs_all.filter(received_at__gte=start - span * BASELINE_PERIODS, received_at__lt=start,
+                              canonical_id__in=list(cur)).values_list("canonical_id").annotate(n=Count("id")))
+    out = []
+    for cid, x in cur.items():
+        lam, p = _test(x, base.get(cid, 0), 1.0)
+        if p < ALPHA and x >= MIN_RATIO * lam:
+            out.append({"canonical": cid, "count": x, "expected": round(lam, 2), "p_value": float(f"{p:.3g}")})
+    out.sort(key=lambda h: (h["p_value"], -h["count"]))
+    texts = dict(Feedback.objects.filter(pk__in=[h["canonical"] for h in out[:limit]]).values_list("id", "content"))
+    for h in out[:limit]:
+        h["text"] = texts.get(h["canonical"], "")[:200]
+    return out[:limit]

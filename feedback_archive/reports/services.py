@@ -1,0 +1,40 @@
+"""Report snapshots: stored when a period closes, never changed afterwards."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from .models import ReportSnapshot
+from .selectors import monthly_report, release_report, weekly_report
+
+BUILDERS = {
+    "weekly": lambda period, filters: weekly_report(week=period, filters=filters),
+    "monthly": lambda period, filters: monthly_report(month=period, filters=filters),
+    "release": lambda period, filters: release_report(release_id=int(period), filters=filters),
+}
+
+
+def params_key(filters: dict | None) -> str:
+    return "&".join(f"{k}={v}" for k, v in sorted((filters or {}).items()) if v)
+
+
+def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bool = False) -> dict:
+    """The stored snapshot of a closed period, or the figures computed from current data."""
+    if not fresh:
+        snap = ReportSnapshot.objects.filter(kind=kind, period=period, params=params_key(filters)).first()
+        if snap is not None:
+            return {**snap.data, "snapshot": {"id": snap.pk, "created_at": snap.created_at.isoformat()}}
+    return {**BUILDERS[kind](period, filters), "snapshot": None}
+
+
+def snapshot_store(*, kind: str, period: str, filters: dict | None = None) -> ReportSnapshot:
+    """Idempotent: a period already stored is left as it was."""
+    key = params_key(filters)
+    existing = ReportSnapshot.objects.filter(kind=kind, period=period, params=key).first()
+    if existing is not None:
+        return existing
+    data = BUILDERS[kind](period, filters)
+    try:
+        with transaction.atomic():
+            return ReportSnapshot.objects.create(kind=kind, period=period, params=key, data=data)
+    except IntegrityError:
+        return ReportSnapshot.objects.get(kind=kind, period=period, params=key)
