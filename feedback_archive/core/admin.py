@@ -9,6 +9,7 @@ from .models import Team
 admin.site.site_header = _("Feedback Archive")
 admin.site.site_title = _("Feedback Archive")
 admin.site.index_title = _("Triage desk")
+admin.site.enable_nav_sidebar = False  # the triage list needs the width
 
 
 class CappedCountPaginator(Paginator):

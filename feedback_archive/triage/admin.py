@@ -161,7 +161,9 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     # --- list ---------------------------------------------------------------------------------
     def get_queryset(self, request):
-        return feedback_list_queryset()
+        return feedback_list_queryset().prefetch_related(
+            Prefetch("suggestions", queryset=Suggestion.objects.select_related("dimension", "label"))
+        )
 
     def get_search_results(self, request, queryset, search_term):
         term = (search_term or "").strip()
@@ -182,9 +184,14 @@ class FeedbackAdmin(admin.ModelAdmin):
                            STATUS_COLOURS.get(obj.status, "#555"), obj.get_status_display())
 
     def _label(self, obj, dim):
+        """The confirmed label; else the machine's suggestion, greyed, for the agent to confirm."""
         for link in obj.label_links.all():
             if link.dimension.code == dim:
                 return link.label.name
+        for sug in obj.suggestions.all():
+            if sug.dimension.code == dim:
+                return format_html('<span class="fa-suggested" title="{}">{}?</span>',
+                                   _("suggested, not confirmed"), sug.label.name)
         return "-"
 
     @admin.display(description=_("type"))

@@ -22,7 +22,8 @@ _RESOLUTION_EVENT = {
 def allowed_transitions(feedback: Feedback) -> list[str]:
     """Names of the transitions whose source matches the current state (guards not evaluated:
     the close guard depends on the reply and resolution given with the step)."""
-    return [t.name for t in feedback.get_all_status_transitions() if t.source in (feedback.status, "*")]
+    names = {t.name for t in feedback.get_all_status_transitions() if t.source in (feedback.status, "*")}
+    return [name for name in TRANSITION_NAMES if name in names]
 
 
 def _failed_guard_reason(feedback: Feedback, name: str) -> str:

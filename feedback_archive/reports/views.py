@@ -1,0 +1,215 @@
+"""The report pages in the admin: charts first, tables below, filters, drill-down to feedback."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from urllib.parse import urlencode
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.models import Team
+from feedback_archive.versions.models import Product, Release
+
+from . import charts
+from .periods import month_bounds, month_of, week_bounds, week_of
+from .selectors import FILTERS
+from .services import report_get
+
+LIST_URL = "/admin/feedback/feedback/"
+
+
+def _filters(request) -> dict:
+    return {k: request.GET.get(k) for k in FILTERS if request.GET.get(k)}
+
+
+def _drill(filters: dict, start=None, end=None, **extra) -> str:
+    """The feedback list behind a figure: same filters, same period."""
+    params = {}
+    if filters.get("product"):
+        params["product"] = filters["product"]
+    if filters.get("team"):
+        params["team__id__exact"] = Team.objects.filter(slug=filters["team"]).values_list("pk", flat=True).first() or 0
+    if filters.get("channel"):
+        from feedback_archive.feedback.models import Channel
+
+        params["channel__id__exact"] = Channel.objects.filter(slug=filters["channel"]).values_list("pk", flat=True).first() or 0
+    if start:
+        params["received_at__gte"] = start
+    if end:
+        params["received_at__lt"] = end
+    params.update({k: v for k, v in extra.items() if v is not None})
+    return f"{LIST_URL}?{urlencode(params)}"
+
+
+def _context(request, title, kind, period, filters, data, **extra):
+    return {
+        **extra, "title": title, "kind": kind, "period": period, "filters": filters, "data": data,
+        "products": Product.objects.all(), "teams": Team.objects.all(),
+        "platforms": ["ios", "android", "windows", "macos", "linux", "web"],
+        "export_query": urlencode({**filters, kind if kind != "release" else "id": period}),
+        "has_permission": True, "site_header": _("Feedback Archive"), "site_title": _("Feedback Archive"),
+    }
+
+
+def _get(request, kind, period, filters):
+    return report_get(kind=kind, period=period, filters=filters, fresh=request.GET.get("fresh") == "1")
+
+
+def _bad_period(view):
+    """A mistyped week or month is a message and the default period, not an error page."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            messages.error(request, "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message)
+            return HttpResponseRedirect(request.path)
+
+    return wrapped
+
+
+@staff_member_required
+@_bad_period
+def weekly(request):
+    week = request.GET.get("week") or week_of(timezone.now() - dt.timedelta(days=7))
+    filters = _filters(request)
+    data = _get(request, "weekly", week, filters)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return export(request.GET["format"], f"weekly-{week}", _weekly_rows(data))
+    start, end = (data["start"], data["end"])
+    for dim in ("type_distribution", "severity_distribution", "module_distribution"):
+        code = dim.split("_")[0]
+        for row in data[dim]:
+            row["href"] = _drill(filters, start, end, **{code: row["label"] if row["label"] != "unlabelled" else "__none__"})
+    for h in data.get("hot_spots", []):
+        h["href"] = _drill(filters, start, end, q=h["term"])
+    labels = [t["week"][5:] for t in data["trend"]]
+    type_codes = [r["label"] for r in data["type_distribution"] if r["label"] != "unlabelled"]
+    names = {r["label"]: r["name"] for r in data["type_distribution"]}
+    trend = charts.lines({names[c]: [t["by_type_counts"].get(c, 0) for t in data["trend"]] for c in type_codes}, labels,
+                         title=_("Type by week"))
+    hp = data["high_priority"]
+    hp_href = _drill(filters, start, end, severity="critical,major")
+    return TemplateResponse(request, "reports/weekly.html", _context(
+        request, _("Weekly review %(week)s") % {"week": week}, "week", week, filters, data,
+        type_chart=charts.hbar(data["type_distribution"], title=_("By type (grey: previous week)")),
+        severity_chart=charts.hbar(data["severity_distribution"], title=_("By severity (grey: previous week)")),
+        module_chart=charts.hbar(data["module_distribution"], title=_("By module (grey: previous week)")),
+        trend_chart=trend, hp=hp, hp_href=hp_href,
+        prev_period=week_of(week_bounds(week)[0] - dt.timedelta(days=3)),
+        next_period=week_of(week_bounds(week)[1] + dt.timedelta(days=3)),
+    ))
+
+
+@staff_member_required
+@_bad_period
+def monthly(request):
+    month = request.GET.get("month") or month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))
+    filters = _filters(request)
+    data = _get(request, "monthly", month, filters)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return export(request.GET["format"], f"monthly-{month}", _monthly_rows(data))
+    start, end = data["start"], data["end"]
+    team_rows = [{"name": t["name"], "count": t["resolution"]["median_hours"] or 0,
+                  "href": _drill({**filters, "team": t["team"]} if t["team"] else filters, start, end)}
+                 for t in data["by_team"]]
+    sev_rows = [{"name": s["name"], "count": s["resolution"]["median_hours"] or 0,
+                 "href": _drill(filters, start, end, severity=s["severity"])} for s in data["by_severity"]]
+    trend = charts.lines({_("median hours to resolve"): [t["resolution"] for t in data["trend"]],
+                          _("received (÷10)"): [t["received"] / 10 for t in data["trend"]]},
+                         [t["month"] for t in data["trend"]], title=_("Six-month trend"))
+    s, e = month_bounds(month)
+    return TemplateResponse(request, "reports/monthly.html", _context(
+        request, _("Monthly review %(month)s") % {"month": month}, "month", month, filters, data,
+        team_chart=charts.hbar(team_rows, title=_("Median hours to resolve, by team"), compare_key=None),
+        severity_chart=charts.hbar(sev_rows, title=_("Median hours to resolve, by severity"), compare_key=None),
+        trend_chart=trend, drill=_drill(filters, start, end),
+        prev_period=month_of(s - dt.timedelta(days=2)), next_period=month_of(e + dt.timedelta(days=2)),
+    ))
+
+
+@staff_member_required
+def release(request, pk: int | None = None):
+    pk = pk or request.GET.get("id")
+    releases = Release.objects.select_related("product").filter(is_known=True).order_by("product__slug", "-version_key")
+    if not pk:
+        latest = releases.exclude(released_at=None).order_by("-released_at").first()
+        if latest is None:
+            return TemplateResponse(request, "reports/release.html", _context(request, _("Release review"), "release", "", {}, None, releases=releases))
+        pk = latest.pk
+    filters = _filters(request)
+    data = _get(request, "release", str(pk), filters)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return export(request.GET["format"], f"release-{pk}", _release_rows(data))
+    rel, prev = data["release"], data["previous"]
+    rows = [{"name": rel["version"], "count": rel["per_day"] or 0, "href": _drill(filters, release=rel["release_id"])}]
+    if prev:
+        rows.append({"name": prev["version"], "count": prev["per_day"] or 0, "href": _drill(filters, release=prev["release_id"])})
+    return TemplateResponse(request, "reports/release.html", _context(
+        request, _("Release review %(version)s") % {"version": rel["version"]}, "release", str(pk), filters, data,
+        releases=releases, density_chart=charts.hbar(rows, title=_("Feedback per day since release"), compare_key=None),
+        drill=_drill(filters, release=rel["release_id"]),
+    ))
+
+
+# --- exports -----------------------------------------------------------------------------------
+def _weekly_rows(d):
+    rows = [["section", "label", "name", "count", "previous", "change"]]
+    for dim in ("type_distribution", "severity_distribution", "module_distribution"):
+        rows += [[dim, r["label"], r["name"], r["count"], r["previous"], r["change"]] for r in d[dim]]
+    hp = d["high_priority"]
+    rows += [["high_priority", k, "", hp[k], "", ""] for k in ("received", "resolved", "open", "sla_breached")]
+    for k in ("response", "resolution"):
+        rows += [["high_priority_hours", k, m, hp[k][m], "", ""] for m in ("count", "mean_hours", "median_hours", "p90_hours")]
+    rows += [["hot_spot", h["term"], "", h["count"], h["expected"], h["p_value"]] for h in d.get("hot_spots", [])]
+    return rows
+
+
+def _monthly_rows(d):
+    rows = [["group", "name", "received", "resp_median_h", "resp_p90_h", "resol_mean_h", "resol_median_h", "resol_p90_h"]]
+    for kind, items, key in (("team", d["by_team"], "name"), ("severity", d["by_severity"], "name")):
+        rows += [[kind, i[key], i["received"], i["response"]["median_hours"], i["response"]["p90_hours"],
+                  i["resolution"]["mean_hours"], i["resolution"]["median_hours"], i["resolution"]["p90_hours"]] for i in items]
+    rows += [["stage", s["state"], s["steps"], s["mean_hours"], "", "", "", ""] for s in d["stage_hours"]]
+    rows.append(["reply_rate", "", d["closed"], d["reply_rate"], "", "", "", ""])
+    return rows
+
+
+def _release_rows(d):
+    rows = [["release", "version", "feedback", "days", "per_day", "per_thousand_users"]]
+    for key in ("release", "previous"):
+        r = d.get(key)
+        if r:
+            rows.append([key, r["version"], r["feedback"], r["days"], r["per_day"], r["per_thousand_users"]])
+    rows += [["new_problem", p["id"], p["reports"], "", "", p["text"]] for p in d["new_problems"]]
+    rows += [["regression", g["id"], g["fixed_in"], "", "", g["content"]] for g in d["regressions"]]
+    return rows
+
+
+def export(fmt: str, name: str, rows: list[list]) -> HttpResponse:
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        for row in rows:
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        buf = io.StringIO()
+        buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+        csv.writer(buf).writerows(rows)
+        resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return resp
