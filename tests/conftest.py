@@ -56,3 +56,13 @@ def api(api_key):
     client = client_for("write", name="integration")
     client.as_ = client_for
     return client
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level assertions read English reasons; pages and the API still default to
+    Chinese per request (LocaleMiddleware), which the browser test checks."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

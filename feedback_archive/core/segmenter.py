@@ -46,7 +46,7 @@ def _get() -> jieba.Tokenizer:
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 for word in DOMAIN_LEXICON:
-                    tok.add_word(word, freq=200000)
+                    tok.add_word(word)  # jieba suggests a frequency just high enough to keep it whole
                 _tokenizer = tok
     return _tokenizer
 
@@ -59,7 +59,7 @@ def set_user_words(words) -> None:
         for word in _user_words - wanted - set(DOMAIN_LEXICON):
             tok.del_word(word)
         for word in wanted - _user_words:
-            tok.add_word(word, freq=200000)
+            tok.add_word(word)
         _user_words.clear()
         _user_words.update(wanted)
 
