@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "feedback_archive.taxonomy",
     "feedback_archive.versions",
     "feedback_archive.feedback",
+    "feedback_archive.intake",
     "feedback_archive.workflow",
     "feedback_archive.classification",
     "feedback_archive.reports",

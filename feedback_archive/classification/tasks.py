@@ -1,4 +1,6 @@
 """django-q2 entry points: thin, take ids, idempotent."""
+from django_q.models import Schedule
+
 from .services import feedback_classify, feedback_classify_many, unclassified_ids
 
 
@@ -18,3 +20,8 @@ def sweep_unclassified() -> int:
     for start in range(0, len(ids), 200):
         async_task("feedback_archive.classification.tasks.classify_many", ids[start:start + 200], group="classify-sweep")
     return len(ids)
+
+
+SCHEDULES = [
+    ("classification-sweeper", "feedback_archive.classification.tasks.sweep_unclassified", Schedule.MINUTES, 5, None),
+]

@@ -45,7 +45,25 @@ def feedback_transition(
     *, feedback_id: int, name: str, actor: Actor, note: str = "", resolution: str = "", reply: str = "",
     no_reply_reason: str = "", expected_version: int | None = None, at=None,
 ) -> Feedback:
-    """`at` back-dates the step (imports of history, demo data); by default it is now."""
+    """Move one feedback — and its duplicates, which follow their canonical item — through the
+    workflow. `at` back-dates the step (imports of history, demo data); by default it is now."""
+    feedback = _transition_one(feedback_id=feedback_id, name=name, actor=actor, note=note, resolution=resolution,
+                               reply=reply, no_reply_reason=no_reply_reason, expected_version=expected_version, at=at)
+    for dup_id in Feedback.objects.filter(canonical=feedback).order_by("id").values_list("id", flat=True):
+        try:
+            with transaction.atomic():
+                _transition_one(feedback_id=dup_id, name=name, actor=actor, resolution=feedback.resolution if name == "close" else "",
+                                reply=reply, no_reply_reason=no_reply_reason, at=at, following=feedback.pk,
+                                note=f"{note.strip()} (#{feedback.pk})".strip())
+        except ApplicationError:
+            continue  # a duplicate in another state, or one that needs its own reply, stays where it is
+    return feedback
+
+
+def _transition_one(
+    *, feedback_id: int, name: str, actor: Actor, note: str = "", resolution: str = "", reply: str = "",
+    no_reply_reason: str = "", expected_version: int | None = None, at=None, following: int | None = None,
+) -> Feedback:
     if name not in TRANSITION_NAMES:
         raise ApplicationError("unknown transition", fields={"name": [f"Unknown transition '{name}'. Use one of: {', '.join(TRANSITION_NAMES)}."]})
     if resolution and resolution not in Resolution.values:
@@ -62,7 +80,7 @@ def feedback_transition(
             if feedback.channel.can_reply and feedback.reporter_id:
                 raise ConflictError("This reporter can be answered: write a reply instead of a reason for not replying.")
             feedback.no_reply_reason = no_reply_reason.strip()[:300]
-        if source == Status.VERIFYING and feedback.resolution not in NON_FIX_RESOLUTIONS:
+        if source == Status.VERIFYING and feedback.resolution not in NON_FIX_RESOLUTIONS and following is None:
             submitter = _last_submitter(feedback)
             if submitter and submitter == actor.name and not (feedback.team and feedback.team.allow_self_verify):
                 raise ConflictError(

@@ -167,3 +167,22 @@ def test_two_agents_at_once_one_wins_the_other_gets_a_conflict(make_feedback, ag
     [t.join() for t in threads]
     assert sorted(outcomes) == ["conflict", "ok"]
     assert TransitionLog.objects.filter(feedback=fb).count() == 1
+
+
+def test_duplicates_follow_their_canonical_item_and_every_reporter_gets_the_reply(make_feedback, agent, verifier):
+    from feedback_archive.feedback.services import feedback_mark_duplicate
+
+    canonical = make_feedback("屏幕共享黑屏", reporter={"external_id": "a", "name": "王女士"})
+    dup = make_feedback("共享屏幕对方看到的是黑的", channel="social", reporter={"external_id": "b", "name": "Alex"})
+    elsewhere = make_feedback("共享屏幕黑了", channel="ticket")
+    feedback_mark_duplicate(feedback=dup, canonical=canonical, similarity=0.7, actor=Actor.for_user(agent))
+    feedback_mark_duplicate(feedback=elsewhere, canonical=canonical, similarity=0.6, actor=Actor.for_user(agent))
+    feedback_transition(feedback_id=elsewhere.pk, name="start", actor=Actor.for_user(agent))  # ahead of the others
+    for name in ("start", "submit"):
+        feedback_transition(feedback_id=canonical.pk, name=name, actor=Actor.for_user(agent))
+    assert Feedback.objects.get(pk=dup.pk).status == "verifying"
+    feedback_transition(feedback_id=canonical.pk, name="close", actor=Actor.for_user(verifier), resolution="fixed", reply=REPLY)
+    assert Feedback.objects.get(pk=dup.pk).status == "closed"
+    assert Reply.objects.get(feedback=dup).reporter.name == "Alex"
+    assert TransitionLog.objects.filter(feedback=dup, name="close").get().note.endswith(f"(#{canonical.pk})")
+    assert Feedback.objects.get(pk=elsewhere.pk).status == "closed"  # it was ahead, then caught up at submit
