@@ -68,7 +68,7 @@ def _transition_one(
         raise ApplicationError("unknown transition", fields={"name": [f"Unknown transition '{name}'. Use one of: {', '.join(TRANSITION_NAMES)}."]})
     if resolution and resolution not in Resolution.values:
         raise ApplicationError("bad resolution", fields={"resolution": [f"Unknown resolution '{resolution}'. Use one of: {', '.join(Resolution.values)}."]})
-    feedback = Feedback.objects.select_for_update().select_related("team", "assignee", "reporter", "channel").get(pk=feedback_id)
+    feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team", "assignee", "reporter", "channel").get(pk=feedback_id)
     check_version(feedback, expected_version)
     source = feedback.status
     if name not in allowed_transitions(feedback):

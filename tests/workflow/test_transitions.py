@@ -144,7 +144,7 @@ def test_stale_page_gets_a_conflict(make_feedback, agent, verifier):
     assert not Reply.objects.filter(feedback=fb).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_agents_at_once_one_wins_the_other_gets_a_conflict(make_feedback, agent, verifier):
     if connection.vendor != "postgresql":
         pytest.skip("real row locks need PostgreSQL; SQLite serialises writers (covered by the version test)")
