@@ -24,6 +24,10 @@ class Team(TimeStampedModel):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="teams"
     )
+    open_to_other_teams = models.BooleanField(
+        _("other teams may act on our items"), default=False,
+        help_text=_("Off: agents of other teams see this team's feedback read-only."),
+    )
     allow_self_verify = models.BooleanField(
         _("resolver may verify own fix"), default=False,
         help_text=_("Normally the person who submitted a fix may not also close it after verification."),
