@@ -167,6 +167,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
+# Absolute address of the product, for links in emails
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "feedback-archive@localhost")
+
 # --- Product defaults --------------------------------------------------------------------------
 FEEDBACK_DEFAULT_PRODUCT = os.environ.get("FEEDBACK_DEFAULT_PRODUCT", "im")
 FEEDBACK_MAX_CONTENT_CHARS = 20_000

@@ -26,15 +26,17 @@ def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bo
     return {**BUILDERS[kind](period, filters), "snapshot": None}
 
 
-def snapshot_store(*, kind: str, period: str, filters: dict | None = None) -> ReportSnapshot:
-    """Idempotent: a period already stored is left as it was."""
+def snapshot_store(*, kind: str, period: str, filters: dict | None = None, with_created: bool = False):
+    """Idempotent: a period already stored is left as it was. Returns the snapshot, or
+    (snapshot, created) with `with_created`."""
     key = params_key(filters)
     existing = ReportSnapshot.objects.filter(kind=kind, period=period, params=key).first()
     if existing is not None:
-        return existing
+        return (existing, False) if with_created else existing
     data = BUILDERS[kind](period, filters)
     try:
         with transaction.atomic():
-            return ReportSnapshot.objects.create(kind=kind, period=period, params=key, data=data)
+            snap, created = ReportSnapshot.objects.create(kind=kind, period=period, params=key, data=data), True
     except IntegrityError:
-        return ReportSnapshot.objects.get(kind=kind, period=period, params=key)
+        snap, created = ReportSnapshot.objects.get(kind=kind, period=period, params=key), False
+    return (snap, created) if with_created else snap

@@ -159,3 +159,43 @@ def test_report_api(api, make_feedback):
     assert api.get("/api/v1/reports/monthly/?month=2026-13").status_code == 400
     assert api.get("/api/v1/reports/releases/999999/").status_code == 404
     assert api.as_("ingest").get("/api/v1/reports/weekly/").status_code == 403
+
+
+def test_closing_a_period_stores_once_and_mails_the_leads(make_feedback, django_user_model, mailoutbox):
+    from feedback_archive.core.models import Team
+    from feedback_archive.reports.tasks import close_periods
+
+    lead = django_user_model.objects.create_user("lead", email="lead@example.com")
+    Team.objects.create(slug="av", name="音视频引擎组", lead=lead)
+    make_feedback("视频会议卡顿", received_at=at(2026, 11, 17))
+    now = at(2026, 11, 24, 0, 30)
+    assert sorted(close_periods(now=now)) == ["monthly 2026-10", "weekly 2026-W47"]
+    assert close_periods(now=now) == []  # idempotent: nothing stored or mailed twice
+    assert ReportSnapshot.objects.filter(kind="weekly", period="2026-W47").count() == 1
+    assert len(mailoutbox) == 2 and mailoutbox[0].to == ["lead@example.com"]
+    weekly = next(m for m in mailoutbox if "周报" in m.subject)
+    html = weekly.alternatives[0][0]
+    assert "2026-W47" in weekly.subject and "本周收到 <b>1</b>" in html and "?week=2026-W47" in html
+
+
+def test_report_pages_render_and_drill_down_to_the_right_items(admin_client, make_feedback):
+    import re
+    from html import unescape
+
+    perf = make_feedback("视频会议卡顿严重", received_at=at(2026, 11, 17))
+    func = make_feedback("群文件无法下载", received_at=at(2026, 11, 18))
+    outside = make_feedback("上周的卡顿", received_at=at(2026, 11, 12))
+    for fb, t in ((perf, "performance"), (func, "function"), (outside, "performance")):
+        feedback_update(feedback_id=fb.pk, actor=Actor.system(), labels={"type": t})
+    page = admin_client.get("/admin/reports/reportsnapshot/weekly/?week=2026-W47").content.decode()
+    assert "<svg" in page and "性能" in page
+    link = next(unescape(h) for h in re.findall(r"href='([^']+)'", page) if "type=performance" in h)
+    listing = admin_client.get(link).content.decode()
+    assert f"/admin/feedback/feedback/{perf.pk}/change/" in listing
+    assert f"/admin/feedback/feedback/{func.pk}/change/" not in listing
+    assert f"/admin/feedback/feedback/{outside.pk}/change/" not in listing
+    for url in ("/admin/reports/reportsnapshot/monthly/?month=2026-11", "/admin/reports/reportsnapshot/release/",
+                "/admin/reports/reportsnapshot/weekly/?week=2026-W47&format=csv"):
+        assert admin_client.get(url).status_code == 200
+    r = admin_client.get("/admin/reports/reportsnapshot/weekly/?week=nonsense", follow=True)
+    assert r.status_code == 200  # a message and the default week, not an error page
