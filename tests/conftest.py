@@ -11,14 +11,30 @@ def importer():
     return Actor.system("import")
 
 
+def _with_role(user, role):
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def agent(django_user_model):
-    return django_user_model.objects.create_user("zhangwei", password="pw", is_staff=True, first_name="张伟")
+    return _with_role(django_user_model.objects.create_user("zhangwei", password="pw", is_staff=True, first_name="张伟"), "分诊员")
 
 
 @pytest.fixture
 def verifier(django_user_model):
-    return django_user_model.objects.create_user("lina", password="pw", is_staff=True, first_name="李娜")
+    return _with_role(django_user_model.objects.create_user("lina", password="pw", is_staff=True, first_name="李娜"), "分诊员")
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username, role=None, **kwargs):
+        user = django_user_model.objects.create_user(username, password="pw", is_staff=True, **kwargs)
+        return _with_role(user, role) if role else user
+
+    return make
 
 
 @pytest.fixture

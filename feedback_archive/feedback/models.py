@@ -41,6 +41,7 @@ class Reporter(TimeStampedModel):
         ordering = ["-id"]
         verbose_name = _("reporter")
         verbose_name_plural = _("reporters")
+        permissions = [("view_reporter_contact", _("Can see reporters' contact details"))]
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="reporter_unique_external_id"),
         ]

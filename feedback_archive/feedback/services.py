@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from feedback_archive.core import segmenter
 from feedback_archive.core.actors import Actor
+from feedback_archive.core.permissions import check_can_change
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.core.models import Team
 from feedback_archive.taxonomy.models import Label
@@ -219,6 +220,7 @@ def duplicate_link_at_ingest(*, feedback: Feedback, tokens: list[str], actor: Ac
 
 
 def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similarity: float | None, actor: Actor) -> None:
+    check_can_change(actor, feedback)
     if canonical.pk == feedback.pk or canonical.canonical_id == feedback.pk:
         raise ApplicationError("A feedback cannot be a duplicate of itself.", fields={"canonical": ["Choose another item."]})
     old = feedback.canonical_id
@@ -238,6 +240,7 @@ def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similari
 
 
 def feedback_unmark_duplicate(*, feedback: Feedback, actor: Actor) -> None:
+    check_can_change(actor, feedback)
     old = feedback.canonical_id
     if old is None:
         return
@@ -273,6 +276,7 @@ def labels_resolve(labels: dict) -> dict[str, Label]:
 
 
 def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor) -> None:
+    check_can_change(actor, feedback)
     resolved = labels_resolve(labels)
     current = {
         link.dimension.code: link
@@ -292,9 +296,14 @@ def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor) -> No
         changed = True
     if changed:
         _bump(feedback)
+        feedback_id = feedback.pk
+        from django_q.tasks import async_task
+
+        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_feedback", feedback_id))
 
 
 def feedback_assign(*, feedback: Feedback, actor: Actor, assignee=..., team=...) -> None:
+    check_can_change(actor, feedback)
     fields = []
     if assignee is not ... and feedback.assignee_id != getattr(assignee, "pk", None):
         audit_record(feedback=feedback, actor=actor, field="assignee",
@@ -336,7 +345,8 @@ def feedback_update(*, feedback_id: int, actor: Actor, labels: dict | None = Non
                     expected_version: int | None = None) -> Feedback:
     """The PATCH of the API and the admin's edits: labels, owner, team, releases — all or nothing."""
     with transaction.atomic():
-        feedback = Feedback.objects.select_for_update().get(pk=feedback_id)
+        feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team").get(pk=feedback_id)
+        check_can_change(actor, feedback)
         check_version(feedback, expected_version)
         errors = {}
         assignee_obj = team_obj = release_obj = fixed_obj = ...

@@ -14,6 +14,7 @@ from feedback_archive.api.services import api_key_issue, api_key_revoke, api_key
 from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
+from feedback_archive.core.permissions import user_can_change
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
@@ -212,6 +213,10 @@ class FeedbackAdmin(admin.ModelAdmin):
             return format_html('<a href="{}">↪ #{}</a>', reverse("admin:feedback_feedback_change", args=[obj.canonical_id]), obj.canonical_id)
         return f"×{obj.duplicate_count}" if obj.duplicate_count else ""
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or user_can_change(request.user, obj))
+
     # --- change page --------------------------------------------------------------------------
     @admin.display(description=_("content"))
     def content_block(self, obj):
@@ -284,14 +289,15 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(self._workflow_context(obj))
+            context.update(self._workflow_context(obj, request))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _workflow_context(self, obj):
+    def _workflow_context(self, obj, request):
         from feedback_archive.feedback.choices import Resolution
 
         return {
-            "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)],
+            "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)]
+            if user_can_change(request.user, obj) else [],
             "fa_resolutions": Resolution.choices,
             "fa_log": TransitionLog.objects.filter(feedback=obj).order_by("at", "id"),
             "fa_changes": FieldChange.objects.filter(feedback=obj).exclude(field="status").order_by("at", "id"),
@@ -404,12 +410,22 @@ class FeedbackAdmin(admin.ModelAdmin):
     def action_reopen(self, request, queryset):
         self._bulk_transition(request, queryset, "reopen")
 
+    def _each(self, request, queryset, what, fn):
+        """Run a service on each selected item; refusals (permissions, conflicts) are reported."""
+        done, refused = [], {}
+        for fb in queryset.select_related("team")[:1000]:
+            try:
+                fn(fb)
+                done.append(fb.pk)
+            except ApplicationError as exc:
+                refused[fb.pk] = _errors_text(exc)
+        self._report(request, done, refused, what)
+
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
         actor = Actor.for_user(request.user)
-        for fb in queryset[:1000]:
-            feedback_assign(feedback=fb, actor=actor, assignee=request.user)
-        self.message_user(request, _("Assigned to you."), messages.SUCCESS)
+        self._each(request, queryset, _("assigned to you"),
+                   lambda fb: feedback_assign(feedback=fb, actor=actor, assignee=request.user))
 
     @admin.action(description=_("Assign to the chosen assignee"), permissions=["change"])
     def assign_to(self, request, queryset):
@@ -419,9 +435,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             self.message_user(request, _("Choose an assignee first."), messages.ERROR)
             return
         actor = Actor.for_user(request.user)
-        for fb in queryset[:1000]:
-            feedback_assign(feedback=fb, actor=actor, assignee=assignee)
-        self.message_user(request, _("Assigned."), messages.SUCCESS)
+        self._each(request, queryset, _("assigned"), lambda fb: feedback_assign(feedback=fb, actor=actor, assignee=assignee))
 
     @admin.action(description=_("Set the chosen label"), permissions=["change"])
     def set_label(self, request, queryset):
@@ -431,11 +445,8 @@ class FeedbackAdmin(admin.ModelAdmin):
             self.message_user(request, _("Choose a label first."), messages.ERROR)
             return
         actor = Actor.for_user(request.user)
-        n = 0
-        for fb in queryset[:1000]:
-            feedback_set_labels(feedback=fb, labels={label.dimension.code: label.code}, actor=actor)
-            n += 1
-        self.message_user(request, _("Label set on %(n)d items.") % {"n": n}, messages.SUCCESS)
+        self._each(request, queryset, _("label set"),
+                   lambda fb: feedback_set_labels(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))
 
 
 @admin.register(Channel)

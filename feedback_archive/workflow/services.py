@@ -7,6 +7,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NAMES, Resolution, Status
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.feedback.services import audit_record, check_version
@@ -69,6 +70,8 @@ def _transition_one(
     if resolution and resolution not in Resolution.values:
         raise ApplicationError("bad resolution", fields={"resolution": [f"Unknown resolution '{resolution}'. Use one of: {', '.join(Resolution.values)}."]})
     feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team", "assignee", "reporter", "channel").get(pk=feedback_id)
+    if following is None:
+        check_can_change(actor, feedback)
     check_version(feedback, expected_version)
     source = feedback.status
     if name not in allowed_transitions(feedback):

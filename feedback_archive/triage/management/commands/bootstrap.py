@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from feedback_archive.core.roles import roles_sync
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.triage.demo import load_demo_data
 from feedback_archive.triage.schedules import ensure_schedules
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stderr.write("  database migrated")
         ensure_schedules()
+        roles_sync()
         User = get_user_model()
         password = secrets.token_urlsafe(9)
         user, created = User.objects.get_or_create(username=admin, defaults={"is_staff": True, "is_superuser": True,
