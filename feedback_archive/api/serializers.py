@@ -1,7 +1,9 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from feedback_archive.core.permissions import user_sees_contacts
 from feedback_archive.feedback.choices import TRANSITION_NAMES, Resolution
+from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
@@ -59,6 +61,16 @@ class ReleaseSerializer(serializers.ModelSerializer):
         validators: list = []  # uniqueness is checked by the service with a clear message
 
 
+def _sees_contacts(request) -> bool:
+    from .models import ApiKey, Scope
+
+    if request is None:
+        return False
+    if isinstance(request.auth, ApiKey):
+        return request.auth.scope == Scope.WRITE
+    return user_sees_contacts(request.user)
+
+
 def _labels(feedback) -> dict:
     return {link.dimension.code: link.label.code for link in feedback.label_links.all()}
 
@@ -100,10 +112,14 @@ class FeedbackSerializer(FeedbackListSerializer):
         ]
 
     def get_reporter(self, obj) -> dict | None:
+        """Contact details only for write-scope keys and people whose role needs them."""
         r = obj.reporter
         if r is None:
             return None
-        return {"external_id": r.external_id, "name": r.name, "contact": r.contact}
+        request = self.context.get("request")
+        if _sees_contacts(request):
+            return {"external_id": r.external_id, "name": r.name, "contact": r.contact}
+        return {"external_id": r.external_id, "name": mask_name(r.name), "contact": mask_contact(r.contact)}
 
     def get_suggestions(self, obj) -> dict:
         return {

@@ -47,7 +47,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
             raise PermissionDenied(f"This key may only create feedback for channel '{key.channel.slug}'.")
 
     def _detail(self, pk, code=status.HTTP_200_OK):
-        return Response(s.FeedbackSerializer(_detail_queryset().get(pk=pk)).data, status=code)
+        return Response(s.FeedbackSerializer(_detail_queryset().get(pk=pk), context={"request": self.request}).data, status=code)
 
     @extend_schema(request=s.FeedbackCreateSerializer, responses={201: s.FeedbackSerializer, 200: s.FeedbackSerializer})
     def create(self, request):
@@ -97,7 +97,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(s.FeedbackListSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(s.FeedbackSerializer(self.get_object()).data)
+        return Response(s.FeedbackSerializer(self.get_object(), context={"request": request}).data)
 
     @extend_schema(request=s.FeedbackPatchSerializer, responses=s.FeedbackSerializer)
     def partial_update(self, request, pk=None):

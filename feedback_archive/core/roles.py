@@ -48,7 +48,9 @@ def roles_sync(apps=None) -> None:
             if item == "*":
                 ids |= set(ours.values_list("id", flat=True))
             elif item == VIEW_ALL:
-                ids |= set(ours.filter(codename__startswith="view_").values_list("id", flat=True))
+                # the models' view permissions; seeing reporters' contacts is a separate grant
+                ids |= set(ours.filter(codename__startswith="view_").exclude(codename="view_reporter_contact")
+                           .values_list("id", flat=True))
             else:
                 app_label, codename = item.split(".", 1)
                 ids |= set(Permission.objects.filter(content_type__app_label=app_label, codename=codename)

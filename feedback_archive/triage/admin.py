@@ -14,7 +14,8 @@ from feedback_archive.api.services import api_key_issue, api_key_revoke, api_key
 from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
-from feedback_archive.core.permissions import user_can_change
+from feedback_archive.core.permissions import user_can_change, user_sees_contacts
+from feedback_archive.feedback.privacy import mask_contact, mask_name, reporter_erase, reporter_export
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
@@ -225,7 +226,12 @@ class FeedbackAdmin(admin.ModelAdmin):
     @admin.display(description=_("reporter"))
     def reporter_block(self, obj):
         r = obj.reporter
-        return format_html("{} · {} · {}", r.name or "-", r.external_id, r.contact or "-") if r else "-"
+        if r is None:
+            return "-"
+        # the change view passes the user through the form's request-less display: see get_form
+        sees = getattr(obj, "_sees_contacts", False)
+        name, contact = (r.name, r.contact) if sees else (mask_name(r.name), mask_contact(r.contact))
+        return format_html("{} · {} · {}", name or "-", r.external_id, contact or "-")
 
     @admin.display(description=_("duplicate of"))
     def canonical_link(self, obj):
@@ -245,6 +251,8 @@ class FeedbackAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj else []
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            obj._sees_contacts = user_sees_contacts(request.user)
         if obj is None:
             from .forms_create import FeedbackCreateForm
 
@@ -456,11 +464,69 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(Reporter)
 class ReporterAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "external_id", "channel", "created_at"]
-    list_filter = ["channel"]
+    """Reporters' contact details are masked for roles without "view reporter contact"; a
+    reporter's data can be exported and erased on request (PIPL/GDPR)."""
+
+    list_filter = ["channel", ("erased_at", admin.EmptyFieldListFilter)]
     search_fields = ["external_id", "name"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    actions = ["export_data", "erase_data"]
+
+    def _personal(self, request):
+        """Display callables bound to this request's permission (the ModelAdmin is shared
+        between requests, so nothing request-specific is stored on it)."""
+        sees = user_sees_contacts(request.user)
+
+        @admin.display(description=_("name"))
+        def name(obj):
+            return obj.name if sees else mask_name(obj.name)
+
+        @admin.display(description=_("contact"))
+        def contact(obj):
+            return obj.contact if sees else mask_contact(obj.contact)
+
+        return name, contact
+
+    def get_list_display(self, request):
+        name, contact = self._personal(request)
+        return ["id", name, "external_id", "channel", contact, "erased_at", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        name, contact = self._personal(request)
+        return ["channel", "external_id", name, contact, "locale", "erased_at", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Export the selected reporters' data (JSON)"), permissions=["view"])
+    def export_data(self, request, queryset):
+        import json
+
+        from django.http import HttpResponse
+
+        data = [reporter_export(reporter=r) for r in queryset.select_related("channel")[:100]]
+        resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
+        resp["Content-Disposition"] = 'attachment; filename="reporter-data.json"'
+        return resp
+
+    @admin.action(description=_("Erase the selected reporters' personal data"), permissions=["change"])
+    def erase_data(self, request, queryset):
+        from django.template.response import TemplateResponse
+
+        if request.POST.get("confirm") == "yes":
+            actor = Actor.for_user(request.user)
+            for reporter in queryset:
+                reporter_erase(reporter=reporter, actor=actor)
+            self.message_user(request, _("Erased %(n)d reporters; their feedback stays, anonymised.") % {"n": queryset.count()}, messages.SUCCESS)
+            return None
+        return TemplateResponse(request, "admin/feedback/reporter/erase_confirm.html", {
+            **self.admin_site.each_context(request), "title": _("Erase personal data?"), "reporters": queryset,
+            "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
