@@ -1,5 +1,5 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
@@ -12,7 +12,7 @@ router.register("releases", ReleaseViewSet, basename="release")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]), name="api-docs"),
     path("reports/weekly/", WeeklyReportView.as_view(), name="report-weekly"),
     path("reports/monthly/", MonthlyReportView.as_view(), name="report-monthly"),
     path("reports/releases/<int:pk>/", ReleaseReportView.as_view(), name="report-release"),

@@ -69,3 +69,22 @@ def test_agent_filters_opens_and_moves_an_item(browser_page, live_server, django
     assert "处理中" in history
     assert page.locator("button[data-transition='submit']").count() == 1
     shot(page, "feedback-change")
+
+
+def test_reports_and_api_docs_work_under_the_csp(browser_page, live_server, django_user_model, make_feedback):
+    django_user_model.objects.create_superuser("lead", "l@example.com", "s3cret-pass")
+    make_feedback("屏幕共享黑屏")
+    page = browser_page
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/reports/reportsnapshot/weekly/")
+    page.fill("#id_username", "lead")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.wait_for_selector("svg.fa-chart")
+    assert page.locator("svg.fa-chart").count() >= 3
+    shot(page, "weekly-report")
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .info", timeout=20000)
+    assert "Feedback Archive API" in page.inner_text(".swagger-ui .info")
+    assert violations == []
