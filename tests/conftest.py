@@ -82,3 +82,12 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache; key ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

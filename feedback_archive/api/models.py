@@ -27,6 +27,10 @@ class ApiKey(models.Model):
         "feedback.Channel", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("bound to channel"),
         help_text=_("An ingest key bound to a channel may only create feedback for that channel."),
     )
+    throttle_rate = models.CharField(
+        _("rate limit"), max_length=20, blank=True,
+        help_text=_("e.g. 600/min or 20/s; empty: the default for all keys (API_THROTTLE_RATE)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -10,7 +10,8 @@ from .models import ApiKey, Scope, hash_key
 
 
 @transaction.atomic
-def api_key_issue(*, name: str, scope: str, channel: str | None = None, expires_at=None) -> tuple[ApiKey, str]:
+def api_key_issue(*, name: str, scope: str, channel: str | None = None, expires_at=None,
+                  throttle_rate: str = "") -> tuple[ApiKey, str]:
     """Create a key; returns (key, raw). The raw key is shown once and never stored."""
     if scope not in Scope.values:
         raise ApplicationError("bad scope", fields={"scope": [f"Use one of: {', '.join(Scope.values)}."]})
@@ -21,9 +22,16 @@ def api_key_issue(*, name: str, scope: str, channel: str | None = None, expires_
         channel_obj = Channel.objects.filter(slug=channel).first()
         if channel_obj is None:
             raise ApplicationError("bad channel", fields={"channel": [f"Unknown channel '{channel}'."]})
+    if throttle_rate:
+        from rest_framework.throttling import SimpleRateThrottle
+
+        try:
+            SimpleRateThrottle.parse_rate(None, throttle_rate)
+        except (ValueError, KeyError, IndexError):
+            raise ApplicationError("bad rate", fields={"throttle_rate": ["Use a rate like 600/min or 20/s."]}) from None
     raw = "fa_" + secrets.token_urlsafe(30)
     key = ApiKey.objects.create(name=name, scope=scope, channel=channel_obj, expires_at=expires_at,
-                                prefix=raw[:10], key_hash=hash_key(raw))
+                                prefix=raw[:10], key_hash=hash_key(raw), throttle_rate=throttle_rate)
     return key, raw
 
 
@@ -40,4 +48,4 @@ def api_key_rotate(*, key: ApiKey) -> tuple[ApiKey, str]:
     base = key.name.split("~")[0]
     n = ApiKey.objects.filter(name__startswith=f"{base}~").count() + 1
     return api_key_issue(name=f"{base}~{n}", scope=key.scope, channel=key.channel.slug if key.channel else None,
-                         expires_at=key.expires_at)
+                         expires_at=key.expires_at, throttle_rate=key.throttle_rate)

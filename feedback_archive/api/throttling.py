@@ -6,6 +6,13 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     scope = "api_key"
 
+    def allow_request(self, request, view):
+        key = getattr(request, "auth", None)
+        if getattr(key, "throttle_rate", ""):
+            self.rate = key.throttle_rate
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
     def get_cache_key(self, request, view):
         key = getattr(request, "auth", None)
         if key is not None and getattr(key, "pk", None):

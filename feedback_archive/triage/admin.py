@@ -563,7 +563,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "scope", "channel", "created_at", "last_used_at", "expires_at", "revoked_at"]
     list_filter = ["scope", "channel"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    fields = ["name", "scope", "channel", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = ["name", "scope", "channel", "throttle_rate", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke", "rotate"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -571,10 +571,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["expires_at"])
+            obj.save(update_fields=["expires_at", "throttle_rate"])
             return
         key, raw = api_key_issue(name=obj.name, scope=obj.scope, channel=obj.channel.slug if obj.channel else None,
-                                 expires_at=obj.expires_at)
+                                 expires_at=obj.expires_at, throttle_rate=obj.throttle_rate)
         obj.pk = key.pk
         self.message_user(request, format_html(_("New key (shown once — copy it now): <code>{}</code>"), raw), messages.WARNING)
 
