@@ -152,6 +152,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback_archive.api.permissions.HasScope"],
+    # the contract is JSON in and out: other bodies get 415 in JSON, not a parser's HTML error
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "feedback_archive.core.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -169,6 +172,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "feedback_archive.api.schema.add_standard_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {"ResolutionEnum": "feedback_archive.feedback.choices.Resolution.choices"},
 }
 # Body limits: a single feedback is at most 20,000 characters (+ 16 KB metadata); a bulk request

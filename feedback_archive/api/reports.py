@@ -3,6 +3,7 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,13 +23,17 @@ def _filters(request) -> dict:
 
 
 def _fresh(request) -> bool:
-    return request.query_params.get("fresh", "").lower() in ("1", "true", "yes")
+    value = request.query_params.get("fresh", "").lower()
+    if value not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ValidationError({"fresh": ["Use fresh=1 (recompute) or fresh=0."]})
+    return value in ("1", "true", "yes")
 
 
 class WeeklyReportView(APIView):
     required_scope = Scope.READ
 
-    @extend_schema(parameters=[OpenApiParameter("week", str, description="ISO week, e.g. 2026-W47 (default: last week)"), *FILTER_PARAMS],
+    @extend_schema(parameters=[OpenApiParameter("week", str, description="ISO week, e.g. 2026-W47 (default: last week)",
+                                               pattern=r"^\d{4}-W\d{1,2}$"), *FILTER_PARAMS],
                    responses={200: dict})
     def get(self, request):
         week = request.query_params.get("week") or week_of(timezone.now() - dt.timedelta(days=7))
@@ -38,7 +43,8 @@ class WeeklyReportView(APIView):
 class MonthlyReportView(APIView):
     required_scope = Scope.READ
 
-    @extend_schema(parameters=[OpenApiParameter("month", str, description="e.g. 2026-11 (default: last month)"), *FILTER_PARAMS],
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="e.g. 2026-11 (default: last month)",
+                                               pattern=r"^\d{4}-\d{1,2}$"), *FILTER_PARAMS],
                    responses={200: dict})
     def get(self, request):
         month = request.query_params.get("month") or month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))

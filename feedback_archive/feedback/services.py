@@ -77,6 +77,8 @@ def _validate(*, channel, content, external_id, title, received_at, rating, meta
             received_at = timezone.make_aware(received_at)
         if received_at > timezone.now() + dt.timedelta(seconds=settings.FEEDBACK_FUTURE_TOLERANCE_SECONDS):
             errors["received_at"] = ["received_at is in the future."]
+        elif received_at.year < 1970:
+            errors["received_at"] = ["received_at before 1970 is not plausible."]
     if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
         errors["rating"] = ["Rating must be an integer from 1 to 5."]
     if metadata is not None:

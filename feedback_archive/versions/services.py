@@ -25,6 +25,8 @@ def product_get(slug: str | None) -> Product:
 
 def release_create(*, product: Product, version: str, platform: str = "", released_at=None,
                    install_base=None, notes: str = "") -> Release:
+    if released_at is not None and released_at.year < 1970:
+        raise ApplicationError("bad date", fields={"released_at": ["A release date before 1970 is not plausible."]})
     version = normalise_version(version) or version.strip()
     if not version:
         raise ApplicationError("bad version", fields={"version": ["A version like 5.3.1 is required."]})

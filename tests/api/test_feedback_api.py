@@ -146,3 +146,20 @@ def test_schema_and_docs_are_served_offline(client):
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+def test_implausible_dates_are_refused(api):
+    r = api.post("/api/v1/feedback/", {"channel": "in_app", "content": "消息发不出去", "received_at": "0793-06-16T19:15:24+08:00"}, format="json")
+    assert r.status_code == 400 and "received_at" in r.json()
+    r = api.post("/api/v1/releases/", {"version": "5.3.1", "released_at": "0793-06-16T19:15:24+08:00"}, format="json")
+    assert r.status_code == 400 and "released_at" in r.json()
+
+
+def test_api_speaks_json_only(api):
+    r = api.post("/api/v1/feedback/", data="channel=in_app&content=x", content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 415 and r["Content-Type"].startswith("application/json")
+
+
+def test_unknown_api_paths_answer_json_404(api):
+    r = api.get("/api/v1/no-such-thing/")
+    assert r.status_code == 404 and r.json()["detail"]
