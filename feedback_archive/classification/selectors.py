@@ -19,3 +19,53 @@ def taxonomy_snapshot() -> list[dict]:
         }
         for d in dims
     ]
+
+
+# --- quality: suggestions against confirmed labels, and agents against each other -------------
+
+def quality_suggestion_matrix(*, dimension: Dimension) -> dict[tuple[str, str], int]:
+    """{(suggested label, confirmed label): count}, counted by the database (GROUP BY)."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from feedback_archive.feedback.models import FeedbackLabel
+
+    from .models import Suggestion
+
+    suggested = Suggestion.objects.filter(feedback=OuterRef("feedback"), dimension=dimension).values("label__code")[:1]
+    rows = (FeedbackLabel.objects.filter(dimension=dimension)
+            .annotate(suggested=Subquery(suggested)).exclude(suggested=None)
+            .values("suggested", "label__code").annotate(n=Count("id")).order_by())
+    return {(r["suggested"], r["label__code"]): r["n"] for r in rows}
+
+
+_PEOPLE = ("admin", "api")
+
+
+def agent_label_pairs(*, dimension: Dimension) -> list[tuple[str, str]]:
+    """(earlier agent's label, later agent's label) for every item two different people labelled:
+    each person's last word on a feedback from the audit trail (`labels.<dim>` changes), and each
+    agent's latest quiz answer on a gold example. Only items with two or more people are read."""
+    from django.db.models import Count
+
+    from feedback_archive.feedback.models import FieldChange
+
+    from .models import QuizAnswer
+
+    field = f"labels.{dimension.code}"
+    people = FieldChange.objects.filter(field=field, via__in=_PEOPLE).exclude(new="")
+    multi = people.values("feedback_id").annotate(k=Count("actor_name", distinct=True)).filter(k__gte=2).values("feedback_id")
+    audit = people.filter(feedback_id__in=multi).order_by("feedback_id", "at", "id").values_list("feedback_id", "actor_name", "new")
+    answered = QuizAnswer.objects.filter(example__dimension=dimension, chosen__isnull=False)
+    multi_q = answered.values("example_id").annotate(k=Count("attempt__user_name", distinct=True)).filter(k__gte=2).values("example_id")
+    quiz = (answered.filter(example_id__in=multi_q).order_by("example_id", "attempt__submitted_at", "id")
+            .values_list("example_id", "attempt__user_name", "chosen__code"))
+    pairs: list[tuple[str, str]] = []
+    for rows in (audit, quiz):
+        last: dict[object, dict[str, str]] = {}
+        for item, who, code in rows:
+            # dict order = who labelled first; the value is that person's last word
+            last.setdefault(item, {})[who] = code
+        for per in last.values():
+            codes = list(per.values())
+            pairs += [(codes[i], codes[j]) for i in range(len(codes)) for j in range(i + 1, len(codes))]
+    return pairs

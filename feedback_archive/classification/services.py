@@ -1,18 +1,33 @@
 from __future__ import annotations
 
+import logging
+import random
+
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from feedback_archive.core import segmenter
-from feedback_archive.feedback.models import Feedback
-from feedback_archive.taxonomy.models import Label
+from feedback_archive.core.actors import Actor
+from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.feedback.filtersets import FeedbackFilterSet
+from feedback_archive.feedback.models import Feedback, FeedbackLabel
+from feedback_archive.taxonomy.models import Dimension, Label
 
-from . import pipeline
-from .models import Sentiment, Suggestion
+from . import model as stat_model
+from . import pipeline, training
+from .choices import RunStatus
+from .models import ClassificationRun, ClassifierModel, GoldExample, QuizAnswer, QuizAttempt, Sentiment, Suggestion
 from .selectors import taxonomy_snapshot
 
+logger = logging.getLogger(__name__)
+
+RUN_STEP_TASK = "feedback_archive.classification.tasks.classification_run_step"
+TRAIN_TASK = "feedback_archive.classification.tasks.train_models"
+
 _taxonomy_cache: dict = {"stamp": None, "data": None}
+_model_cache: dict = {"stamp": None, "model": None}
 
 
 def _taxonomy() -> list[dict]:
@@ -35,13 +50,39 @@ def feedback_classify(*, feedback_id: int) -> bool:
         return False
     taxonomy = _taxonomy()
     result = pipeline.classify(title=feedback.title, content=feedback.content, taxonomy=taxonomy,
-                               context={"release_id": feedback.release_id, "platform": feedback.platform})
+                               context={"release_id": feedback.release_id, "platform": feedback.platform},
+                               model=active_model())
     _store(feedback, result)
     return True
 
 
-def _store(feedback: Feedback, result: dict) -> None:
-    labels = {(lab.dimension.code, lab.code): lab for lab in Label.objects.select_related("dimension")}
+def active_model() -> stat_model.Ensemble | None:
+    """The active statistical models (at most one per dimension) as one blendable object, cached
+    per process and reloaded when a training job activates or retires a model."""
+    active = ClassifierModel.objects.filter(is_active=True)
+    stamp = tuple(active.aggregate(n=Count("id"), m=Max("id"), t=Max("created_at")).values())
+    if _model_cache["stamp"] != stamp:
+        models, versions = [], []
+        for row in active.select_related("dimension").order_by("dimension__order", "-id"):
+            if any(m.dimension == row.dimension.code for m in models):
+                continue
+            try:
+                models.append(stat_model.load_dimension(row.dimension.code, row.blob))
+            except Exception:  # a corrupt blob must not stop classification: rules still work
+                logger.exception("classifier model %s could not be loaded", row.pk)
+                continue
+            versions.append(row.version)
+        model_id = "+".join(sorted(set(versions)))[:40]
+        _model_cache.update(stamp=stamp, model=stat_model.Ensemble(models, model_id) if models else None)
+    return _model_cache["model"]
+
+
+def _label_map() -> dict:
+    return {(lab.dimension.code, lab.code): lab for lab in Label.objects.select_related("dimension")}
+
+
+def _store(feedback: Feedback, result: dict, labels: dict | None = None, route: bool = True) -> None:
+    labels = labels if labels is not None else _label_map()
     with transaction.atomic():
         for dim, sug in (result.get("suggestions") or {}).items():
             label = labels.get((dim, sug.get("label")))
@@ -60,13 +101,288 @@ def _store(feedback: Feedback, result: dict) -> None:
                       "model_version": result.get("model_version", "")},
         )
         Feedback.objects.filter(pk=feedback.pk).update(classified_at=timezone.now())
+        if route:
+            _enqueue_routing([feedback.pk])
+
+
+def _enqueue_routing(ids: list[int]) -> None:
+    """Routing (workflow) reads the new suggestions: one job per item, or one per chunk."""
+    from django_q.tasks import async_task
+
+    if len(ids) == 1:
+        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_feedback", ids[0]))
+    elif ids:
+        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_many", ids))
 
 
 def feedback_classify_many(*, feedback_ids: list[int]) -> int:
-    return sum(1 for fid in feedback_ids if feedback_classify(feedback_id=fid))
+    """Classify a chunk: one query for the texts, taxonomy/model/labels looked up once.
+    Idempotent like feedback_classify. Returns how many still existed."""
+    rows = list(Feedback.objects.filter(pk__in=list(feedback_ids))
+                .only("id", "title", "content", "release_id", "platform").order_by("id"))
+    if not rows:
+        return 0
+    taxonomy, model, labels = _taxonomy(), active_model(), _label_map()
+    results = [pipeline.classify(title=fb.title, content=fb.content, taxonomy=taxonomy,
+                                 context={"release_id": fb.release_id, "platform": fb.platform}, model=model)
+               for fb in rows]
+    # one commit per chunk instead of one per item: on SQLite each commit is an fsync
+    with transaction.atomic():
+        for feedback, result in zip(rows, results):
+            _store(feedback, result, labels, route=False)
+        _enqueue_routing([fb.pk for fb in rows])
+    return len(rows)
 
 
 def unclassified_ids(*, older_than_seconds: int = 120, limit: int = 5000) -> list[int]:
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     return list(Feedback.objects.filter(classified_at__isnull=True, created_at__lt=cutoff)
                 .order_by("id").values_list("id", flat=True)[:limit])
+
+
+# --- batch (re)classification runs ------------------------------------------------------------
+
+RUN_FILTER_KEYS = ("type", "severity", "scope", "module", "intent", "channel", "product", "platform", "release",
+                   "status", "received_after", "received_before", "q")
+
+
+def run_queryset(*, filters: dict):
+    """The feedback a run covers, in id order: explicit `ids`, or the API's feedback filters."""
+    qs = Feedback.objects.all()
+    ids = filters.get("ids")
+    if ids is not None:
+        qs = qs.filter(pk__in=[int(i) for i in ids])
+    params = {k: v for k, v in filters.items() if k in RUN_FILTER_KEYS and v not in (None, "")}
+    if params:
+        fs = FeedbackFilterSet(data=params, queryset=qs)
+        if not fs.is_valid():
+            raise ApplicationError("invalid filter", fields={k: [str(m) for m in v] for k, v in fs.errors.items()})
+        qs = fs.qs
+    return qs.order_by("id")
+
+
+def _describe(filters: dict) -> str:
+    if "ids" in filters:
+        return f"{len(filters['ids'])} selected"
+    parts = [f"{k}={v}" for k, v in filters.items() if k in RUN_FILTER_KEYS and v not in (None, "")]
+    return ", ".join(parts) or "all feedback"
+
+
+def classification_run_start(*, actor: Actor, filters: dict | None = None, ids: list[int] | None = None,
+                             description: str = "", chunk_size: int = 500) -> ClassificationRun:
+    """Reclassify everything, a filtered set, or the given ids, in chunks as jobs (after commit)."""
+    filters = {k: v for k, v in (filters or {}).items() if k in RUN_FILTER_KEYS and v not in (None, "")}
+    unknown = set(filters) - set(RUN_FILTER_KEYS)
+    if unknown:
+        raise ApplicationError("unknown filter", fields={k: ["Unknown filter."] for k in unknown})
+    if ids is not None:
+        try:
+            filters["ids"] = sorted({int(i) for i in ids})
+        except (TypeError, ValueError):
+            raise ApplicationError("bad ids", fields={"ids": ["Expected feedback ids."]}) from None
+        if not filters["ids"]:
+            raise ApplicationError("no feedback", fields={"ids": ["Select at least one feedback."]})
+    if not 1 <= int(chunk_size) <= 5000:
+        raise ApplicationError("bad chunk size", fields={"chunk_size": ["Between 1 and 5000."]})
+    total = run_queryset(filters=filters).count()
+    with transaction.atomic():
+        run = ClassificationRun.objects.create(
+            filters=filters, description=(description or _describe(filters))[:300], total=total,
+            chunk_size=int(chunk_size), created_by=actor.name[:150], model_version=_model_version(),
+        )
+        transaction.on_commit(lambda: classification_run_enqueue(run_id=run.pk))
+    return run
+
+
+def _model_version() -> str:
+    model = active_model()
+    return f"{pipeline.RULES_VERSION}+{model.model_id}" if model else pipeline.MODEL_VERSION
+
+
+def classification_run_enqueue(*, run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(RUN_STEP_TASK, run_id, task_name=f"classification-run-{run_id}", group="classification-run")
+
+
+def classification_run_step(*, run_id: int) -> bool:
+    """Process the next chunk after `last_id`. Returns True when more remain (the caller enqueues
+    the next step). Safe to run twice or concurrently: progress advances by compare-and-set on
+    `last_id`, and classifying an item twice only rewrites the same suggestions."""
+    run = ClassificationRun.objects.filter(pk=run_id).first()
+    if run is None or run.status in (RunStatus.DONE, RunStatus.CANCELLED):
+        return False
+    now = timezone.now()
+    if run.status != RunStatus.RUNNING:
+        ClassificationRun.objects.filter(pk=run.pk).exclude(status__in=[RunStatus.DONE, RunStatus.CANCELLED]).update(
+            status=RunStatus.RUNNING, started_at=run.started_at or now, heartbeat_at=now, error="")
+    start = run.last_id
+    try:
+        ids = list(run_queryset(filters=run.filters).filter(pk__gt=start).values_list("id", flat=True)[:run.chunk_size])
+        if ids:
+            feedback_classify_many(feedback_ids=ids)
+    except Exception as exc:
+        ClassificationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=repr(exc)[:2000],
+                                                           heartbeat_at=timezone.now())
+        raise
+    if not ids:
+        ClassificationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+            total=F("done"))
+        return False
+    advanced = ClassificationRun.objects.filter(pk=run.pk, last_id=start, status=RunStatus.RUNNING).update(
+        last_id=ids[-1], done=F("done") + len(ids), heartbeat_at=timezone.now(), model_version=_model_version())
+    # 0 rows: another step already took this chunk (a retried job), or the run was cancelled;
+    # that step carries on, this one stops.
+    return bool(advanced)
+
+
+def classification_run_resume(*, run: ClassificationRun, actor: Actor) -> ClassificationRun:
+    """Continue a failed or stalled run from its last processed id."""
+    if run.status in (RunStatus.DONE, RunStatus.CANCELLED):
+        raise ConflictError(f"Run #{run.pk} is {run.get_status_display()}; start a new run instead.")
+    with transaction.atomic():
+        ClassificationRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, error="", heartbeat_at=timezone.now())
+        transaction.on_commit(lambda: classification_run_enqueue(run_id=run.pk))
+    run.refresh_from_db()
+    logger.info("classification run %s resumed by %s at id %s", run.pk, actor.name, run.last_id)
+    return run
+
+
+def classification_run_cancel(*, run: ClassificationRun, actor: Actor) -> ClassificationRun:
+    if run.status in (RunStatus.DONE, RunStatus.CANCELLED):
+        return run
+    ClassificationRun.objects.filter(pk=run.pk).update(status=RunStatus.CANCELLED, finished_at=timezone.now())
+    run.refresh_from_db()
+    logger.info("classification run %s cancelled by %s", run.pk, actor.name)
+    return run
+
+
+def stalled_run_ids(*, older_than_seconds: int = 600) -> list[int]:
+    """Runs whose worker died mid-chunk: pending or running with no progress for a while."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    return list(ClassificationRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING])
+                .filter(heartbeat_at__lt=cutoff).values_list("id", flat=True)) + list(
+        ClassificationRun.objects.filter(status=RunStatus.PENDING, heartbeat_at__isnull=True, created_at__lt=cutoff)
+        .values_list("id", flat=True))
+
+
+# --- statistical models -----------------------------------------------------------------------
+
+WEIGHT_GRID = training.WEIGHT_GRID
+
+
+def _min_examples() -> int:
+    return int(getattr(settings, "CLASSIFICATION_MODEL_MIN_EXAMPLES", 200))
+
+
+def classifier_train(*, actor: Actor, min_examples: int | None = None) -> list[ClassifierModel]:
+    """Train one naive Bayes per dimension on the confirmed labels (FeedbackLabel), gated as
+    `training.fit_dimension` describes; an active model retires the dimension's previous one."""
+    min_examples = _min_examples() if min_examples is None else min_examples
+    taxonomy = _taxonomy()
+    version = base = f"nb-{timezone.now():%Y%m%d-%H%M%S}"
+    suffix = 1
+    while ClassifierModel.objects.filter(version=version).exists():
+        suffix += 1
+        version = f"{base}-{suffix}"
+    created = []
+    for dim in Dimension.objects.order_by("order"):
+        rows = list(FeedbackLabel.objects.filter(dimension=dim, label__is_active=True).order_by("feedback_id")
+                    .values_list("feedback_id", "feedback__title", "feedback__content", "label__code"))
+        if len(rows) < 10 or len({r[3] for r in rows}) < 2:
+            continue  # nothing a model could learn yet; the rules keep working
+        fitted = training.fit_dimension([(fid, f"{title}\n{content}", code) for fid, title, content, code in rows],
+                                        dimension=dim.code, taxonomy=taxonomy, min_examples=min_examples)
+        metrics, active = fitted["metrics"], fitted["active"]
+        blob = stat_model.dump_dimension(fitted["nb"], weight=fitted["weight"])
+        with transaction.atomic():
+            row = ClassifierModel.objects.create(version=version, dimension=dim, trained_on=len(rows),
+                                                 metrics=metrics, blob=blob, is_active=active)
+            if active:
+                ClassifierModel.objects.filter(dimension=dim, is_active=True).exclude(pk=row.pk).update(is_active=False)
+        created.append(row)
+    logger.info("classifier models %s trained by %s: %s", version, actor.name,
+                {r.dimension.code: r.metrics.get("reason") for r in created})
+    return created
+
+
+def classifier_train_enqueue(*, actor: Actor) -> None:
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(TRAIN_TASK, actor.name, task_name=f"train-models-{timezone.now():%H%M%S}",
+                                             group="classification-train"))
+
+
+def classifier_set_active(*, model: ClassifierModel, active: bool, actor: Actor) -> None:
+    """A lead may retire a model (back to rules only) or force one on."""
+    with transaction.atomic():
+        if active:
+            ClassifierModel.objects.filter(dimension=model.dimension, is_active=True).exclude(pk=model.pk).update(is_active=False)
+        ClassifierModel.objects.filter(pk=model.pk).update(is_active=active)
+    logger.info("classifier model %s set active=%s by %s", model.pk, active, actor.name)
+
+
+# --- quiz ---------------------------------------------------------------------------------------
+
+def quiz_start(*, user, dimensions: list[str], per_dimension: int = 20, seed: int | None = None) -> QuizAttempt:
+    """Draw `per_dimension` active gold examples for each chosen dimension."""
+    if not 1 <= int(per_dimension) <= 100:
+        raise ApplicationError("bad size", fields={"per_dimension": ["Between 1 and 100."]})
+    dims = list(Dimension.objects.filter(code__in=dimensions).order_by("order"))
+    if not dims:
+        raise ApplicationError("no dimension", fields={"dimensions": ["Choose at least one dimension."]})
+    rng = random.Random(seed)
+    picked = []
+    for dim in dims:
+        pool = list(GoldExample.objects.filter(dimension=dim, is_active=True, label__is_active=True)
+                    .values_list("id", flat=True))
+        picked += rng.sample(pool, min(per_dimension, len(pool)))
+    if not picked:
+        raise ApplicationError("empty gold set", fields={"dimensions": ["There are no gold examples for these dimensions."]})
+    with transaction.atomic():
+        attempt = QuizAttempt.objects.create(user=user, user_name=user.get_username(),
+                                             dimensions=[d.code for d in dims], per_dimension=per_dimension)
+        QuizAnswer.objects.bulk_create([QuizAnswer(attempt=attempt, example_id=ex, position=i)
+                                        for i, ex in enumerate(picked)])
+    return attempt
+
+
+def quiz_submit(*, attempt: QuizAttempt, answers: dict[int, int], user) -> QuizAttempt:
+    """`answers`: QuizAnswer id → chosen Label id. Scores per dimension, with Cohen's kappa of the
+    agent's answers against the gold labels."""
+    from . import metrics
+
+    if attempt.user_id != getattr(user, "pk", None):
+        raise ApplicationError("not yours", fields={"attempt": ["This quiz belongs to another agent."]})
+    if attempt.submitted_at is not None:
+        raise ConflictError("This quiz was already submitted.")
+    rows = list(attempt.answers.select_related("example__label", "example__dimension"))
+    valid = {lab.pk: lab for lab in Label.objects.filter(is_active=True)}
+    errors = {}
+    for ans in rows:
+        chosen = valid.get(answers.get(ans.pk))
+        if chosen is None or chosen.dimension_id != ans.example.dimension_id:
+            errors[f"answer_{ans.pk}"] = ["Choose a label."]
+    if errors:
+        raise ApplicationError("unanswered", fields=errors)
+    with transaction.atomic():
+        attempt = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.submitted_at is not None:
+            raise ConflictError("This quiz was already submitted.")
+        by_dim: dict[str, list] = {}
+        for ans in rows:
+            ans.chosen = valid[answers[ans.pk]]
+            ans.correct = ans.chosen.pk == ans.example.label_id
+            by_dim.setdefault(ans.example.dimension.code, []).append((ans.chosen.code, ans.example.label.code))
+        QuizAnswer.objects.bulk_update(rows, ["chosen", "correct"])
+        results = {}
+        for dcode, pairs in by_dim.items():
+            s = metrics.summary(metrics.matrix_from_pairs(pairs))
+            results[dcode] = {"n": s["n"], "correct": sum(a == b for a, b in pairs), "accuracy": s["accuracy"],
+                              "kappa": s["kappa"]}
+        attempt.results = results
+        attempt.score = sum(r["correct"] for r in results.values()) / max(1, sum(r["n"] for r in results.values()))
+        attempt.submitted_at = timezone.now()
+        attempt.save(update_fields=["results", "score", "submitted_at"])
+    return attempt

@@ -1,6 +1,10 @@
 """django-q2 entry points: thin, take ids, idempotent."""
+from django.db import transaction
 from django_q.models import Schedule
 
+from feedback_archive.core.actors import Actor
+
+from . import services
 from .services import feedback_classify, feedback_classify_many, unclassified_ids
 
 
@@ -22,6 +26,31 @@ def sweep_unclassified() -> int:
     return len(ids)
 
 
+def classification_run_step(run_id: int) -> bool:
+    """One chunk of a batch run; chains the next chunk until the run is done."""
+    more = services.classification_run_step(run_id=run_id)
+    if more:
+        transaction.on_commit(lambda: services.classification_run_enqueue(run_id=run_id))
+    return more
+
+
+def resume_stalled_runs() -> int:
+    """Scheduled: a run whose worker was killed continues from its last processed id."""
+    ids = services.stalled_run_ids()
+    for run_id in ids:
+        services.classification_run_enqueue(run_id=run_id)
+    return len(ids)
+
+
+def train_models(actor_name: str = "job") -> dict:
+    rows = services.classifier_train(actor=Actor(key_name=actor_name, via="job"))
+    return {r.dimension.code: {"active": r.is_active, **r.metrics} for r in rows}
+
+
 SCHEDULES = [
     ("classification-sweeper", "feedback_archive.classification.tasks.sweep_unclassified", Schedule.MINUTES, 5, None),
+    ("classification-resume-runs", "feedback_archive.classification.tasks.resume_stalled_runs", Schedule.MINUTES, 5, None),
+    # nightly: yesterday's confirmations improve today's suggestions; a model that does not beat
+    # the rules on held-out items stays inactive, so this is safe to run unattended
+    ("classification-train-models", "feedback_archive.classification.tasks.train_models", Schedule.DAILY, None, None),
 ]

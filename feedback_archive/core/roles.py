@@ -23,6 +23,7 @@ ROLES: dict[str, list[str]] = {
         "workflow.add_slapolicy", "workflow.change_slapolicy", "workflow.delete_slapolicy",
         "workflow.add_holiday", "workflow.change_holiday", "workflow.delete_holiday",
         "reports.add_reportsnapshot",
+        "classification.review_quizattempts",
         "intake.add_importjob", "intake.change_importjob",
         "classification.add_quizattempt",
     ],

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from feedback_archive.api.models import ApiKey
 from feedback_archive.api.services import api_key_issue, api_key_revoke, api_key_rotate
+from feedback_archive.classification.admin import reclassify_selected
 from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
@@ -27,6 +28,7 @@ from feedback_archive.feedback.services import (
 )
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Product, Release
+from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
 from feedback_archive.workflow.models import Reply, TransitionLog
 from feedback_archive.workflow.services import allowed_transitions, feedback_transition, feedback_transition_many
 
@@ -138,7 +140,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     action_form = TriageActionForm
     change_form_template = "admin/feedback/feedback/change_form.html"
     list_display = ["id", "summary", "status_badge", "type_label", "severity_label", "module_label", "channel",
-                    "release", "assignee", "received_at", "dup_marker"]
+                    "release", "assignee", "received_at", "sla_due_at", "dup_marker"]
     list_display_links = ["id", "summary"]
     list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], "channel", ProductFilter, ReleaseFilter,
                    MineFilter, "assignee", "team", DuplicateFilter, SlaFilter, "received_at"]
@@ -149,7 +151,8 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
-    actions = ["assign_to_me", "assign_to", "set_label", "action_start", "action_submit", "action_close", "action_reopen"]
+    actions = ["assign_to_me", "assign_to", "set_label", "action_start", "action_submit", "action_close", "action_reopen",
+               pause_sla, resume_sla, route_again, reclassify_selected]
     readonly_fields = ["content_block", "channel", "external_id", "reporter_block", "product", "platform", "app_version",
                        "received_at", "locale", "rating", "status_badge", "resolution", "canonical_link", "metadata"]
     fieldsets = [

@@ -43,13 +43,21 @@ REPLIES = {
 
 
 def demo_users() -> dict[str, object]:
+    from django.contrib.auth.models import Group
+
+    from feedback_archive.core.roles import AGENT, roles_sync
+
+    roles_sync()
+    agents = Group.objects.get(name=AGENT)
     User = get_user_model()
     users = {}
     for username, name, team_slug in AGENTS:
-        user, created = User.objects.get_or_create(username=username, defaults={"first_name": name, "is_staff": True})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": name, "is_staff": True, "email": f"{username}@example.com"})
         if created:
             user.set_unusable_password()
             user.save()
+        user.groups.add(agents)
         users[username] = (user, team_slug)
     return users
 
@@ -59,8 +67,18 @@ def demo_teams(users) -> dict[str, Team]:
     for slug, name, _modules in TEAMS:
         team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": name})
         teams[slug] = team
+    from django.contrib.auth.models import Group
+
+    from feedback_archive.core.roles import LEAD
+
+    leads = Group.objects.get(name=LEAD)
     for _username, (user, team_slug) in users.items():
-        teams[team_slug].members.add(user)
+        team = teams[team_slug]
+        team.members.add(user)
+        if team.lead_id is None:  # the first agent of each team leads it in the demo
+            team.lead = user
+            team.save(update_fields=["lead"])
+            user.groups.add(leads)
     return teams
 
 
@@ -75,6 +93,10 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
                                       defaults={"released_at": r["released_at"], "install_base": r.get("install_base")})
     users = demo_users()
     teams = demo_teams(users)
+    from feedback_archive.workflow.routing import EXAMPLE_RULES, routing_rule_ensure
+
+    for spec in EXAMPLE_RULES:
+        routing_rule_ensure(**spec)
     module_team = {m: teams[slug] for slug, _n, mods in TEAMS for m in mods}
     team_members = {slug: [u for u, t in users.values() if t == slug] for slug in teams}
     rng = random.Random(seed)
