@@ -20,9 +20,10 @@ _rng = random.Random(20261124)
 _PERMS = [(_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in range(BANDS * ROWS)]
 
 # Words that carry no complaint of their own; dropping them keeps "很卡" and "真的很卡啊" close.
+# 不/没 stay: without them "可以发送" and "不可以发送" are the same set (docs/duplicates.md).
 STOPWORDS = frozenset(
     "的 了 也 都 就 还 很 太 啊 呢 吧 吗 呀 哦 嗯 是 我 你 他 她 它 我们 你们 在 和 与 及 又 再 被 把 给 让 "
-    "这 那 这个 那个 一个 有 没 不 会 能 要 想 到 说 对 得 地 着 过 真的 就是 但是 还是 然后 而且 所以 因为 "
+    "这 那 这个 那个 一个 有 会 能 要 想 到 说 对 得 地 着 过 真的 就是 但是 还是 然后 而且 所以 因为 "
     "the a an to of and is it i my in on for this that was be with".split()
 )
 
@@ -47,6 +48,15 @@ def band_values(tokens: frozenset[str]) -> list[int]:
         digest = hashlib.blake2b(struct.pack(f"<{ROWS}Q", *chunk), digest_size=8).digest()
         out.append((band << 56) | (struct.unpack("<Q", digest)[0] & _MASK56))
     return out
+
+
+NEGATIONS = frozenset("不 没 没有 无法 不能 不可以 不会 不了 未 别 不是 不到 不行 无 cannot can't not no never".split())
+
+
+def negation_differs(a: frozenset[str], b: frozenset[str]) -> bool:
+    """群里可以发送大文件 and 群里不可以发送大文件 share almost every token but say opposite
+    things: a negation word on one side only vetoes the link, whatever the Jaccard score."""
+    return bool((a ^ b) & NEGATIONS) or any(t.startswith(("不", "没")) and len(t) > 1 for t in a ^ b)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -211,7 +211,10 @@ def duplicate_link_at_ingest(*, feedback: Feedback, tokens: list[str], actor: Ac
         return None
     best, best_score = None, 0.0
     for cid, cano, text in Feedback.objects.filter(pk__in=candidate_ids).values_list("id", "canonical_id", "search_text"):
-        score = duplicates.jaccard(token_set, duplicates.dedup_tokens(text.split()))
+        other = duplicates.dedup_tokens(text.split())
+        if duplicates.negation_differs(token_set, other):
+            continue
+        score = duplicates.jaccard(token_set, other)
         if score > best_score:
             best, best_score = (cano or cid), score
     if best is None or best_score < duplicates.DUPLICATE_THRESHOLD:

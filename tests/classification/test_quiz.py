@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from feedback_archive.classification import services
 from feedback_archive.classification.models import GoldExample, QuizAnswer, QuizAttempt
@@ -70,9 +71,9 @@ def test_agent_takes_a_quiz_and_sees_mistakes_with_definitions(admin_client, adm
     html = admin_client.get(reverse("admin:classification_quiz_take", args=[attempt.pk])).content.decode()
     assert "75%" in html and 'id="quiz-wrong"' in html
     for a, chosen in wrong.values():
-        assert a.example.text in html
-        assert a.example.label.definition[:30] in html  # the definition of the right label is taught
-        assert Label.objects.get(pk=chosen).definition[:30] in html
+        assert escape(a.example.text) in html  # the page escapes user text (don't → don&#x27;t)
+        assert escape(a.example.label.definition[:30]) in html  # the definition of the right label is taught
+        assert escape(Label.objects.get(pk=chosen).definition[:30]) in html
 
 
 def test_kappa_against_gold_by_hand(admin_user):
