@@ -126,8 +126,8 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         )
         return self._detail(feedback.pk)
 
-    @extend_schema(responses=s.HistorySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=s.HistorySerializer(many=True), parameters=[])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         feedback = self.get_object()
         rows = FieldChange.objects.filter(feedback=feedback).order_by("at", "id")

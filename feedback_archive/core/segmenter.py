@@ -85,6 +85,32 @@ def search_tokens(text: str) -> list[str]:
     return list(seen)
 
 
+def query_groups(query: str) -> list[list[list[str]]]:
+    """For each query word, the ways it may appear in indexed text (any one will do), each a list
+    of tokens that must all be present: the word itself; its finest dictionary pieces
+    (文件传输 → 文件 + 传输); and the word with its first or last character peeled off
+    (群文件 → 群 + 文件), because the indexed sentence may have been cut around a longer word
+    (群文件传输 → 群 / 文件传输)."""
+    groups = []
+    for word in cut(query):
+        options = [[word]]
+        subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
+        if subs:
+            options.append(subs)
+        if len(word) >= 3:
+            options.append([word[0], *cut(word[1:])])
+            options.append([*cut(word[:-1]), word[-1]])
+        unique = []
+        for option in options:
+            if option not in unique:
+                unique.append(option)
+        groups.append(unique)
+    for m in _VERSION.finditer(query or ""):
+        if [[m.group(1)]] not in groups:
+            groups.append([[m.group(1)]])
+    return groups
+
+
 def query_terms(query: str) -> list[str]:
     """Terms that must all be present: each query word, or — where the dictionary splits it
     further — its finest sub-words (文件传输 → 文件 + 传输), because the indexed text may have

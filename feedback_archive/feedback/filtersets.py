@@ -16,6 +16,15 @@ class CSVFilter(filters.CharFilter):
         return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """true/false (or 1/0); anything else is a 400, not a silently ignored filter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
+        kwargs.setdefault("coerce", lambda v: v in ("true", "1"))
+        super().__init__(*args, **kwargs)
+
+
 class FeedbackFilterSet(filters.FilterSet):
     status = CSVFilter(method="filter_status", help_text="pending, in_progress, verifying, closed (comma-separated)")
     type = CSVFilter(method="filter_label", help_text="label codes of the type dimension")
@@ -31,8 +40,8 @@ class FeedbackFilterSet(filters.FilterSet):
     assignee = filters.CharFilter(field_name="assignee__username")
     received_after = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    sla_breached = filters.BooleanFilter(method="filter_sla")
-    is_duplicate = filters.BooleanFilter(method="filter_duplicate")
+    sla_breached = StrictBooleanFilter(method="filter_sla")
+    is_duplicate = StrictBooleanFilter(method="filter_duplicate")
     q = filters.CharFilter(method="filter_q", help_text="full-text search that understands Chinese words")
     ordering = filters.OrderingFilter(
         fields=(("received_at", "received_at"), ("id", "id"), ("status", "status"), ("updated_at", "updated_at"),
@@ -70,10 +79,10 @@ class FeedbackFilterSet(filters.FilterSet):
         return qs.filter(Q(release__version=normalise_version(value) or value))
 
     def filter_sla(self, qs, name, value):
-        return qs if value is None else qs.breached(value)
+        return qs if value in (None, "") else qs.breached(value)
 
     def filter_duplicate(self, qs, name, value):
-        return qs if value is None else qs.duplicates(value)
+        return qs if value in (None, "") else qs.duplicates(value)
 
     def filter_q(self, qs, name, value):
         return qs.search(value)

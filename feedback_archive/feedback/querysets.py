@@ -1,7 +1,7 @@
 """Filtering shared by the API's FilterSet, the admin's list filters and the selectors: one
 definition of what "type=performance", "q=卡顿" or "sla_breached" means."""
 from django.db import connection, models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from feedback_archive.core import segmenter
@@ -37,26 +37,39 @@ class FeedbackQuerySet(models.QuerySet):
         return self.exclude(status=Status.CLOSED)
 
     def search(self, query: str, *, ranked: bool = True):
-        """Chinese full-text search over the jieba tokens in `search_text`: every query term must
-        be present. PostgreSQL uses the GIN-indexed tsvector and ranks by relevance, then recency."""
-        terms = segmenter.query_terms(query or "")
-        if not terms:
+        """Chinese full-text search over the jieba tokens in `search_text`: every query word must
+        be present in one of its forms (see segmenter.query_groups). PostgreSQL uses the
+        GIN-indexed tsvector and ranks by relevance, then recency."""
+        groups = segmenter.query_groups(query or "")
+        if not groups:
             return self
         if connection.vendor == "postgresql":
-            tsquery = " ".join(terms)
+            def lexeme(token):
+                return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+            tsquery = " & ".join(
+                "(" + " | ".join("(" + " & ".join(lexeme(t) for t in option) + ")" for option in options) + ")"
+                for options in groups
+            )
             qs = self.extra(
-                where=["to_tsvector('simple', feedback_feedback.search_text) @@ plainto_tsquery('simple', %s)"],
+                where=["to_tsvector('simple', feedback_feedback.search_text) @@ to_tsquery('simple', %s)"],
                 params=[tsquery],
             )
             if ranked:
                 qs = qs.annotate(
                     search_rank=RawSQL(
-                        "ts_rank(to_tsvector('simple', feedback_feedback.search_text), plainto_tsquery('simple', %s))",
+                        "ts_rank(to_tsvector('simple', feedback_feedback.search_text), to_tsquery('simple', %s))",
                         (tsquery,),
                     )
                 ).order_by("-search_rank", "-received_at", "-id")
             return qs
-        qs = self
-        for term in terms:
-            qs = qs.filter(search_text__contains=f" {term} ")
-        return qs
+        condition = Q()
+        for options in groups:
+            any_form = Q()
+            for option in options:
+                all_tokens = Q()
+                for token in option:
+                    all_tokens &= Q(search_text__contains=f" {token} ")
+                any_form |= all_tokens
+            condition &= any_form
+        return self.filter(condition)

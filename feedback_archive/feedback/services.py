@@ -338,10 +338,10 @@ def feedback_set_release(*, feedback: Feedback, actor: Actor, release: Release |
         _bump(feedback, *fields)
 
 
-def release_lookup(*, feedback: Feedback, version: str) -> Release:
+def release_lookup(*, feedback: Feedback, version: str, field: str = "release") -> Release:
     release = release_for_report(product=feedback.product or product_get(None), platform=feedback.platform, raw_version=version)
     if release is None:
-        raise ApplicationError("bad release", fields={"release": [f"'{version}' is not a version."]})
+        raise ApplicationError("bad release", fields={field: [f"'{version}' is not a version."]})
     return release
 
 
@@ -368,7 +368,7 @@ def feedback_update(*, feedback_id: int, actor: Actor, labels: dict | None = Non
         if release is not ...:
             release_obj = release_lookup(feedback=feedback, version=release) if release else None
         if fixed_in is not ...:
-            fixed_obj = release_lookup(feedback=feedback, version=fixed_in) if fixed_in else None
+            fixed_obj = release_lookup(feedback=feedback, version=fixed_in, field="fixed_in") if fixed_in else None
         if labels:
             feedback_set_labels(feedback=feedback, labels=labels, actor=actor)
         feedback_assign(feedback=feedback, actor=actor, assignee=assignee_obj, team=team_obj)

@@ -147,7 +147,7 @@ def release_density(release: Release, qs_all, until=None) -> dict:
         "release_id": release.pk, "version": release.version, "platform": release.platform,
         "released_at": _iso(release.released_at), "feedback": count, "days": round(days, 1) if days else None,
         "per_day": round(count / days, 2) if days else None,
-        "per_thousand_users": round(count / release.install_base, 3) if release.install_base else None,
+        "per_thousand_users": round(count / release.install_base, 4) if release.install_base else None,
         "by_type": label_counts(reported, "type"), "by_severity": label_counts(reported, "severity"),
     }
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .models import ReportSnapshot
 from .selectors import monthly_report, release_report, weekly_report
@@ -22,7 +23,7 @@ def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bo
     if not fresh:
         snap = ReportSnapshot.objects.filter(kind=kind, period=period, params=params_key(filters)).first()
         if snap is not None:
-            return {**snap.data, "snapshot": {"id": snap.pk, "created_at": snap.created_at.isoformat()}}
+            return {**snap.data, "snapshot": {"id": snap.pk, "created_at": timezone.localtime(snap.created_at).isoformat()}}
     return {**BUILDERS[kind](period, filters), "snapshot": None}
 
 

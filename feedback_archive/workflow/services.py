@@ -110,10 +110,11 @@ def _transition_one(
         if feedback.first_response_at is None:
             feedback.first_response_at = now
             fields.append("first_response_at")
-    if name == "reopen":
+    if name == "reopen":  # the next close needs its own resolution and its own reply
         feedback.resolution = ""
         feedback.resolved_at = None
-        fields += ["resolution", "resolved_at"]
+        feedback.no_reply_reason = ""
+        fields += ["resolution", "resolved_at", "no_reply_reason"]
     feedback.version += 1
     try:
         feedback.save(update_fields=fields)

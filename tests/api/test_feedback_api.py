@@ -163,3 +163,13 @@ def test_api_speaks_json_only(api):
 def test_unknown_api_paths_answer_json_404(api):
     r = api.get("/api/v1/no-such-thing/")
     assert r.status_code == 404 and r.json()["detail"]
+
+
+def test_boolean_filters_refuse_nonsense_and_fixed_in_errors_name_the_field(api, make_feedback):
+    fb = make_feedback()
+    assert api.get("/api/v1/feedback/?is_duplicate=maybe").status_code == 400
+    assert api.get("/api/v1/feedback/?sla_breached=1").status_code == 200
+    r = api.patch(f"/api/v1/feedback/{fb.pk}/", {"fixed_in": "abc"}, format="json")
+    assert r.status_code == 400 and "fixed_in" in r.json()
+    h = api.get(f"/api/v1/feedback/{fb.pk}/history/")
+    assert isinstance(h.json(), list)

@@ -106,3 +106,12 @@ def test_negation_keeps_look_alike_texts_apart(make_feedback):
     b = make_feedback("群里不可以发送大文件，速度也很快，体验很好")
     b.refresh_from_db()
     assert b.canonical_id is None
+
+
+def test_search_finds_words_the_index_cut_differently(make_feedback):
+    a = make_feedback("群文件传输太慢了，几十兆的文件要传好几分钟")
+    b = make_feedback("聊天记录导出失败")
+    for q in ("群文件", "文件传输", "群文件传输", "传输 太慢"):
+        assert list(Feedback.objects.search(q)) == [a], q
+    assert list(Feedback.objects.search("导出 群文件")) == []
+    assert b.pk
