@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "feedback_archive.core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "feedback_archive.api.pagination.CappedCountPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "feedback_archive.core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["feedback_archive.api.throttling.ApiKeyRateThrottle"],

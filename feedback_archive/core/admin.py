@@ -15,9 +15,9 @@ admin.site.enable_nav_sidebar = False  # the triage list needs the width
 class CappedCountPaginator(Paginator):
     """Counting a million rows on every list page is what makes admin lists slow. Count at most
     CAP+1 rows (a LIMIT subquery) and, for the unfiltered table on PostgreSQL, use the planner's
-    estimate; the page shows "10,000+" rather than waiting for an exact number."""
+    estimate; the page shows "1,000+" rather than waiting for an exact number."""
 
-    CAP = 10_000
+    CAP = 1_000
 
     @cached_property
     def count(self):

@@ -173,3 +173,18 @@ def test_boolean_filters_refuse_nonsense_and_fixed_in_errors_name_the_field(api,
     assert r.status_code == 400 and "fixed_in" in r.json()
     h = api.get(f"/api/v1/feedback/{fb.pk}/history/")
     assert isinstance(h.json(), list)
+
+
+def test_pagination_counts_up_to_a_cap(api, make_feedback, monkeypatch):
+    from feedback_archive.api.pagination import CappedCountPagination
+
+    for i in range(7):
+        make_feedback(f"第{i}条：语音消息发不出去")
+    page = api.get("/api/v1/feedback/?page_size=3").json()
+    assert page["count"] == 7 and len(page["results"]) == 3 and page["next"] and page["previous"] is None
+    monkeypatch.setattr(CappedCountPagination, "CAP", 5)
+    page = api.get("/api/v1/feedback/?page_size=3&page=2").json()
+    assert page["count"] is None and page["count_more_than"] == 5 and page["previous"]
+    last = api.get("/api/v1/feedback/?page_size=3&page=3").json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert api.get("/api/v1/feedback/?page_size=3&page=9").status_code == 404
