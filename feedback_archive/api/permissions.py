@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from .models import ApiKey, Scope
@@ -10,7 +11,7 @@ class HasScope(BasePermission):
     ingest may only create; read may list and read; write may also change. People logged into the
     admin use Django's model permissions."""
 
-    message = "This API key's scope does not allow this request."
+    message = _("This API key's scope does not allow this request.")
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:

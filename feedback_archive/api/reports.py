@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -25,7 +26,7 @@ def _filters(request) -> dict:
 def _fresh(request) -> bool:
     value = request.query_params.get("fresh", "").lower()
     if value not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise ValidationError({"fresh": ["Use fresh=1 (recompute) or fresh=0."]})
+        raise ValidationError({"fresh": [_("Use fresh=1 (recompute) or fresh=0.")]})
     return value in ("1", "true", "yes")
 
 
@@ -57,5 +58,5 @@ class ReleaseReportView(APIView):
     @extend_schema(parameters=FILTER_PARAMS, responses={200: dict})
     def get(self, request, pk: int):
         if not Release.objects.filter(pk=pk).exists():
-            raise Http404("No such release.")
+            raise Http404(_("No such release."))
         return Response(report_get(kind="release", period=str(pk), filters=_filters(request), fresh=_fresh(request)))

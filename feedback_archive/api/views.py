@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -44,7 +45,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
     def _check_channel(self, request, channel):
         key = request.auth if isinstance(request.auth, ApiKey) else None
         if key is not None and key.channel_id and key.channel.slug != channel:
-            raise PermissionDenied(f"This key may only create feedback for channel '{key.channel.slug}'.")
+            raise PermissionDenied(_("This key may only create feedback for channel '%(channel)s'.") % {"channel": key.channel.slug})
 
     def _detail(self, pk, code=status.HTTP_200_OK):
         return Response(s.FeedbackSerializer(_detail_queryset().get(pk=pk), context={"request": self.request}).data, status=code)

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
@@ -180,7 +180,10 @@ class ClassifierModelAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("why"))
     def reason(self, obj):
-        return obj.metrics.get("reason", "")
+        reason = obj.metrics.get("reason", "")
+        if reason.startswith("inactive: fewer than") and "min_examples" in obj.metrics:
+            return gettext("inactive: fewer than %(n)d examples") % {"n": obj.metrics["min_examples"]}
+        return gettext(reason) if reason else ""
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _, ngettext
 
 from feedback_archive.core import segmenter
 from feedback_archive.core.actors import Actor
@@ -156,16 +157,16 @@ def run_queryset(*, filters: dict):
     if params:
         fs = FeedbackFilterSet(data=params, queryset=qs)
         if not fs.is_valid():
-            raise ApplicationError("invalid filter", fields={k: [str(m) for m in v] for k, v in fs.errors.items()})
+            raise ApplicationError(_("invalid filter"), fields={k: [str(m) for m in v] for k, v in fs.errors.items()})
         qs = fs.qs
     return qs.order_by("id")
 
 
 def _describe(filters: dict) -> str:
     if "ids" in filters:
-        return f"{len(filters['ids'])} selected"
+        return ngettext("%(n)d selected", "%(n)d selected", len(filters["ids"])) % {"n": len(filters["ids"])}
     parts = [f"{k}={v}" for k, v in filters.items() if k in RUN_FILTER_KEYS and v not in (None, "")]
-    return ", ".join(parts) or "all feedback"
+    return ", ".join(parts) or _("all feedback")
 
 
 def classification_run_start(*, actor: Actor, filters: dict | None = None, ids: list[int] | None = None,
@@ -174,16 +175,16 @@ def classification_run_start(*, actor: Actor, filters: dict | None = None, ids: 
     filters = {k: v for k, v in (filters or {}).items() if k in RUN_FILTER_KEYS and v not in (None, "")}
     unknown = set(filters) - set(RUN_FILTER_KEYS)
     if unknown:
-        raise ApplicationError("unknown filter", fields={k: ["Unknown filter."] for k in unknown})
+        raise ApplicationError(_("unknown filter"), fields={k: [_("Unknown filter.")] for k in unknown})
     if ids is not None:
         try:
             filters["ids"] = sorted({int(i) for i in ids})
         except (TypeError, ValueError):
-            raise ApplicationError("bad ids", fields={"ids": ["Expected feedback ids."]}) from None
+            raise ApplicationError(_("bad ids"), fields={"ids": [_("Expected feedback ids.")]}) from None
         if not filters["ids"]:
-            raise ApplicationError("no feedback", fields={"ids": ["Select at least one feedback."]})
+            raise ApplicationError(_("no feedback"), fields={"ids": [_("Select at least one feedback.")]})
     if not 1 <= int(chunk_size) <= 5000:
-        raise ApplicationError("bad chunk size", fields={"chunk_size": ["Between 1 and 5000."]})
+        raise ApplicationError(_("bad chunk size"), fields={"chunk_size": [_("Between %(min)d and %(max)d.") % {"min": 1, "max": 5000}]})
     total = run_queryset(filters=filters).count()
     with transaction.atomic():
         run = ClassificationRun.objects.create(
@@ -240,7 +241,7 @@ def classification_run_step(*, run_id: int) -> bool:
 def classification_run_resume(*, run: ClassificationRun, actor: Actor) -> ClassificationRun:
     """Continue a failed or stalled run from its last processed id."""
     if run.status in (RunStatus.DONE, RunStatus.CANCELLED):
-        raise ConflictError(f"Run #{run.pk} is {run.get_status_display()}; start a new run instead.")
+        raise ConflictError(_("Run #%(id)s is %(status)s; start a new run instead.") % {"id": run.pk, "status": run.get_status_display()})
     with transaction.atomic():
         ClassificationRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, error="", heartbeat_at=timezone.now())
         transaction.on_commit(lambda: classification_run_enqueue(run_id=run.pk))
@@ -328,10 +329,10 @@ def classifier_set_active(*, model: ClassifierModel, active: bool, actor: Actor)
 def quiz_start(*, user, dimensions: list[str], per_dimension: int = 20, seed: int | None = None) -> QuizAttempt:
     """Draw `per_dimension` active gold examples for each chosen dimension."""
     if not 1 <= int(per_dimension) <= 100:
-        raise ApplicationError("bad size", fields={"per_dimension": ["Between 1 and 100."]})
+        raise ApplicationError(_("bad size"), fields={"per_dimension": [_("Between %(min)d and %(max)d.") % {"min": 1, "max": 100}]})
     dims = list(Dimension.objects.filter(code__in=dimensions).order_by("order"))
     if not dims:
-        raise ApplicationError("no dimension", fields={"dimensions": ["Choose at least one dimension."]})
+        raise ApplicationError(_("no dimension"), fields={"dimensions": [_("Choose at least one dimension.")]})
     rng = random.Random(seed)
     picked = []
     for dim in dims:
@@ -339,7 +340,7 @@ def quiz_start(*, user, dimensions: list[str], per_dimension: int = 20, seed: in
                     .values_list("id", flat=True))
         picked += rng.sample(pool, min(per_dimension, len(pool)))
     if not picked:
-        raise ApplicationError("empty gold set", fields={"dimensions": ["There are no gold examples for these dimensions."]})
+        raise ApplicationError(_("empty gold set"), fields={"dimensions": [_("There are no gold examples for these dimensions.")]})
     with transaction.atomic():
         attempt = QuizAttempt.objects.create(user=user, user_name=user.get_username(),
                                              dimensions=[d.code for d in dims], per_dimension=per_dimension)
@@ -354,22 +355,22 @@ def quiz_submit(*, attempt: QuizAttempt, answers: dict[int, int], user) -> QuizA
     from . import metrics
 
     if attempt.user_id != getattr(user, "pk", None):
-        raise ApplicationError("not yours", fields={"attempt": ["This quiz belongs to another agent."]})
+        raise ApplicationError(_("not yours"), fields={"attempt": [_("This quiz belongs to another agent.")]})
     if attempt.submitted_at is not None:
-        raise ConflictError("This quiz was already submitted.")
+        raise ConflictError(_("This quiz was already submitted."))
     rows = list(attempt.answers.select_related("example__label", "example__dimension"))
     valid = {lab.pk: lab for lab in Label.objects.filter(is_active=True)}
     errors = {}
     for ans in rows:
         chosen = valid.get(answers.get(ans.pk))
         if chosen is None or chosen.dimension_id != ans.example.dimension_id:
-            errors[f"answer_{ans.pk}"] = ["Choose a label."]
+            errors[f"answer_{ans.pk}"] = [_("Choose a label.")]
     if errors:
-        raise ApplicationError("unanswered", fields=errors)
+        raise ApplicationError(_("unanswered"), fields=errors)
     with transaction.atomic():
         attempt = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.submitted_at is not None:
-            raise ConflictError("This quiz was already submitted.")
+            raise ConflictError(_("This quiz was already submitted."))
         by_dim: dict[str, list] = {}
         for ans in rows:
             ans.chosen = valid[answers[ans.pk]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import zlib
 
+from django.utils.translation import gettext_noop
+
 from . import model as stat_model
 from . import pipeline
 
@@ -59,7 +61,8 @@ def fit_dimension(items: list[tuple[object, str, str]], *, dimension: str, taxon
         )
     beats = metrics.get("blend_accuracy") is not None and metrics["blend_accuracy"] > metrics["rules_accuracy"]
     active = len(items) >= min_examples and beats
-    metrics["reason"] = ("active: beats the rules on held-out items" if active else
-                         f"inactive: fewer than {min_examples} examples" if len(items) < min_examples else
-                         "inactive: does not beat the rules on held-out items")
+    # stored in English (it is data, also logged); the admin translates it when it shows it
+    metrics["reason"] = (gettext_noop("active: beats the rules on held-out items") if active else
+                         gettext_noop("inactive: fewer than %(n)d examples") % {"n": min_examples} if len(items) < min_examples else
+                         gettext_noop("inactive: does not beat the rules on held-out items"))
     return {"nb": _nb(items), "weight": weight, "active": active, "metrics": metrics}

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -28,7 +29,7 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
     if isinstance(exc, OperationalError):
         return Response(
-            {"detail": "The database is unavailable for a moment; nothing was changed. Retry shortly."},
+            {"detail": _("The database is unavailable for a moment; nothing was changed. Retry shortly.")},
             status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"},
         )
     return drf_exception_handler(exc, context)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import get_language_from_request, gettext as _, override
 
 
 class RequestSizeLimitMiddleware:
@@ -17,7 +18,8 @@ class RequestSizeLimitMiddleware:
                 length = 0
             limit = settings.API_MAX_BULK_BODY_BYTES if request.path.rstrip("/").endswith("/bulk") else settings.API_MAX_BODY_BYTES
             if length > limit:
-                return JsonResponse(
-                    {"detail": f"Request body is {length} bytes; the limit here is {limit} bytes."}, status=413
-                )
+                # this runs before LocaleMiddleware, so pick the client's language here
+                with override(get_language_from_request(request)):
+                    detail = _("Request body is %(length)d bytes; the limit here is %(limit)d bytes.") % {"length": length, "limit": limit}
+                return JsonResponse({"detail": detail}, status=413)
         return self.get_response(request)

@@ -1,6 +1,9 @@
 """One FilterSet for feedback: the API's query parameters and the selectors use it; the admin's
 list filters call the same FeedbackQuerySet methods."""
 import django_filters as filters
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from django.db.models import Q
 
 from .choices import Status
@@ -16,6 +19,7 @@ class CSVFilter(filters.CharFilter):
         return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(filters.TypedChoiceFilter):
     """true/false (or 1/0); anything else is a 400, not a silently ignored filter."""
 
@@ -58,7 +62,7 @@ class FeedbackFilterSet(filters.FilterSet):
         if bad:
             from django.core.exceptions import ValidationError
 
-            raise ValidationError({"status": [f"Unknown status: {', '.join(bad)}."]})
+            raise ValidationError({"status": [_("Unknown status: %(values)s.") % {"values": ", ".join(bad)}]})
         return qs.filter(status__in=values)
 
     def filter_label(self, qs, name, value):

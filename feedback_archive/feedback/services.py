@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from feedback_archive.core import segmenter
 from feedback_archive.core.actors import Actor
@@ -47,8 +48,9 @@ def _bump(feedback: Feedback, *fields: str) -> None:
 def check_version(feedback: Feedback, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != feedback.version:
         raise ConflictError(
-            f"Someone else changed feedback #{feedback.pk} (now version {feedback.version}, you saw "
-            f"{expected_version}). Reload it and try again; nothing was changed."
+            _("Someone else changed feedback #%(id)s (now version %(version)s, you saw %(expected)s). "
+              "Reload it and try again; nothing was changed.")
+            % {"id": feedback.pk, "version": feedback.version, "expected": expected_version}
         )
 
 
@@ -57,41 +59,41 @@ def _validate(*, channel, content, external_id, title, received_at, rating, meta
     errors: dict[str, list[str]] = {}
     content = (content or "").strip()
     if not content:
-        errors["content"] = ["Content may not be empty."]
+        errors["content"] = [_("Content may not be empty.")]
     elif len(content) > settings.FEEDBACK_MAX_CONTENT_CHARS:
-        errors["content"] = [f"Content is {len(content)} characters; at most {settings.FEEDBACK_MAX_CONTENT_CHARS} are allowed."]
+        errors["content"] = [_("Content is %(n)d characters; at most %(max)d are allowed.") % {"n": len(content), "max": settings.FEEDBACK_MAX_CONTENT_CHARS}]
     channel_obj = channel if isinstance(channel, Channel) else Channel.objects.filter(slug=channel or "", is_active=True).first()
     if channel_obj is None:
-        errors["channel"] = [f"Unknown channel '{channel}'." if channel else "A channel is required."]
+        errors["channel"] = [_("Unknown channel '%(channel)s'.") % {"channel": channel} if channel else _("A channel is required.")]
     if external_id is not None and len(str(external_id)) > 200:
-        errors["external_id"] = ["At most 200 characters."]
+        errors["external_id"] = [_("At most %(max)d characters.") % {"max": 200}]
     if title and len(title) > 300:
-        errors["title"] = ["At most 300 characters."]
+        errors["title"] = [_("At most %(max)d characters.") % {"max": 300}]
     if isinstance(received_at, str):
         parsed = parse_datetime(received_at)
         if parsed is None:
-            errors["received_at"] = ["Not an ISO 8601 date-time."]
+            errors["received_at"] = [_("Not an ISO 8601 date-time.")]
         received_at = parsed
     if received_at is not None and isinstance(received_at, dt.datetime):
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at)
         if received_at > timezone.now() + dt.timedelta(seconds=settings.FEEDBACK_FUTURE_TOLERANCE_SECONDS):
-            errors["received_at"] = ["received_at is in the future."]
+            errors["received_at"] = [_("received_at is in the future.")]
         elif received_at.year < 1970:
-            errors["received_at"] = ["received_at before 1970 is not plausible."]
+            errors["received_at"] = [_("received_at before 1970 is not plausible.")]
     if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
-        errors["rating"] = ["Rating must be an integer from 1 to 5."]
+        errors["rating"] = [_("Rating must be an integer from 1 to 5.")]
     if metadata is not None:
         if not isinstance(metadata, dict):
-            errors["metadata"] = ["Metadata must be a JSON object."]
+            errors["metadata"] = [_("Metadata must be a JSON object.")]
         elif len(json.dumps(metadata, ensure_ascii=False).encode()) > settings.FEEDBACK_MAX_METADATA_BYTES:
-            errors["metadata"] = ["Metadata is larger than 16 KB."]
+            errors["metadata"] = [_("Metadata is larger than 16 KB.")]
     if locale and len(locale) > 35:
-        errors["locale"] = ["At most 35 characters."]
+        errors["locale"] = [_("At most %(max)d characters.") % {"max": 35}]
     if platform and len(platform) > 20:
-        errors["platform"] = ["At most 20 characters."]
+        errors["platform"] = [_("At most %(max)d characters.") % {"max": 20}]
     if reporter is not None and not isinstance(reporter, dict):
-        errors["reporter"] = ["Reporter must be an object with external_id, name, contact."]
+        errors["reporter"] = [_("Reporter must be an object with external_id, name, contact.")]
     if errors:
         raise ApplicationError("invalid feedback", fields=errors)
     return channel_obj, content, received_at
@@ -176,7 +178,7 @@ def feedback_create_many(*, items: list[dict], actor: Actor) -> list[dict]:
     results, new_ids = [], []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            results.append({"index": index, "errors": {"non_field_errors": ["Each item must be an object."]}})
+            results.append({"index": index, "errors": {"non_field_errors": [_("Each item must be an object.")]}})
             continue
         try:
             with transaction.atomic():
@@ -227,7 +229,7 @@ def duplicate_link_at_ingest(*, feedback: Feedback, tokens: list[str], actor: Ac
 def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similarity: float | None, actor: Actor) -> None:
     check_can_change(actor, feedback)
     if canonical.pk == feedback.pk or canonical.canonical_id == feedback.pk:
-        raise ApplicationError("A feedback cannot be a duplicate of itself.", fields={"canonical": ["Choose another item."]})
+        raise ApplicationError(_("A feedback cannot be a duplicate of itself."), fields={"canonical": [_("Choose another item.")]})
     old = feedback.canonical_id
     if old == canonical.pk:
         return
@@ -261,7 +263,7 @@ def feedback_unmark_duplicate(*, feedback: Feedback, actor: Actor) -> None:
 def labels_resolve(labels: dict) -> dict[str, Label]:
     """{'type': 'performance'} → Label objects; unknown codes raise a 400 naming them."""
     if not isinstance(labels, dict):
-        raise ApplicationError("bad labels", fields={"labels": ["Expected an object of dimension code → label code."]})
+        raise ApplicationError("bad labels", fields={"labels": [_("Expected an object of dimension code → label code.")]})
     found = {
         (lab.dimension.code, lab.code): lab
         for lab in Label.objects.select_related("dimension").filter(dimension__code__in=list(labels), is_active=True)
@@ -272,7 +274,8 @@ def labels_resolve(labels: dict) -> dict[str, Label]:
         lab = found.get((dim, code))
         if lab is None:
             known_dim = any(d == dim for d, _ in found) or Label.objects.filter(dimension__code=dim).exists()
-            errors[f"labels.{dim}"] = [f"Unknown label '{code}' for dimension '{dim}'." if known_dim else f"Unknown dimension '{dim}'."]
+            errors[f"labels.{dim}"] = [_("Unknown label '%(label)s' for dimension '%(dimension)s'.") % {"label": code, "dimension": dim}
+                                  if known_dim else _("Unknown dimension '%(dimension)s'.") % {"dimension": dim}]
         else:
             out[dim] = lab
     if errors:
@@ -341,7 +344,7 @@ def feedback_set_release(*, feedback: Feedback, actor: Actor, release: Release |
 def release_lookup(*, feedback: Feedback, version: str, field: str = "release") -> Release:
     release = release_for_report(product=feedback.product or product_get(None), platform=feedback.platform, raw_version=version)
     if release is None:
-        raise ApplicationError("bad release", fields={field: [f"'{version}' is not a version."]})
+        raise ApplicationError("bad release", fields={field: [_("'%(version)s' is not a version.") % {"version": version}]})
     return release
 
 
@@ -358,11 +361,11 @@ def feedback_update(*, feedback_id: int, actor: Actor, labels: dict | None = Non
         if assignee is not ...:
             assignee_obj = get_user_model().objects.filter(username=assignee).first() if assignee else None
             if assignee and assignee_obj is None:
-                errors["assignee"] = [f"Unknown user '{assignee}'."]
+                errors["assignee"] = [_("Unknown user '%(user)s'.") % {"user": assignee}]
         if team is not ...:
             team_obj = Team.objects.filter(slug=team).first() if team else None
             if team and team_obj is None:
-                errors["team"] = [f"Unknown team '{team}'."]
+                errors["team"] = [_("Unknown team '%(team)s'.") % {"team": team}]
         if errors:
             raise ApplicationError("invalid update", fields=errors)
         if release is not ...:

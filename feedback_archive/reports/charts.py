@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#64748b", "#ca8a04"]
 FONT = "font-family='WenQuanYi Micro Hei, Noto Sans CJK SC, Microsoft YaHei, sans-serif'"
@@ -34,8 +35,9 @@ def hbar(rows: list[dict], *, width: int = 560, title: str = "", value_key: str 
         parts.append(bar)
         prev = r.get(compare_key) if compare_key else None
         if prev is not None:
+            tip = _("previous: %(value)s") % {"value": prev}
             parts.append(f"<rect x='{left}' y='{y + bar_h - 5}' width='{max(prev * scale, 1):.1f}' height='4' fill='#9ca3af'>"
-                         f"<title>previous: {prev}</title></rect>")
+                         f"<title>{escape(tip)}</title></rect>")
         parts.append(f"<text x='{left + value * scale + 6:.1f}' y='{y + 12}' font-size='12' fill='#374151'>{value}</text>")
     parts.append("</svg>")
     return mark_safe("".join(parts))

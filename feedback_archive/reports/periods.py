@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from feedback_archive.core.exceptions import ApplicationError
 
@@ -27,7 +28,7 @@ def week_bounds(week: str) -> tuple[dt.datetime, dt.datetime]:
     except ValueError:
         monday = None
     if monday is None:
-        raise ApplicationError("bad week", fields={"week": [f"'{week}' is not an ISO week like 2026-W47."]})
+        raise ApplicationError("bad week", fields={"week": [gettext("'%(week)s' is not an ISO week like 2026-W47.") % {"week": week}]})
     return _at_midnight(monday), _at_midnight(monday + dt.timedelta(days=7))
 
 
@@ -44,7 +45,7 @@ def shift_week(week: str, n: int) -> str:
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     m = _MONTH.match(month or "")
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ApplicationError("bad month", fields={"month": [f"'{month}' is not a month like 2026-11."]})
+        raise ApplicationError("bad month", fields={"month": [gettext("'%(month)s' is not a month like 2026-11.") % {"month": month}]})
     y, mo = int(m.group(1)), int(m.group(2))
     nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
     return _at_midnight(dt.date(y, mo, 1)), _at_midnight(nxt)

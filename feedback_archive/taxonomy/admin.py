@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.utils.html import format_html_join, linebreaks
+from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -59,7 +59,7 @@ class LabelAdmin(admin.ModelAdmin):
             return "-"
         ex = format_html_join("", "<li>{}</li>", ((e,) for e in obj.example_list))
         nex = format_html_join("", "<li>{}</li>", ((e,) for e in obj.counter_example_list))
-        return mark_safe(
-            f'<div class="fa-card">{linebreaks(obj.definition)}'
-            f'<p><b>{_("Examples")}</b></p><ul>{ex}</ul><p><b>{_("Counter-examples")}</b></p><ul>{nex}</ul></div>'
+        return format_html(
+            '<div class="fa-card">{}<p><b>{}</b></p><ul>{}</ul><p><b>{}</b></p><ul>{}</ul></div>',
+            mark_safe(linebreaks(obj.definition)), _("Examples"), ex, _("Counter-examples"), nex,
         )

@@ -579,7 +579,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         key, raw = api_key_issue(name=obj.name, scope=obj.scope, channel=obj.channel.slug if obj.channel else None,
                                  expires_at=obj.expires_at, throttle_rate=obj.throttle_rate)
         obj.pk = key.pk
-        self.message_user(request, format_html(_("New key (shown once — copy it now): <code>{}</code>"), raw), messages.WARNING)
+        self.message_user(request, format_html(_("New key (shown once — copy it now): <code>{key}</code>"), key=raw), messages.WARNING)
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
@@ -591,4 +591,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def rotate(self, request, queryset):
         for key in queryset:
             new, raw = api_key_rotate(key=key)
-            self.message_user(request, format_html(_("Replacement for {}: <code>{}</code> (shown once)"), key.name, raw), messages.WARNING)
+            self.message_user(request, format_html(_("Replacement for {name}: <code>{key}</code> (shown once)"), name=key.name, key=raw), messages.WARNING)

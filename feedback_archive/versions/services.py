@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from feedback_archive.core.exceptions import ApplicationError
 
@@ -19,21 +20,21 @@ def product_get(slug: str | None) -> Product:
         return product_default()
     product = Product.objects.filter(slug=slug).first()
     if product is None:
-        raise ApplicationError("unknown product", fields={"product": [f"Unknown product '{slug}'."]})
+        raise ApplicationError("unknown product", fields={"product": [_("Unknown product '%(product)s'.") % {"product": slug}]})
     return product
 
 
 def release_create(*, product: Product, version: str, platform: str = "", released_at=None,
                    install_base=None, notes: str = "") -> Release:
     if released_at is not None and released_at.year < 1970:
-        raise ApplicationError("bad date", fields={"released_at": ["A release date before 1970 is not plausible."]})
+        raise ApplicationError("bad date", fields={"released_at": [_("A release date before 1970 is not plausible.")]})
     version = normalise_version(version) or version.strip()
     if not version:
-        raise ApplicationError("bad version", fields={"version": ["A version like 5.3.1 is required."]})
+        raise ApplicationError("bad version", fields={"version": [_("A version like 5.3.1 is required.")]})
     existing = Release.objects.filter(product=product, platform=platform, version=version).first()
     if existing is not None:
         if existing.is_known:
-            raise ApplicationError("exists", fields={"version": [f"Release {version} already exists for this product/platform."]})
+            raise ApplicationError("exists", fields={"version": [_("Release %(version)s already exists for this product/platform.") % {"version": version}]})
         # a version first seen in feedback is now registered properly
         existing.is_known = True
         existing.released_at = released_at

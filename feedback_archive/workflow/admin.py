@@ -17,7 +17,7 @@ from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.taxonomy.models import Label
 
-from .models import Holiday, RoutingDecision, RoutingRule, SlaNotice, SlaPause, SlaPolicy
+from .models import Holiday, RoutingDecision, RoutingOutcome, RoutingRule, SlaNotice, SlaPause, SlaPolicy
 from .routing import route_many, rule_validate
 from .sla import sla_pause_many
 
@@ -89,10 +89,10 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             return _("everything else")
         parts = [f"{lab.dimension.code}={lab.code}" for lab in obj.labels.all()]
         parts += [p.slug for p in obj.products.all()] + [c.slug for c in obj.channels.all()]
-        parts += [f"platform: {obj.platforms}"] if obj.platforms else []
-        parts += [f"locale: {obj.locales}"] if obj.locales else []
+        parts += [_("platform: %(platforms)s") % {"platforms": obj.platforms}] if obj.platforms else []
+        parts += [_("locale: %(locales)s") % {"locales": obj.locales}] if obj.locales else []
         words = [w.strip() for w in obj.keywords.splitlines() if w.strip()]
-        parts += [f"{_('keywords')}: {'、'.join(words[:5])}{'…' if len(words) > 5 else ''}"] if words else []
+        parts += [_("keywords: %(words)s") % {"words": "、".join(words[:5]) + ("…" if len(words) > 5 else "")}] if words else []
         return "; ".join(parts) or "—"
 
 
@@ -190,4 +190,5 @@ def resume_sla(model_admin, request, queryset):
 @admin.action(description=_("Route again by the routing rules"), permissions=["change"])
 def route_again(model_admin, request, queryset):
     counts = route_many(feedback_ids=list(queryset.values_list("pk", flat=True)[:1000]))
-    model_admin.message_user(request, ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "—", messages.INFO)
+    labels = {**dict(RoutingOutcome.choices), "unchanged": _("unchanged")}
+    model_admin.message_user(request, ", ".join(f"{labels.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "—", messages.INFO)

@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.feedback.choices import Status
@@ -34,7 +35,7 @@ LEDGER_STATES = list(Status.values)
 
 def _period(start: dt.datetime, end: dt.datetime) -> None:
     if start is None or end is None or start >= end:
-        raise ApplicationError("bad period", fields={"period": ["The start of the period must be before its end."]})
+        raise ApplicationError("bad period", fields={"period": [_("The start of the period must be before its end.")]})
 
 
 def ledger_spans(*, start: dt.datetime, end: dt.datetime, team_id: int | None = None, owner_id: int | None = None,
@@ -55,7 +56,7 @@ def stage_time(*, start: dt.datetime, end: dt.datetime, by: str = "team", **filt
     """Long form: one row per group and state — {<group keys>, state, seconds, spans, avg_seconds,
     max_seconds}. `by` is item, owner, team or state."""
     if by not in GROUPS:
-        raise ApplicationError("bad grouping", fields={"by": [f"Use one of: {', '.join(GROUPS)}."]})
+        raise ApplicationError("bad grouping", fields={"by": [_("Use one of: %(choices)s.") % {"choices": ", ".join(GROUPS)}]})
     keys = GROUPS[by]
     rows = (ledger_spans(start=start, end=end, **filters)
             .values(*keys, "source")
@@ -70,7 +71,7 @@ def stage_time_table(*, start: dt.datetime, end: dt.datetime, by: str = "team", 
     """Wide form: one row per group with `<state>_seconds` for each state, `total_seconds`,
     `transitions` and `items` — what a report table shows."""
     if by not in GROUPS or by == "state":
-        raise ApplicationError("bad grouping", fields={"by": ["Use item, owner or team."]})
+        raise ApplicationError("bad grouping", fields={"by": [_("Use item, owner or team.")]})
     keys = GROUPS[by]
     per_state = {f"{s}_seconds": Sum("seconds_in_previous", filter=Q(source=s), default=0.0) for s in LEDGER_STATES}
     rows = (ledger_spans(start=start, end=end, **filters).values(*keys)
@@ -83,7 +84,7 @@ def stage_time_table(*, start: dt.datetime, end: dt.datetime, by: str = "team", 
 def resolutions(*, start: dt.datetime, end: dt.datetime, by: str = "team", **filters) -> list[dict]:
     """How items were resolved: closings in the period per group and resolution."""
     if by not in GROUPS or by == "item":
-        raise ApplicationError("bad grouping", fields={"by": ["Use owner, team or state."]})
+        raise ApplicationError("bad grouping", fields={"by": [_("Use owner, team or state.")]})
     keys = GROUPS[by]
     rows = (ledger_spans(start=start, end=end, **filters).filter(name="close")
             .values(*keys, "resolution").annotate(count=Count("id")).order_by(*keys, "resolution"))
@@ -101,7 +102,7 @@ def handoffs(*, start: dt.datetime, end: dt.datetime) -> list[dict]:
 def open_age(*, now: dt.datetime | None = None, by: str = "team") -> list[dict]:
     """Open items by current state: how many, and how long they have been in it so far."""
     if by not in ("team", "owner", "state"):
-        raise ApplicationError("bad grouping", fields={"by": ["Use team, owner or state."]})
+        raise ApplicationError("bad grouping", fields={"by": [_("Use team, owner or state.")]})
     now = now or timezone.now()
     keys = {"team": ("team_id", "team__slug", "team__name"), "owner": ("assignee_id", "assignee__username"), "state": ()}[by]
     age = ExpressionWrapper(Value(now) - F("status_changed_at"), output_field=DurationField())

@@ -103,7 +103,8 @@ class CompiledRule:
             code = facts.labels.get(dim)
             if code not in codes:
                 return None
-            why.append(f"{dim}={code}" + (f" ({_('suggested')})" if dim in facts.suggested else ""))
+            why.append(_("%(dimension)s=%(label)s (suggested)") % {"dimension": dim, "label": code}
+                       if dim in facts.suggested else f"{dim}={code}")
         if self.products:
             if facts.product_id not in self.products:
                 return None
@@ -279,12 +280,12 @@ def routing_rule_ensure(*, name: str, team: str, order: int = 100, labels: dict[
     product and channel slugs) — for demo data, fixtures and setup scripts. Idempotent."""
     team_obj = Team.objects.filter(slug=team).first()
     if team_obj is None:
-        raise ApplicationError("unknown team", fields={"team": [f"Unknown team '{team}'."]})
+        raise ApplicationError("unknown team", fields={"team": [_("Unknown team '%(team)s'.") % {"team": team}]})
     wanted = [(dim, code) for dim, codes in (labels or {}).items() for code in codes]
     label_objs = [lab for lab in Label.objects.select_related("dimension").filter(dimension__code__in=[d for d, _c in wanted])
                   if (lab.dimension.code, lab.code) in set(wanted)]
     if len(label_objs) != len(set(wanted)):
-        raise ApplicationError("unknown labels", fields={"labels": [f"Unknown label among {wanted}."]})
+        raise ApplicationError("unknown labels", fields={"labels": [_("Unknown label among %(labels)s.") % {"labels": wanted}]})
     keyword_text = "\n".join(keywords)
     rule_validate(platforms=platforms, keywords=keyword_text, is_default=is_default,
                   has_conditions=bool(wanted or products or channels or platforms or locales or keywords))

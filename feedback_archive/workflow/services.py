@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
+from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
@@ -33,7 +34,7 @@ def _failed_guard_reason(feedback: Feedback, name: str) -> str:
     for condition in trans.conditions if trans else []:
         if not condition(feedback):
             return str(getattr(condition, "reason", condition.__name__))
-    return f"'{name}' is not allowed from {feedback.status}."
+    return _("'%(name)s' is not allowed from %(status)s.") % {"name": name, "status": feedback.status}
 
 
 def _last_submitter(feedback: Feedback) -> str | None:
@@ -66,32 +67,33 @@ def _transition_one(
     no_reply_reason: str = "", expected_version: int | None = None, at=None, following: int | None = None,
 ) -> Feedback:
     if name not in TRANSITION_NAMES:
-        raise ApplicationError("unknown transition", fields={"name": [f"Unknown transition '{name}'. Use one of: {', '.join(TRANSITION_NAMES)}."]})
+        raise ApplicationError("unknown transition", fields={"name": [_("Unknown transition '%(name)s'. Use one of: %(choices)s.") % {"name": name, "choices": ", ".join(TRANSITION_NAMES)}]})
     if resolution and resolution not in Resolution.values:
-        raise ApplicationError("bad resolution", fields={"resolution": [f"Unknown resolution '{resolution}'. Use one of: {', '.join(Resolution.values)}."]})
+        raise ApplicationError("bad resolution", fields={"resolution": [_("Unknown resolution '%(resolution)s'. Use one of: %(choices)s.") % {"resolution": resolution, "choices": ", ".join(Resolution.values)}]})
     feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team", "assignee", "reporter", "channel").get(pk=feedback_id)
     if following is None:
         check_can_change(actor, feedback)
     check_version(feedback, expected_version)
     source = feedback.status
     if name not in allowed_transitions(feedback):
-        raise ConflictError(f"'{name}' is not allowed while the feedback is {Status(source).label} ({source}).")
+        raise ConflictError(_("'%(name)s' is not allowed while the feedback is %(label)s (%(status)s).")
+                            % {"name": name, "label": Status(source).label, "status": source})
     if name == "close":
         feedback.resolution = resolution or ("" if source != Status.VERIFYING else Resolution.FIXED)
         feedback._reply_in_this_step = bool(reply.strip())
         if no_reply_reason:
             if feedback.channel.can_reply and feedback.reporter_id:
-                raise ConflictError("This reporter can be answered: write a reply instead of a reason for not replying.")
+                raise ConflictError(_("This reporter can be answered: write a reply instead of a reason for not replying."))
             feedback.no_reply_reason = no_reply_reason.strip()[:300]
         if source == Status.VERIFYING and feedback.resolution not in NON_FIX_RESOLUTIONS and following is None:
             submitter = _last_submitter(feedback)
             if submitter and submitter == actor.name and not (feedback.team and feedback.team.allow_self_verify):
                 raise ConflictError(
-                    "The person who submitted the fix cannot also verify it; another agent must close it "
-                    "(a team can allow self-verification in its settings)."
+                    _("The person who submitted the fix cannot also verify it; another agent must close it "
+                      "(a team can allow self-verification in its settings).")
                 )
     if name == "reject" and not note.strip():
-        raise ApplicationError("reason needed", fields={"note": ["Say why the verification failed."]})
+        raise ApplicationError("reason needed", fields={"note": [_("Say why the verification failed.")]})
     method = getattr(feedback, name)
     if not can_proceed(method):
         raise ConflictError(_failed_guard_reason(feedback, name))
@@ -119,7 +121,7 @@ def _transition_one(
     try:
         feedback.save(update_fields=fields)
     except ConcurrentTransition as exc:
-        raise ConflictError(f"Someone else changed the status of feedback #{feedback.pk} first; reload it.") from exc
+        raise ConflictError(_("Someone else changed the status of feedback #%(id)s first; reload it.") % {"id": feedback.pk}) from exc
 
     if reply.strip():
         reply_record(feedback=feedback, body=reply, actor=actor,
@@ -140,7 +142,7 @@ def _transition_one(
 def reply_record(*, feedback: Feedback, body: str, actor: Actor, event: str = ReplyEvent.OTHER) -> Reply:
     body = body.strip()
     if not body:
-        raise ApplicationError("empty reply", fields={"reply": ["A reply may not be empty."]})
+        raise ApplicationError("empty reply", fields={"reply": [_("A reply may not be empty.")]})
     return Reply.objects.create(
         feedback=feedback, reporter=feedback.reporter, event=event, body=body[:5000],
         author_id=actor.user_id, author_name=actor.name,

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
@@ -134,7 +135,7 @@ def add_clock_time(start: dt.datetime, seconds: float, *, calendar: BusinessCale
         if span >= remaining:
             return w_start + dt.timedelta(seconds=remaining)
         remaining -= span
-    raise ApplicationError("SLA target out of range", fields={"resolution_hours": ["The target is more than three years of working time away."]})
+    raise ApplicationError("SLA target out of range", fields={"resolution_hours": [_("The target is more than three years of working time away.")]})
 
 
 def clock_seconds(start: dt.datetime, end: dt.datetime, *, calendar: BusinessCalendar, clock: str,
@@ -273,17 +274,17 @@ def sla_pause(*, feedback_id: int, actor: Actor, reason: str, now: dt.datetime |
     """Stop the SLA clock while the item waits for the reporter."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("reason needed", fields={"reason": ["Say what the item is waiting for."]})
+        raise ApplicationError("reason needed", fields={"reason": [_("Say what the item is waiting for.")]})
     now = now or timezone.now()
     with transaction.atomic():
         feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team").filter(pk=feedback_id).first()
         if feedback is None:
-            raise ApplicationError("unknown feedback", fields={"feedback": [f"No feedback #{feedback_id}."]})
+            raise ApplicationError("unknown feedback", fields={"feedback": [_("No feedback #%(id)s.") % {"id": feedback_id}]})
         check_can_change(actor, feedback)
         if feedback.status == Status.CLOSED:
-            raise ConflictError(f"Feedback #{feedback_id} is closed; its SLA clock has already stopped.")
+            raise ConflictError(_("Feedback #%(id)s is closed; its SLA clock has already stopped.") % {"id": feedback_id})
         if SlaPause.objects.filter(feedback=feedback, ended_at__isnull=True).exists():
-            raise ConflictError(f"The SLA clock of feedback #{feedback_id} is already paused.")
+            raise ConflictError(_("The SLA clock of feedback #%(id)s is already paused.") % {"id": feedback_id})
         pause = SlaPause.objects.create(feedback=feedback, started_at=now, reason=reason[:300], started_by=actor.name)
         audit_record(feedback=feedback, actor=actor, field="sla_paused", old="", new=reason[:300])
         sla_refresh(feedback_id=feedback_id, now=now)
@@ -296,7 +297,7 @@ def sla_resume(*, feedback_id: int, actor: Actor, now: dt.datetime | None = None
         feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team").filter(pk=feedback_id).first()
         pause = SlaPause.objects.filter(feedback_id=feedback_id, ended_at__isnull=True).first()
         if feedback is None or pause is None:
-            raise ConflictError(f"The SLA clock of feedback #{feedback_id} is not paused.")
+            raise ConflictError(_("The SLA clock of feedback #%(id)s is not paused.") % {"id": feedback_id})
         check_can_change(actor, feedback)
         pause.ended_at = max(now, pause.started_at)
         pause.ended_by = actor.name

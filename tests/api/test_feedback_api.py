@@ -84,7 +84,7 @@ def test_transition_flow_and_errors(api):
     assert api.post(url, {"name": "fly"}, format="json").status_code == 400
     r = api.post(url, {"name": "start", "note": "开始排查"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
-    stale = api.post(url, {"name": "submit", "version": 1}, format="json")
+    stale = api.post(url, {"name": "submit", "version": 1}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert stale.status_code == 409 and "changed" in stale.json()["detail"]
     detail = api.get(f"/api/v1/feedback/{fid}/").json()
     assert detail["transitions"][0]["from"] == "pending" and detail["transitions"][0]["seconds_in_previous"] >= 0

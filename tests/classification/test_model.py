@@ -113,5 +113,5 @@ def test_train_button_enqueues_the_job(admin_client, make_feedback, agent, djang
     assert resp.status_code == 302
     assert ClassifierModel.objects.filter(dimension__code="module").count() == 1
     row = ClassifierModel.objects.get()
-    page = admin_client.get(reverse("admin:classification_classifiermodel_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:classification_classifiermodel_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert row.version in page and row.metrics["reason"] in page

@@ -78,7 +78,8 @@ def test_saving_labels_goes_through_the_service_and_is_audited(staff, make_feedb
     r = staff.post(url, {"label_type": perf.pk, "version": fb.version, "assignee": "", "team": "", "release": "", "fixed_in": ""})
     assert r.status_code == 302, r.content.decode()[:2000]
     assert FieldChange.objects.filter(feedback=fb, field="labels.type", new="performance", via="admin").exists()
-    stale = staff.post(url, {"label_type": "", "version": fb.version, "assignee": "", "team": "", "release": "", "fixed_in": ""}, follow=True)
+    stale = staff.post(url, {"label_type": "", "version": fb.version, "assignee": "", "team": "", "release": "", "fixed_in": ""}, follow=True,
+                       HTTP_ACCEPT_LANGUAGE="en")
     assert "changed" in stale.content.decode()
 
 
