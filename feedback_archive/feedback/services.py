@@ -283,7 +283,9 @@ def labels_resolve(labels: dict) -> dict[str, Label]:
     return out
 
 
-def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor) -> None:
+def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor, route: bool = True) -> None:
+    """`route=False` for callers that set the owner themselves right after (history imports,
+    demo data): re-routing would be a no-op job per item."""
     check_can_change(actor, feedback)
     resolved = labels_resolve(labels)
     current = {
@@ -304,6 +306,7 @@ def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor) -> No
         changed = True
     if changed:
         _bump(feedback)
+    if changed and route:
         feedback_id = feedback.pk
         from django_q.tasks import async_task
 
