@@ -221,6 +221,11 @@ class FeedbackAdmin(admin.ModelAdmin):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or user_can_change(request.user, obj))
 
+    def has_delete_permission(self, request, obj=None):
+        # Feedback is never deleted through the product: its audit trail and the statistics
+        # would go with it. Personal data is erased instead (反馈者 → erase).
+        return False
+
     # --- change page --------------------------------------------------------------------------
     @admin.display(description=_("content"))
     def content_block(self, obj):
