@@ -83,6 +83,10 @@ def test_reports_and_api_docs_work_under_the_csp(browser_page, live_server, djan
     page.click("input[type=submit]")
     page.wait_for_selector("svg.fa-chart")
     assert page.locator("svg.fa-chart").count() >= 3
+    with page.expect_download() as download:
+        page.locator(".fa-png").first.click()
+    png = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.endswith(".png") and png[:8] == b"\x89PNG\r\n\x1a\n"
     shot(page, "weekly-report")
     page.goto(f"{live_server.url}/api/v1/docs/")
     page.wait_for_selector(".swagger-ui .info", timeout=20000)
