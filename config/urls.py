@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("feedback_archive.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("s/", include("feedback_archive.workflow.survey_urls")),
 ]
 
 

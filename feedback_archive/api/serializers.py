@@ -143,14 +143,24 @@ class FeedbackSerializer(FeedbackListSerializer):
         ]
 
     def get_replies(self, obj) -> list[dict]:
+        from feedback_archive.workflow.models import Delivery
+
+        replies = list(obj.replies.all())
+        delivery = dict(Delivery.objects.filter(reply_id__in=[r.id for r in replies]).values_list("reply_id", "status")) if replies else {}
         return [
             {"id": r.id, "event": r.event, "body": r.body, "author": r.author_name,
-             "at": serializers.DateTimeField().to_representation(r.created_at)}
-            for r in obj.replies.all()
+             "at": serializers.DateTimeField().to_representation(r.created_at), "delivery": delivery.get(r.id)}
+            for r in replies
         ]
 
     def get_satisfaction(self, obj) -> dict | None:
-        return None  # ratings arrive with the satisfaction survey (workflow issue)
+        from feedback_archive.workflow.satisfaction import latest_rating
+
+        rated = latest_rating(obj)
+        if rated is None:
+            return None
+        return {"rating": rated["rating"], "comment": rated["comment"],
+                "at": serializers.DateTimeField().to_representation(rated["rated_at"])}
 
 
 class FeedbackPatchSerializer(serializers.Serializer):

@@ -34,21 +34,26 @@ DOMAIN_LEXICON = [
 _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 _VERSION = re.compile(r"v?(\d+(?:\.\d+){1,3})", re.IGNORECASE)
 _lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
+_tokenizers: dict[str, jieba.Tokenizer] = {}
 _user_words: set[str] = set()
 
 
-def _get() -> jieba.Tokenizer:
-    global _tokenizer
-    if _tokenizer is None:
+def _get(kind: str = "classify") -> jieba.Tokenizer:
+    """Two tokenizers per process. "classify" also knows the taxonomy's keywords (reloaded when
+    the taxonomy changes); "search" knows only the fixed lexicon, so the tokens stored for search
+    and duplicate fingerprints are the same whichever process stored them and whenever — a
+    keyword added in the admin must not make old and new rows tokenise differently."""
+    tok = _tokenizers.get(kind)
+    if tok is None:
         with _lock:
-            if _tokenizer is None:
+            tok = _tokenizers.get(kind)
+            if tok is None:
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 for word in DOMAIN_LEXICON:
                     tok.add_word(word)  # jieba suggests a frequency just high enough to keep it whole
-                _tokenizer = tok
-    return _tokenizer
+                _tokenizers[kind] = tok
+    return tok
 
 
 def set_user_words(words) -> None:
@@ -70,7 +75,11 @@ def cut(text: str) -> list[str]:
 
 
 def _search_pieces(text: str) -> list[str]:
-    return [w.lower() for w in _get().lcut_for_search(text or "") if not _PUNCT.match(w)]
+    return [w.lower() for w in _get("search").lcut_for_search(text or "") if not _PUNCT.match(w)]
+
+
+def _search_cut(text: str) -> list[str]:
+    return [w.lower() for w in _get("search").lcut(text or "") if not _PUNCT.match(w)]
 
 
 def search_tokens(text: str) -> list[str]:
@@ -92,14 +101,14 @@ def query_groups(query: str) -> list[list[list[str]]]:
     (群文件 → 群 + 文件), because the indexed sentence may have been cut around a longer word
     (群文件传输 → 群 / 文件传输)."""
     groups = []
-    for word in cut(query):
+    for word in _search_cut(query):
         options = [[word]]
         subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
         if subs:
             options.append(subs)
         if len(word) >= 3:
-            options.append([word[0], *cut(word[1:])])
-            options.append([*cut(word[:-1]), word[-1]])
+            options.append([word[0], *_search_cut(word[1:])])
+            options.append([*_search_cut(word[:-1]), word[-1]])
         unique = []
         for option in options:
             if option not in unique:
@@ -116,7 +125,7 @@ def query_terms(query: str) -> list[str]:
     further — its finest sub-words (文件传输 → 文件 + 传输), because the indexed text may have
     been segmented around a longer word (群文件/传输)."""
     terms: list[str] = []
-    for word in cut(query):
+    for word in _search_cut(query):
         subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
         for term in subs or [word]:
             if term not in terms:

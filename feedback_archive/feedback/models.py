@@ -202,8 +202,10 @@ class DuplicateBand(models.Model):
     """One LSH band value of a feedback's MinHash (see duplicates.py)."""
 
     feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="+")
-    value = models.BigIntegerField(db_index=True)
+    value = models.BigIntegerField()
 
     class Meta:
         verbose_name = _("duplicate fingerprint")
         verbose_name_plural = _("duplicate fingerprints")
+        # covering: the candidate look-up reads (value → feedback) from the index alone
+        indexes = [models.Index(fields=["value", "feedback"], name="dupband_value_feedback")]

@@ -64,7 +64,7 @@ class FeedbackQuerySet(models.QuerySet):
                 for options in groups
             )
             qs = self.extra(
-                where=["to_tsvector('simple', feedback_feedback.search_text) @@ to_tsquery('simple', %s)"],
+                where=["feedback_feedback.search_vector @@ to_tsquery('simple', %s)"],
                 params=[tsquery],
             )
             # Ranking sorts every match by ts_rank: cheap for a specific query, seconds for a
@@ -72,7 +72,7 @@ class FeedbackQuerySet(models.QuerySet):
             if ranked and qs.order_by()[: RANK_WINDOW + 1].count() <= RANK_WINDOW:
                 qs = qs.annotate(
                     search_rank=RawSQL(
-                        "ts_rank(to_tsvector('simple', feedback_feedback.search_text), to_tsquery('simple', %s))",
+                        "ts_rank(feedback_feedback.search_vector, to_tsquery('simple', %s))",
                         (tsquery,),
                     )
                 ).order_by("-search_rank", "-received_at", "-id")

@@ -41,7 +41,7 @@ def _doc_frequencies(qs) -> Counter:
         import psycopg
 
         inner, params = qs.order_by().values("id")[:MAX_DOCS].query.sql_with_params()
-        sql = f"SELECT to_tsvector('simple', search_text) FROM feedback_feedback WHERE id IN ({inner})"
+        sql = f"SELECT search_vector FROM feedback_feedback WHERE id IN ({inner})"
         literal = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
         with connection.cursor() as cursor:
             cursor.execute("SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc >= 2", [literal])

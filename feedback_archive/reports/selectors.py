@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.models import Feedback, FeedbackLabel
 from feedback_archive.taxonomy.models import Label
 from feedback_archive.versions.models import Release
-from feedback_archive.workflow.models import Reply, TransitionLog
+from feedback_archive.workflow.models import Reply, Survey, TransitionLog
+from feedback_archive.workflow.satisfaction import low_rating
 
 from . import hotspots
 from .periods import month_bounds, shift_month, shift_week, week_bounds
@@ -197,6 +198,38 @@ def _cluster():
     return Coalesce("canonical_id", "id")
 
 
+def satisfaction_figures(qs_all, *, month: str, months_back: int = 5) -> dict:
+    """Ratings given in the month (by `rated_at`) for feedback in scope: count, average, the 1–5
+    distribution, the share at or below the low mark; and the months before, for the trend."""
+    rated = Survey.objects.filter(feedback__in=qs_all.values("pk"), rating__isnull=False)
+    start, end = month_bounds(month)
+    low = low_rating()
+    row = rated.filter(rated_at__gte=start, rated_at__lt=end).aggregate(
+        count=Count("id"), average=Avg("rating"), low=Count("id", filter=Q(rating__lte=low)),
+        **{f"r{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)},
+    )
+    prev_start = month_bounds(shift_month(month, -months_back))[0]
+    prev = rated.filter(rated_at__gte=prev_start, rated_at__lt=start).aggregate(count=Count("id"), average=Avg("rating"))
+    trend = []
+    for n in range(months_back, 0, -1):
+        m = shift_month(month, -n)
+        s, e = month_bounds(m)
+        t = rated.filter(rated_at__gte=s, rated_at__lt=e).aggregate(count=Count("id"), average=Avg("rating"))
+        trend.append({"month": m, "count": t["count"],
+                      "average": round(t["average"], 2) if t["average"] is not None else None})
+    count = row["count"]
+    return {
+        "count": count,
+        "average": round(row["average"], 2) if row["average"] is not None else None,
+        "distribution": {str(n): row[f"r{n}"] for n in range(1, 6)},
+        "low_threshold": low, "low": row["low"],
+        "low_share": round(row["low"] / count, 4) if count else None,
+        "previous_count": prev["count"],
+        "previous_average": round(prev["average"], 2) if prev["average"] is not None else None,
+        "trend": trend,
+    }
+
+
 def monthly_report(*, month: str, filters: dict | None = None, months_back: int = 5) -> dict:
     start, end = month_bounds(month)
     qs_all = scoped(filters)
@@ -238,7 +271,7 @@ def monthly_report(*, month: str, filters: dict | None = None, months_back: int 
                          "mean_hours": round(s["total_seconds"] / s["steps"] / 3600, 2)} for s in stages],
         "reply_rate": round(replied / n_closed, 4) if n_closed else None,
         "replied": replied,
-        "satisfaction": None,
+        "satisfaction": satisfaction_figures(qs_all, month=month, months_back=months_back),
         "trend": trend,
         "generated_at": _iso(timezone.now()),
     }

@@ -192,3 +192,187 @@ def route_again(model_admin, request, queryset):
     counts = route_many(feedback_ids=list(queryset.values_list("pk", flat=True)[:1000]))
     labels = {**dict(RoutingOutcome.choices), "unchanged": _("unchanged")}
     model_admin.message_user(request, ", ".join(f"{labels.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "—", messages.INFO)
+
+
+# --- closing the loop: templates, channel webhooks, the outbox and its dead letters ---------------------
+from .models import (  # noqa: E402 — grouped with the admin classes that use them
+    ChannelDelivery, DeadLetter, Delivery, DeliveryStatus, ReplyTemplate, RoadmapItem, RoadmapStatus, Survey,
+)
+from .outbox import delivery_retry_many  # noqa: E402
+from .roadmap import roadmap_demand, roadmap_list, roadmap_set_links, roadmap_ship  # noqa: E402
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ["event", "language", "subject", "updated_at"]
+    list_filter = ["event", "language"]
+    search_fields = ["subject", "body"]
+    readonly_fields = ["event", "language", "updated_at"]
+    fields = ["event", "language", "subject", "body", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # one per event and language, seeded by a migration; edit, don't multiply
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChannelDeliveryForm(forms.ModelForm):
+    webhook_url = forms.URLField(label=_("webhook URL"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = ChannelDelivery
+        fields = ["channel", "webhook_url", "secret", "is_active"]
+        widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+
+@admin.register(ChannelDelivery)
+class ChannelDeliveryAdmin(admin.ModelAdmin):
+    form = ChannelDeliveryForm
+    list_display = ["channel", "webhook_url", "is_active", "updated_at"]
+    list_select_related = ["channel"]
+
+
+class _RetryMixin:
+    def has_retry_permission(self, request):
+        return request.user.has_perm("workflow.change_delivery")
+
+    @admin.action(description=_("Send again (fresh retries)"), permissions=["retry"])
+    def retry(self, request, queryset):
+        done, refused = delivery_retry_many(delivery_ids=list(queryset.values_list("pk", flat=True)[:1000]),
+                                            actor=Actor.for_user(request.user))
+        if done:
+            self.message_user(request, ngettext("%(n)d delivery queued again.", "%(n)d deliveries queued again.",
+                                                len(done)) % {"n": len(done)}, messages.SUCCESS)
+        for why in list(refused.values())[:10]:
+            self.message_user(request, why, messages.WARNING)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_RetryMixin, ReadOnly):
+    list_display = ["created_at", "item", "kind", "method", "status", "attempts", "next_attempt_at", "sent_at", "short_error"]
+    list_filter = ["status", "method", ("survey", admin.EmptyFieldListFilter)]
+    search_fields = ["=feedback__id", "recipient"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    actions = ["retry"]
+    readonly_fields = ["feedback", "reply", "survey", "method", "recipient", "language", "subject", "body", "status",
+                       "attempts", "next_attempt_at", "last_error", "sent_at", "created_at"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("workflow.view_delivery")
+
+    @admin.display(description=_("feedback"), ordering="feedback_id")
+    def item(self, obj):
+        return _feedback_link(obj.feedback_id)
+
+    @admin.display(description=_("kind"))
+    def kind(self, obj):
+        return _("survey") if obj.survey_id else _("reply")
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return (obj.last_error or "")[:80]
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(DeliveryAdmin):
+    list_filter = ["method"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=DeliveryStatus.DEAD)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("workflow.view_delivery") or request.user.has_perm("workflow.view_deadletter")
+
+
+# --- satisfaction -----------------------------------------------------------------------------------------
+@admin.register(Survey)
+class SurveyAdmin(ReadOnly):
+    list_display = ["sent_at", "item", "language", "rating", "short_comment", "rated_at", "flagged"]
+    list_filter = ["flagged", "rating", "language", ("rated_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=feedback__id", "comment"]
+    date_hierarchy = "sent_at"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    @admin.display(description=_("feedback"), ordering="feedback_id")
+    def item(self, obj):
+        return _feedback_link(obj.feedback_id)
+
+    @admin.display(description=_("comment"))
+    def short_comment(self, obj):
+        return (obj.comment or "")[:80]
+
+
+# --- roadmap ----------------------------------------------------------------------------------------------
+class RoadmapItemForm(forms.ModelForm):
+    class Meta:
+        model = RoadmapItem
+        fields = ["title", "description", "status", "target_release", "feedback"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:  # shipping runs the workflow for the linked items: only the action does it
+            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != RoadmapStatus.SHIPPED]
+
+
+@admin.register(RoadmapItem)
+class RoadmapItemAdmin(admin.ModelAdmin):
+    form = RoadmapItemForm
+    list_display = ["title", "status", "target_release", "shipped_in", "feedback_count", "reporter_count"]
+    list_filter = ["status"]
+    search_fields = ["title", "description"]
+    raw_id_fields = ["feedback"]
+    readonly_fields = ["shipped_in", "shipped_at", "demand"]
+    actions = ["ship"]
+
+    def get_queryset(self, request):
+        return roadmap_list()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["status", "feedback"] if obj and obj.status == RoadmapStatus.SHIPPED else fields
+
+    @admin.display(description=_("feedback"), ordering="n_feedback")
+    def feedback_count(self, obj):
+        return obj.n_feedback
+
+    @admin.display(description=_("reporters"), ordering="n_reporters")
+    def reporter_count(self, obj):
+        return obj.n_reporters
+
+    @admin.display(description=_("demand (linked items and their duplicates)"))
+    def demand(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        d = roadmap_demand(item=obj)
+        parts = [_("%(n)d items from %(r)d reporters") % {"n": d["feedback"], "r": d["reporters"]},
+                 _("channels: %(c)s") % {"c": ", ".join(f"{k} {v}" for k, v in d["channels"].items()) or "—"},
+                 _("severity: %(s)s") % {"s": ", ".join(f"{k} {v}" for k, v in d["severity"].items()) or "—"}]
+        return "; ".join(str(p) for p in parts)
+
+    def save_related(self, request, form, formsets, change):
+        # links go through the service so each one lands in the feedback's audit trail
+        wanted = [fb.pk for fb in form.cleaned_data.get("feedback", [])] if "feedback" in form.cleaned_data else None
+        form.cleaned_data.pop("feedback", None)
+        super().save_related(request, form, formsets, change)
+        if wanted is not None:
+            roadmap_set_links(item=form.instance, feedback_ids=wanted, actor=Actor.for_user(request.user))
+
+    @admin.action(description=_("Ship in the target release (replies to / closes the linked feedback)"),
+                  permissions=["change"])
+    def ship(self, request, queryset):
+        for item in queryset[:50]:
+            if item.target_release is None:
+                self.message_user(request, _("“%(title)s” has no target release.") % {"title": item.title}, messages.WARNING)
+                continue
+            try:
+                out = roadmap_ship(item=item, release=item.target_release, actor=Actor.for_user(request.user))
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+                continue
+            self.message_user(request, _("“%(title)s” shipped: %(c)d closed, %(v)d waiting for verification, "
+                                         "%(r)d replied, %(x)d not yours to change.") % {
+                "title": item.title, "c": len(out["closed"]), "v": len(out["verifying"]),
+                "r": len(out["replied"]), "x": len(out["refused"])}, messages.SUCCESS)

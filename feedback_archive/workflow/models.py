@@ -285,3 +285,178 @@ class SlaNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["feedback", "kind", "target", "due_at", "recipient"], name="slanotice_once"),
         ]
+
+
+# --- closing the loop: reply templates and the outbox (workflow/outbox.py) ------------------------------
+class TemplateLanguage(models.TextChoices):
+    ZH = "zh", "中文"
+    EN = "en", "English"
+
+
+SURVEY_EVENT = "survey"
+TEMPLATE_EVENTS = [*ReplyEvent.choices, (SURVEY_EVENT, _("satisfaction survey invitation"))]
+
+
+class ReplyTemplate(models.Model):
+    """The text sent to a reporter for one event in one language. Placeholders in braces are
+    filled in when a reply is written: {number} {title} {release} {reason} {expectation}
+    {canonical} {survey_url} {days}; unknown ones are left as they are."""
+
+    event = models.CharField(_("event"), max_length=20, choices=TEMPLATE_EVENTS)
+    language = models.CharField(_("language"), max_length=5, choices=TemplateLanguage.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["event", "language"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        constraints = [models.UniqueConstraint(fields=["event", "language"], name="replytemplate_event_language")]
+
+    def __str__(self):
+        return f"{self.get_event_display()} · {self.get_language_display()}"
+
+
+class ChannelDelivery(models.Model):
+    """How replies reach the reporters of one channel through its own system (in-app messages,
+    the ticket system): a webhook we POST a signed JSON body to."""
+
+    channel = models.OneToOneField("feedback.Channel", on_delete=models.CASCADE, related_name="delivery",
+                                   verbose_name=_("channel"))
+    webhook_url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"), max_length=200,
+        help_text=_("Shared with the receiver; the body is signed with HMAC-SHA256 in the X-Feedback-Signature header."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["channel__slug"]
+        verbose_name = _("channel delivery")
+        verbose_name_plural = _("channel deliveries")
+
+    def __str__(self):
+        return f"{self.channel} → {self.webhook_url}"
+
+
+class DeliveryMethod(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    WEBHOOK = "webhook", _("signed webhook")
+    NONE = "none", _("none")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RETRYING = "retrying", _("retrying")
+    SENT = "sent", _("sent")
+    DEAD = "dead", _("dead letter")
+    NOT_APPLICABLE = "not_applicable", _("not applicable (no way to reach the reporter)")
+
+
+class Delivery(models.Model):
+    """One message in the outbox: a reply, or a survey invitation, on its way to one reporter.
+    Written by workflow/outbox.py only."""
+
+    feedback = models.ForeignKey("feedback.Feedback", on_delete=models.CASCADE, related_name="deliveries")
+    reply = models.OneToOneField(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="delivery")
+    survey = models.OneToOneField("workflow.Survey", null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="delivery")
+    method = models.CharField(_("method"), max_length=10, choices=DeliveryMethod.choices)
+    recipient = models.CharField(_("recipient"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=TemplateLanguage.choices, default="zh")
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["feedback", "created_at"], name="delivery_feedback"),
+        ]
+
+    def __str__(self):
+        return f"#{self.feedback_id} {self.method} {self.status}"
+
+
+class DeadLetter(Delivery):
+    """The deliveries that gave up after every retry, for the dead-letter view."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+
+
+# --- satisfaction (workflow/satisfaction.py) ----------------------------------------------------------
+class Survey(models.Model):
+    """One invitation to rate the handling of one closing of one feedback. Re-submitting through
+    the same link (until it expires) updates the rating; a later closing gets its own survey."""
+
+    feedback = models.ForeignKey("feedback.Feedback", on_delete=models.CASCADE, related_name="surveys")
+    reporter = models.ForeignKey("feedback.Reporter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(_("language"), max_length=5, choices=TemplateLanguage.choices, default="zh")
+    sent_at = models.DateTimeField(_("sent at"))
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    flagged = models.BooleanField(_("flagged (low rating)"), default=False)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                                   name="survey_rating_1_to_5"),
+        ]
+        indexes = [
+            models.Index(fields=["rated_at"], name="survey_rated_at"),
+            models.Index(fields=["feedback", "-sent_at"], name="survey_feedback"),
+        ]
+
+    def __str__(self):
+        return f"#{self.feedback_id} {self.rating or '-'}"
+
+
+# --- roadmap (workflow/roadmap.py) ----------------------------------------------------------------------
+class RoadmapStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    SHIPPED = "shipped", _("shipped")
+
+
+class RoadmapItem(models.Model):
+    """Planned work that answers many feedback items. Shipping it (`roadmap_ship`) tells every
+    linked reporter, through the workflow services."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RoadmapStatus.choices, default=RoadmapStatus.PLANNED)
+    target_release = models.ForeignKey("versions.Release", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+", verbose_name=_("target release"))
+    shipped_in = models.ForeignKey("versions.Release", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("shipped in"))
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    feedback = models.ManyToManyField("feedback.Feedback", blank=True, related_name="roadmap_items",
+                                      verbose_name=_("feedback"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["status", "-updated_at", "-id"]
+        verbose_name = _("roadmap item")
+        verbose_name_plural = _("roadmap")
+        indexes = [models.Index(fields=["status", "-updated_at"], name="roadmap_status")]
+
+    def __str__(self):
+        return self.title

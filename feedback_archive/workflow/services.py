@@ -14,6 +14,8 @@ from feedback_archive.feedback.models import Feedback
 from feedback_archive.feedback.services import audit_record, check_version
 
 from .models import Reply, ReplyEvent, TransitionLog
+from .outbox import delivery_enqueue_reply
+from .satisfaction import survey_after_close
 
 _RESOLUTION_EVENT = {
     Resolution.FIXED: ReplyEvent.FIXED, Resolution.ANSWERED: ReplyEvent.ANSWERED,
@@ -136,6 +138,8 @@ def _transition_one(
     audit_record(feedback=feedback, actor=actor, field="status", old=source, new=feedback.status)
     if name == "close" and feedback.resolution:
         audit_record(feedback=feedback, actor=actor, field="resolution", old="", new=feedback.resolution)
+    if name == "close":
+        survey_after_close(feedback=feedback, at=at)
     return feedback
 
 
@@ -143,10 +147,12 @@ def reply_record(*, feedback: Feedback, body: str, actor: Actor, event: str = Re
     body = body.strip()
     if not body:
         raise ApplicationError("empty reply", fields={"reply": [_("A reply may not be empty.")]})
-    return Reply.objects.create(
+    reply = Reply.objects.create(
         feedback=feedback, reporter=feedback.reporter, event=event, body=body[:5000],
         author_id=actor.user_id, author_name=actor.name,
     )
+    delivery_enqueue_reply(reply=reply)  # sent by a job after commit
+    return reply
 
 
 def feedback_transition_many(*, feedback_ids: list[int], name: str, actor: Actor, **kwargs) -> tuple[list[int], dict[int, str]]:

@@ -1,6 +1,8 @@
 """django-q2 entry points: thin, take ids, idempotent."""
 from django_q.models import Schedule
 
+from .outbox import delivery_send as _delivery_send
+from .outbox import delivery_send_due as _delivery_send_due
 from .routing import route_feedback as _route
 from .sla import sla_check as _sla_check
 from .sla import sla_refresh
@@ -25,6 +27,17 @@ def sla_check() -> dict:
     return _sla_check()
 
 
+def delivery_send(delivery_id: int) -> str:
+    """Enqueued after the commit that wrote the reply or survey; one attempt if it is due."""
+    return _delivery_send(delivery_id=delivery_id)
+
+
+def delivery_send_due() -> int:
+    """Every minute: retries whose backoff has passed, and deliveries whose job was lost."""
+    return _delivery_send_due()
+
+
 SCHEDULES = [
     ("workflow-sla-check", "feedback_archive.workflow.tasks.sla_check", Schedule.MINUTES, 5, None),
+    ("workflow-outbox-retry", "feedback_archive.workflow.tasks.delivery_send_due", Schedule.MINUTES, 1, None),
 ]
