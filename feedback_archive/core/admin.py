@@ -31,6 +31,20 @@ class CappedCountPaginator(Paginator):
         return qs.order_by()[: self.CAP + 1].count()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records written only by services (audit trail, transition log, routing decisions,
+    deliveries): visible, never added, edited or deleted through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "lead", "allow_self_verify"]

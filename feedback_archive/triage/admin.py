@@ -14,7 +14,7 @@ from feedback_archive.api.services import api_key_issue, api_key_revoke, api_key
 from feedback_archive.classification.admin import reclassify_selected
 from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.admin import CappedCountPaginator
+from feedback_archive.core.admin import CappedCountPaginator, ReadOnlyAdmin
 from feedback_archive.core.permissions import user_can_change, user_sees_contacts
 from feedback_archive.feedback.privacy import mask_contact, mask_name, reporter_erase, reporter_export
 from feedback_archive.core.exceptions import ApplicationError
@@ -535,19 +535,6 @@ class ReporterAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "title": _("Erase personal data?"), "reporters": queryset,
             "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The audit trail and the transition log are written by services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TransitionLog)

@@ -15,22 +15,12 @@ from django.utils.translation import ngettext
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.admin import ReadOnlyAdmin
 from feedback_archive.taxonomy.models import Label
 
 from .models import Holiday, RoutingDecision, RoutingOutcome, RoutingRule, SlaNotice, SlaPause, SlaPolicy
 from .routing import route_many, rule_validate
 from .sla import sla_pause_many
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _feedback_link(feedback_id):
@@ -97,7 +87,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingDecision)
-class RoutingDecisionAdmin(ReadOnly):
+class RoutingDecisionAdmin(ReadOnlyAdmin):
     list_display = ["at", "item", "outcome", "rule_name", "previous_team", "team", "assignee", "reason"]
     list_filter = ["outcome", "team", "rule"]
     list_select_related = ["team", "previous_team", "assignee"]
@@ -132,7 +122,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPause)
-class SlaPauseAdmin(ReadOnly):
+class SlaPauseAdmin(ReadOnlyAdmin):
     list_display = ["item", "started_at", "ended_at", "reason", "started_by", "ended_by"]
     list_filter = [("ended_at", admin.EmptyFieldListFilter)]
     search_fields = ["=feedback__id", "reason"]
@@ -152,7 +142,7 @@ class SlaPauseAdmin(ReadOnly):
 
 
 @admin.register(SlaNotice)
-class SlaNoticeAdmin(ReadOnly):
+class SlaNoticeAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "item", "kind", "target", "due_at", "recipient", "email"]
     list_filter = ["kind", "target"]
     list_select_related = ["recipient"]
@@ -249,7 +239,7 @@ class _RetryMixin:
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_RetryMixin, ReadOnly):
+class DeliveryAdmin(_RetryMixin, ReadOnlyAdmin):
     list_display = ["created_at", "item", "kind", "method", "status", "attempts", "next_attempt_at", "sent_at", "short_error"]
     list_filter = ["status", "method", ("survey", admin.EmptyFieldListFilter)]
     search_fields = ["=feedback__id", "recipient"]
@@ -288,7 +278,7 @@ class DeadLetterAdmin(DeliveryAdmin):
 
 # --- satisfaction -----------------------------------------------------------------------------------------
 @admin.register(Survey)
-class SurveyAdmin(ReadOnly):
+class SurveyAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "item", "language", "rating", "short_comment", "rated_at", "flagged"]
     list_filter = ["flagged", "rating", "language", ("rated_at", admin.EmptyFieldListFilter)]
     search_fields = ["=feedback__id", "comment"]
