@@ -94,6 +94,9 @@ def search_tokens(text: str) -> list[str]:
     return list(seen)
 
 
+_PARTICLES = frozenset("了 的 吗 呢 吧 啊 呀 哦 嘛 啦 哈 么 得 地 着 过".split())
+
+
 def query_groups(query: str) -> list[list[list[str]]]:
     """For each query word, the ways it may appear in indexed text (any one will do), each a list
     of tokens that must all be present: the word itself; its finest dictionary pieces
@@ -101,7 +104,11 @@ def query_groups(query: str) -> list[list[list[str]]]:
     (群文件 → 群 + 文件), because the indexed sentence may have been cut around a longer word
     (群文件传输 → 群 / 文件传输)."""
     groups = []
-    for word in _search_cut(query):
+    words = _search_cut(query)
+    # 太慢了 should find 太慢 wherever it is: a sentence particle narrows nothing, but requiring it
+    # would drop texts that end differently (and makes the search cost two lookups instead of one)
+    words = [w for w in words if w not in _PARTICLES] or words
+    for word in words:
         options = [[word]]
         subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
         if subs:

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from feedback_archive.core import segmenter
+from feedback_archive.core.db import estimated_rows
 
 from .choices import Status
 
@@ -48,6 +49,17 @@ class FeedbackQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=Status.CLOSED)
 
+    @staticmethod
+    def _few_matches(qs, *, single_word: bool) -> bool:
+        """At most RANK_WINDOW matches? A single word the planner expects tens of thousands of
+        times (its statistics keep the frequencies of common lexemes) is answered without
+        counting; anything else is counted, up to RANK_WINDOW + 1 rows."""
+        if single_word:
+            estimate = estimated_rows(qs)
+            if estimate is not None and estimate > 10 * RANK_WINDOW:
+                return False
+        return qs.order_by()[: RANK_WINDOW + 1].count() <= RANK_WINDOW
+
     def search(self, query: str, *, ranked: bool = True):
         """Chinese full-text search over the jieba tokens in `search_text`: every query word must
         be present in one of its forms (see segmenter.query_groups). PostgreSQL uses the
@@ -69,7 +81,7 @@ class FeedbackQuerySet(models.QuerySet):
             )
             # Ranking sorts every match by ts_rank: cheap for a specific query, seconds for a
             # common word with a quarter of a million matches. Those are shown newest first.
-            if ranked and qs.order_by()[: RANK_WINDOW + 1].count() <= RANK_WINDOW:
+            if ranked and self._few_matches(qs, single_word=len(groups) == 1):
                 qs = qs.annotate(
                     search_rank=RawSQL(
                         "ts_rank(feedback_feedback.search_vector, to_tsquery('simple', %s))",
