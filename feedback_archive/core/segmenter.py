@@ -31,6 +31,32 @@ DOMAIN_LEXICON = [
     "不掉线", "没延迟", "没有延迟", "一点都不卡",
 ]
 
+# Taiwan / Hong Kong words for the same IM things, applied only to text that was written in
+# Traditional characters (a Simplified text keeps its own words: 档案 is a fine word there).
+_TRADITIONAL_VOCAB = {"讯息": "消息", "视讯": "视频", "软体": "软件", "推播": "推送", "网路": "网络", "登入": "登录",
+                      "当机": "死机", "影片": "视频", "档案": "文件", "帐号": "账号", "萤幕": "屏幕",
+                      "荧幕": "屏幕", "连线": "连接", "程式": "程序", "资料": "数据", "简讯": "短信"}
+_TRADITIONAL_VOCAB_RE = re.compile("|".join(_TRADITIONAL_VOCAB))
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_opencc = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese → Simplified (OpenCC's character and phrase tables), plus the common
+    Taiwan/Hong Kong IM words. Simplified, English and mixed text come back unchanged."""
+    global _opencc
+    if not text or not _CJK.search(text):
+        return text or ""
+    if _opencc is None:
+        import opencc
+
+        _opencc = opencc.OpenCC("t2s")
+    converted = _opencc.convert(text)
+    if converted == text:
+        return text
+    return _TRADITIONAL_VOCAB_RE.sub(lambda m: _TRADITIONAL_VOCAB[m.group(0)], converted)
+
+
 _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 _VERSION = re.compile(r"v?(\d+(?:\.\d+){1,3})", re.IGNORECASE)
 _lock = threading.Lock()
@@ -85,6 +111,7 @@ def _search_cut(text: str) -> list[str]:
 def search_tokens(text: str) -> list[str]:
     """Distinct tokens to index: words, their dictionary sub-words (群文件传输 → 群, 文件, 传输,
     文件传输) and version numbers, so a query needs neither the whole sentence nor the exact word."""
+    text = to_simplified(text)
     pieces = _search_pieces(text)
     pieces.extend(m.group(1) for m in _VERSION.finditer(text or ""))
     seen: dict[str, None] = {}
@@ -104,6 +131,7 @@ def query_groups(query: str) -> list[list[list[str]]]:
     (群文件 → 群 + 文件), because the indexed sentence may have been cut around a longer word
     (群文件传输 → 群 / 文件传输)."""
     groups = []
+    query = to_simplified(query)
     words = _search_cut(query)
     # 太慢了 should find 太慢 wherever it is: a sentence particle narrows nothing, but requiring it
     # would drop texts that end differently (and makes the search cost two lookups instead of one)
@@ -132,6 +160,7 @@ def query_terms(query: str) -> list[str]:
     further — its finest sub-words (文件传输 → 文件 + 传输), because the indexed text may have
     been segmented around a longer word (群文件/传输)."""
     terms: list[str] = []
+    query = to_simplified(query)
     for word in _search_cut(query):
         subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
         for term in subs or [word]:
