@@ -32,6 +32,8 @@ class TransitionLog(models.Model):
         indexes = [
             models.Index(fields=["feedback", "at"], name="transition_feedback_at"),
             models.Index(fields=["at"], name="transition_at"),
+            # time in each state for a month (reports): answered from the index
+            models.Index(fields=["at"], include=["source", "seconds_in_previous", "feedback"], name="transition_report_at"),
         ]
 
     def __str__(self):
