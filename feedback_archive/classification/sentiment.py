@@ -180,7 +180,11 @@ def _clauses(toks: rules.Tokens) -> list[tuple[int, int, int]]:
     for i, (w, _s, _e) in enumerate(words):
         ws = w.strip()
         is_sent = ws != "" and all(c in _SENT_BREAK for c in ws)
-        is_clause = ws == "" or (ws != "" and all(c in _CLAUSE_BREAK or c in _SENT_BREAK for c in ws))
+        # a space separates clauses in Chinese (很快 好吃) but only words in English
+        is_clause = (ws == "" and i > 0 and not words[i - 1][0][-1:].isascii()) or (
+            ws != "" and all(c in _CLAUSE_BREAK or c in _SENT_BREAK for c in ws))
+        if ws == "" and not is_clause:
+            continue
         if is_clause or is_sent:
             if i > start:
                 out.append((start, i, sent))
@@ -243,6 +247,9 @@ def _scope(toks: rules.Tokens, tok_i: int, first: int, start: int) -> tuple[int,
     window = 3
     while j >= first and seen < window:
         w = words[j][0]
+        if not w.strip():
+            j -= 1
+            continue
         if w in ("一般", "一般的") and j - 1 >= first and words[j - 1][0] == "不是":
             mult = max(mult, 1.8)            # 不是一般(的)慢: "unusually", not a negation
             j -= 2
