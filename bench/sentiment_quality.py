@@ -67,6 +67,7 @@ ABLATIONS = {
     "concessive (虽然…)": {"_CONCESSIVE": frozenset()},
     "expectation (本以为…结果)": {"_EXPECT": frozenset(), "_RESULT": frozenset()},
     "wishes/questions damp praise": {"_HYPO": frozenset()},
+    "summing-up clause (总之/整体)": {"_SUMMARY": frozenset()},
     "rhetorical questions": {"_RHETORICAL": ()},
     "waiting time": {"_WAIT_RES": []},
     "?? and …": {"_ELLIPSIS": NEVER, "_QQ": NEVER},

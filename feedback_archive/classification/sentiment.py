@@ -79,7 +79,7 @@ _WEIGHTED = {
     "没给": -0.8, "忘了": -0.6, "忘记": -0.6, "洒了": -1.0, "撒了": -1.0, "漏了": -0.8, "凉了": -1.0,
     "冷了": -0.8, "不热": -0.8, "量少": -1.0, "量小": -1.0, "分量少": -1.2, "份量少": -1.2, "有虫子": -1.8,
     "头发": -0.8, "异物": -1.2, "不新鲜": -1.2, "变质": -1.5, "馊": -1.5, "吃不饱": -1.0, "嚼不动": -1.0,
-    "咬不动": -1.0, "打不通": -1.0, "联系不上": -1.2, "没人接": -1.0, "不接": -0.8, "没收到": -1.0,
+    "咬不动": -1.0, "量足": 1.0, "量大": 0.8, "分量足": 1.0, "打不通": -1.0, "联系不上": -1.2, "没人接": -1.0, "不接": -0.8, "没收到": -1.0,
 }
 # Words the HowNet lists mark as evaluative that are function words, degree adverbs or verbs of
 # wishing/needing in everyday text (其实 / 根本 / 完全 / 希望 / 需要 / 东西 / 活动).
@@ -90,6 +90,7 @@ _NOT_SENTIMENT = frozenset("""
 不了 不到 才能 很多 大量 依然 突然 进行 通过 完成 得到 确定 准备 允许 考虑 参加 了解 实际 真正 独立 统一 混合
 管理 通知 系统 中心 助手 默认 自动 搜索 退出 删除 撤回 取消 占用 超过 减少 停止 虚拟 匿名 资源 策略 开发 训练
 协作 主持 明文 地下 新手 紧急 重要 重要的 关键 红色 灰色 绿色 音乐 感叹 隐蔽 不见 完了 没事 正常 正常的 先进 关心
+无比 看上 相信 是的 决定 分明 休息 效率 开放 开放的 真心 特色 可乐
 """.split())
 
 _NEGATORS = rules.NEGATORS | {
@@ -109,6 +110,10 @@ _CONCESSIVE = frozenset({"虽然", "虽", "虽说", "尽管", "固然", "althoug
 _EXPECT = frozenset({"以为", "本以为", "原以为", "还以为", "本来以为", "原本以为", "满以为", "期待", "期望",
                      "thought", "expected"})
 _RESULT = frozenset({"结果", "没想到", "谁知", "谁知道", "竟然", "居然", "不料", "反而", "谁料", "想不到", "turns"})
+# a summing-up clause (总之 / 总的来说 / overall) is the writer's own verdict
+_SUMMARY = frozenset({"总之", "总的来说", "总体", "总体而言", "总体来说", "整体", "整体来说", "总而言之", "综合",
+                      "总的说来", "总的来讲", "综上", "overall"})
+_SUMMARY_W = 1.5
 _HYPO = frozenset({"如果", "要是", "假如", "若", "如若", "希望", "建议", "能不能", "可不可以", "能否", "要是能",
                    "if", "hope", "wish", "should", "suggest"})
 _RHETORICAL = ("难道", "凭什么", "怎么能", "怎么可以", "有没有搞错", "什么玩意", "搞什么", "什么鬼", "还好意思",
@@ -216,6 +221,8 @@ def _match(toks: rules.Tokens, lex: dict[str, float]) -> list[tuple[int, int, st
                     break                      # 好几次 / 好久: quantity, not praise
                 if w in ("快", "很快") and (nxt.isdigit() or nxt in _CN_DIGITS):
                     break                      # 等了快一个小时: 快 is "almost"
+                if w == "快" and nxt not in _CLAUSE_END and nxt not in "速捷递":
+                    break                      # 快饿死了 / 都快焦了: "about to", not "fast"
                 if w in ("可以", "还可以") and nxt not in _CLAUSE_END:
                     break                      # 可以理解 / 可以试试: a modal verb, not a verdict
                 if w == "一般" and text[max(0, s - 2):s] == "不是":
@@ -256,6 +263,13 @@ def _scope(toks: rules.Tokens, tok_i: int, first: int, start: int) -> tuple[int,
             continue
         if w in ("那么", "这么") and seen == 0:
             window = 5                       # 没有上次那么好吃: the negator sits before the comparison
+        if window == 5 and seen >= 1:
+            if w in ("没有", "没", "不如", "不像", "比不上"):
+                negs += 1
+                break
+            seen += 1
+            j -= 1
+            continue
         if w in _NEGATORS:
             negs += 1
             soft = soft or w in _SOFT_NEG
@@ -323,6 +337,8 @@ def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, l
             cw[ci] *= 0.2
         if wset & _RESULT:
             cw[ci] *= 1.4
+        if wset & _SUMMARY:
+            cw[ci] *= _SUMMARY_W
         if wset & _CONCESSIVE:
             cw[ci] *= 0.5
             if ci + 1 < n:

@@ -87,6 +87,10 @@ def test_expectation_then_result():
     assert pol("以为会很麻烦，没想到三分钟就搞定了，很方便") > 0
 
 
+def test_summing_up_clause_counts_more():
+    assert pol("偶尔会卡一下，总的来说很好用") > 0
+
+
 # --- wishes, questions ---------------------------------------------------------------------------
 
 def test_wish_is_not_praise():
