@@ -120,6 +120,8 @@ _RHETORICAL = ("难道", "凭什么", "怎么能", "怎么可以", "有没有搞
                "有这么", "这叫", "怎么回事", "what the")
 _SENT_BREAK = frozenset("。.!！?？\n")
 _CLAUSE_BREAK = frozenset("，,;；:：~～…、")
+_BREAK_CHARS = _SENT_BREAK | _CLAUSE_BREAK
+
 _SKIP_IN_SCOPE = frozenset({"是", "很", "太", "那么", "这么", "特别", "非常", "怎么", "算", "会", "能", "再", "够",
                             "都", "也", "还", "就", "真", "咋", "那", "这", "得", "的", "了", "is", "was", "are",
                             "very", "that", "so", "too", "really", "be", "been"})
@@ -137,6 +139,19 @@ _WAIT_RES = [
     (re.compile(r"到现在(?:都|还|也)(?:没|不)"), -1.5, "wait:still"),
     (re.compile(r"(?:一|两|[三四五六七八九十]|\d+)个多?半?(?:小时|钟头)(?![就便内])"), -0.8, "wait:hours"),
 ]
+_WAIT_HINT = re.compile(r"[时钟才久半没]")
+_WISH_RE = re.compile(r"就更|会更|就好了")
+_RHET_RE: tuple | None = None
+
+
+def _rhetorical_re() -> re.Pattern:
+    global _RHET_RE
+    if _RHET_RE is None or _RHET_RE[0] is not _RHETORICAL:     # rebuilt if the tuple is swapped (bench ablation)
+        pat = "|".join(re.escape(r) for r in _RHETORICAL) or "(?!x)x"
+        _RHET_RE = (_RHETORICAL, re.compile(pat))
+    return _RHET_RE[1]
+
+
 _ELLIPSIS = re.compile(r"(?:。{2,}|\.{3,}|…+)")
 _QQ = re.compile(r"[?？]{2,}")
 _EMOTICON = {"[赞]": 1.5, "[强]": 1.5, "[爱心]": 1.5, "[鼓掌]": 1.5, "[抓狂]": -1.5, "[怒]": -1.8, "[衰]": -1.0,
@@ -147,10 +162,12 @@ _CLAUSE_END = frozenset("，,。.!！?？;；~～…、 \n吧啊的了哦呀哈�
 _LEX: dict[str, float] | None = None
 _DEG: dict[str, float] = {}
 _MAXLEN = 1
+_MARKERS: frozenset[str] = frozenset()   # every clause marker, to skip plain clauses fast
+_FIRST: dict[str, int] = {}      # first character → longest lexicon word starting with it
 
 
 def _load_lexicon() -> dict[str, float]:
-    global _LEX, _DEG, _MAXLEN
+    global _LEX, _DEG, _MAXLEN, _MARKERS
     if _LEX is not None:
         return _LEX
     lex: dict[str, float] = {}
@@ -173,7 +190,11 @@ def _load_lexicon() -> dict[str, float]:
               | set(_DEGREE)) - set(_WEIGHTED) - {"好", "超", "真", "可惜", "牛", "强"}:
         lex.pop(w, None)
     _DEG = deg
+    _MARKERS = _HYPO | _EXPECT | _RESULT | _SUMMARY | _CONCESSIVE | _CONTRAST
     _MAXLEN = max(len(w) for w in list(lex) + list(deg))
+    _FIRST.clear()
+    for w in lex:
+        _FIRST[w[0]] = max(_FIRST.get(w[0], 0), len(w))
     _LEX = lex
     return lex
 
@@ -183,6 +204,9 @@ def _clauses(toks: rules.Tokens) -> list[tuple[int, int, int]]:
     out, start, sent = [], 0, 0
     words = toks.words
     for i, (w, _s, _e) in enumerate(words):
+        c0 = w[0]
+        if c0 not in _BREAK_CHARS and not c0.isspace():
+            continue                                  # an ordinary word: no break
         ws = w.strip()
         is_sent = ws != "" and all(c in _SENT_BREAK for c in ws)
         # a space separates clauses in Chinese (很快 好吃) but only words in English
@@ -206,11 +230,15 @@ def _match(toks: rules.Tokens, lex: dict[str, float]) -> list[tuple[int, int, st
     text = toks.text
     ends = sorted(toks.ends)
     out, taken_to = [], -1
+    first = _FIRST
     for s in sorted(toks.starts):
         if s < taken_to:
             continue
+        maxlen = first.get(text[s])
+        if maxlen is None:
+            continue
         lo = bisect.bisect_right(ends, s)
-        hi = bisect.bisect_right(ends, s + _MAXLEN)
+        hi = bisect.bisect_right(ends, s + maxlen)
         for k in range(hi - 1, lo - 1, -1):
             e = ends[k]
             w = text[s:e]
@@ -306,15 +334,15 @@ def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, l
     signal (e.g. symptom counts from the type rules).
 
     Composition, clause by clause: negation scope (odd number of negators in front flips, two
-    cancel: 不是不好吃), degree words, adversatives (但是 / 不过 / 可惜: the clause after wins,
-    the ones before it count half), concessives (虽然 …), expectation (本以为 … 结果 …),
+    cancel: 不是不好吃), degree words, adversatives (但是 / 不过 / 可惜: the clause after counts
+    more, the ones before it less), concessives (虽然 …), expectation (本以为 … 结果 …),
     wishes and questions (a positive word inside 希望 / 如果 / ？ is not a verdict), rhetorical
     questions, waiting time, loyalty (还会再来), emoji and punctuation."""
     lex = _load_lexicon()
     words = toks.words
     text = toks.text
     matches = _match(toks, lex)
-    clauses = _clauses(toks)
+    clauses = _clauses(toks) if matches else []
     tok_starts = [s for _w, s, _e in words]
     clause_of = {}
     for ci, (a, b, _sent) in enumerate(clauses):
@@ -331,7 +359,11 @@ def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, l
         wset = set(ws)
         nxt = words[b][0] if b < len(words) else ""
         question[ci] = "?" in nxt or "？" in nxt or (ws[-1] in ("吗", "么") if ws else False)
-        if wset & _HYPO or "就更" in "".join(ws) or "会更" in "".join(ws) or "就好了" in "".join(ws):
+        if not (wset & _MARKERS) and ws[0] not in _CONTRAST_WEAK:
+            if _WISH_RE.search(text, words[a][1], words[b - 1][2]):
+                hypo[ci] = True
+            continue
+        if wset & _HYPO or _WISH_RE.search(text, words[a][1], words[b - 1][2]):
             hypo[ci] = True
         if wset & _EXPECT:
             cw[ci] *= 0.2
@@ -379,14 +411,14 @@ def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, l
         if w > 0 and (hypo[ci] or question[ci]):
             w *= 0.3                          # 希望能快点 / 好吃吗？ wish or question, not a verdict
         score += w
-    for rx, v, tag in _WAIT_RES:
-        for _m in rx.finditer(text):
-            score += v
-            evidence.append(tag)
-    for r in _RHETORICAL:
-        if r in text:
-            score -= 1.2
-            evidence.append("rhetorical:" + r)
+    if _WAIT_HINT.search(text):
+        for rx, v, tag in _WAIT_RES:
+            for _m in rx.finditer(text):
+                score += v
+                evidence.append(tag)
+    for r in _rhetorical_re().findall(text):
+        score -= 1.2
+        evidence.append("rhetorical:" + r)
     if _QQ.search(raw):
         score -= 0.6
         evidence.append("??")
