@@ -40,7 +40,7 @@ _DEGREE = {
     "太": 1.5, "非常": 1.6, "特别": 1.5, "超": 1.5, "超级": 1.6, "极其": 1.8, "十分": 1.5, "相当": 1.4, "很": 1.2,
     "真": 1.3, "真的": 1.3, "好": 1.2, "挺": 1.1, "蛮": 1.1, "比较": 0.9, "有点": 0.6, "有些": 0.6, "稍微": 0.5,
     "略": 0.5, "一点": 0.6, "巨": 1.6, "贼": 1.5, "最": 1.6, "越来越": 1.4, "实在": 1.4, "简直": 1.6, "完全": 1.4,
-    "very": 1.4, "so": 1.3, "really": 1.3, "too": 1.3, "extremely": 1.8, "super": 1.5, "quite": 1.1,
+    "强烈": 1.5, "very": 1.4, "so": 1.3, "really": 1.3, "too": 1.3, "extremely": 1.8, "super": 1.5, "quite": 1.1,
     "pretty": 1.1, "slightly": 0.5, "bit": 0.6, "little": 0.6, "totally": 1.5,
 }
 _EMOJI = {
@@ -73,7 +73,7 @@ _WEIGHTED = {
     "再也不": -1.6, "再也不会": -1.6, "最后一次": -1.4, "不会再": -1.4, "拉黑": -1.6, "不敢再": -1.4,
     "never again": -2.0, "waste of": -1.5,
     # "needs improving" is a complaint, not praise of improvement
-    "有待提高": -1.0, "有待改进": -1.0, "需要改进": -0.8, "请改进": -0.8, "有待加强": -1.0, "不怎么样": -1.2,
+    "有待提高": -1.0, "有待提升": -1.0, "需要提高": -0.8, "有待改进": -1.0, "需要改进": -0.8, "请改进": -0.8, "有待加强": -1.0, "不怎么样": -1.2,
     # service failures in any order/delivery feedback
     "漏送": -1.2, "少送": -1.2, "没送": -1.0, "送错": -1.2, "拿错": -1.2, "发错": -1.2, "少给": -1.0,
     "没给": -0.8, "忘了": -0.6, "忘记": -0.6, "洒了": -1.0, "撒了": -1.0, "漏了": -0.8, "凉了": -1.0,
@@ -90,7 +90,7 @@ _NOT_SENTIMENT = frozenset("""
 不了 不到 才能 很多 大量 依然 突然 进行 通过 完成 得到 确定 准备 允许 考虑 参加 了解 实际 真正 独立 统一 混合
 管理 通知 系统 中心 助手 默认 自动 搜索 退出 删除 撤回 取消 占用 超过 减少 停止 虚拟 匿名 资源 策略 开发 训练
 协作 主持 明文 地下 新手 紧急 重要 重要的 关键 红色 灰色 绿色 音乐 感叹 隐蔽 不见 完了 没事 正常 正常的 先进 关心
-无比 看上 相信 是的 决定 分明 休息 效率 开放 开放的 真心 特色 可乐
+无比 看上 相信 是的 决定 分明 休息 效率 开放 开放的 真心 特色 可乐 没想 承诺 强烈
 """.split())
 
 _NEGATORS = rules.NEGATORS | {
@@ -298,8 +298,8 @@ def _scope(toks: rules.Tokens, tok_i: int, first: int, start: int) -> tuple[int,
             seen += 1
             j -= 1
             continue
-        if w in _NEGATORS:
-            negs += 1
+        if w in _NEGATORS and not (j - 1 >= first and words[j - 1][0] in ("差点", "差一点", "差点儿")):
+            negs += 1                        # (差点没饿死 means "almost starved": no negation)
             soft = soft or w in _SOFT_NEG
             if seen == 0 and mult != 1.0:   # 不太好: degree after the negator softens, not strengthens
                 soft, mult = True, 1.0
@@ -412,8 +412,12 @@ def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, l
             w *= 0.3                          # 希望能快点 / 好吃吗？ wish or question, not a verdict
         score += w
     if _WAIT_HINT.search(text):
-        for rx, v, tag in _WAIT_RES:
-            for _m in rx.finditer(text):
+        spans: list[tuple[int, int]] = []
+        for rx, v, tag in _WAIT_RES:          # most specific first; one wait counts once
+            for m in rx.finditer(text):
+                if any(m.start() < e2 and s2 < m.end() for s2, e2 in spans):
+                    continue
+                spans.append(m.span())
                 score += v
                 evidence.append(tag)
     for r in _rhetorical_re().findall(text):

@@ -138,6 +138,15 @@ def test_waiting_time_is_a_complaint():
     assert pol("到现在都没人处理") < 0
 
 
+def test_one_wait_counts_once():
+    assert evidence("等了两个小时").count("wait:hours") == 1
+
+
+def test_almost_not_is_not_a_negation():
+    # 差点没崩溃 means "almost broke down"
+    assert pol("改了一晚上配置，差点没崩溃") < 0
+
+
 def test_fast_resolution_is_praise():
     assert pol("半小时就解决了") > 0
     assert pol("十分钟就到了") > 0
