@@ -1,9 +1,12 @@
-"""Polarity (−1…1) from a hand-written general-purpose lexicon with negation, degree words and
-emoji, plus the intent decision (complaint / suggestion / question / praise). Pure.
+"""Polarity (−1…1) from a general-purpose lexicon composed clause by clause (negation scope,
+double negation, degree words, adversatives, concessives, wishes, questions, waiting time, loyalty,
+emoji), plus the intent decision (complaint / suggestion / question / praise). Pure.
 
-The lexicon was written by hand from general Chinese/English evaluative vocabulary and IM
-symptoms; it is *not* derived from any review corpus (see docs/classification.md for how it is
-evaluated on third-party reviews).
+Two lexicon layers: a hand-written core (general Chinese/English evaluative vocabulary, IM
+symptoms, weighted phrases) over the public HowNet sentiment word lists in `lexicons/` at a lower
+weight. Neither is derived from any review corpus; docs/classification.md has how both are
+evaluated on third-party reviews and what each rule contributes. The lexicon is built once per
+process on first use.
 """
 from __future__ import annotations
 
@@ -161,13 +164,12 @@ _CN_DIGITS = frozenset("一二两三四五六七八九十半几")
 _CLAUSE_END = frozenset("，,。.!！?？;；~～…、 \n吧啊的了哦呀哈啦") | {""}
 _LEX: dict[str, float] | None = None
 _DEG: dict[str, float] = {}
-_MAXLEN = 1
 _MARKERS: frozenset[str] = frozenset()   # every clause marker, to skip plain clauses fast
 _FIRST: dict[str, int] = {}      # first character → longest lexicon word starting with it
 
 
 def _load_lexicon() -> dict[str, float]:
-    global _LEX, _DEG, _MAXLEN, _MARKERS
+    global _LEX, _DEG, _MARKERS, _FIRST
     if _LEX is not None:
         return _LEX
     lex: dict[str, float] = {}
@@ -191,11 +193,11 @@ def _load_lexicon() -> dict[str, float]:
         lex.pop(w, None)
     _DEG = deg
     _MARKERS = _HYPO | _EXPECT | _RESULT | _SUMMARY | _CONCESSIVE | _CONTRAST
-    _MAXLEN = max(len(w) for w in list(lex) + list(deg))
-    _FIRST.clear()
+    first: dict[str, int] = {}
     for w in lex:
-        _FIRST[w[0]] = max(_FIRST.get(w[0], 0), len(w))
-    _LEX = lex
+        first[w[0]] = max(first.get(w[0], 0), len(w))
+    _FIRST = first
+    _LEX = lex                                   # last: another thread sees a complete lexicon or none
     return lex
 
 
