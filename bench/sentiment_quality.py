@@ -1,18 +1,27 @@
 """Polarity accuracy on third-party reviews in /work/shared/data (never copied into the product).
 
-    .venv/bin/python bench/sentiment_quality.py
+    .venv/bin/python bench/sentiment_quality.py             # shipped lexicon + cross-file experiments
+    .venv/bin/python bench/sentiment_quality.py --ablate    # also: each composition rule switched off
 
-1. lexicon: the product's hand-written lexicon (sentiment.py, not derived from these files),
-   evaluated directly on both files (sign of polarity; 0 counts as negative).
-2. cross-file NB (experiment only, not shipped): a multinomial naive Bayes on jieba tokens
-   trained on one file and tested on the *other* file, both directions; and the same model with
-   the lexicon polarity added as a feature (lexicon + NB). Nothing here is fitted on the file it
-   is evaluated on.
+1. lexicon: the product's lexicon and rules (sentiment.py: hand-written core + HowNet, not derived
+   from these files), evaluated directly on both files (sign of polarity; 0 counts as negative).
+   --ablate switches one rule off at a time to show what each contributes.
+2. cross-file experiments (not shipped): everything fitted on file A, tested on file B, both
+   directions. Nothing here is fitted on the file it is evaluated on.
+   - NB: multinomial naive Bayes on jieba tokens (negation-marked bigrams).
+   - lexicon + NB: NB log-odds plus the lexicon polarity, its weight chosen on A.
+   - threshold: the lexicon score with the decision threshold chosen on A.
+   - LR(lexicon): logistic regression on a dozen lexicon features (score, counts of positive /
+     negative / negated words, waits, punctuation, length).
+   - LR(lexicon+words): the same plus jieba words (negation-marked), L2-regularised.
 """
 from __future__ import annotations
 
+import argparse
 import csv
 import math
+import random
+import re
 import sys
 import time
 from collections import Counter
@@ -26,6 +35,7 @@ from feedback_archive.core import segmenter  # noqa: E402
 
 DATA = Path("/work/shared/data")
 FILES = {"waimai": "waimai_10k.csv", "hotel": "ChnSentiCorp_htl_all.csv"}
+NEVER = re.compile("(?!x)x")
 
 
 def load(name: str) -> list[tuple[int, str]]:
@@ -39,74 +49,195 @@ def lexicon_polarity(text: str) -> float:
     return pol
 
 
-def features(text: str) -> list[str]:
-    words = segmenter.cut(text)
-    feats = list(words)
+def acc(gold, pred) -> float:
+    return sum(g == p for g, p in zip(gold, pred)) / len(gold)
+
+
+def report(gold, pred) -> str:
+    pos = [p for g, p in zip(gold, pred) if g == 1]
+    neg = [p for g, p in zip(gold, pred) if g == 0]
+    return (f"{acc(gold, pred):.1%} (pos recall {sum(pos) / len(pos):.1%}, "
+            f"neg recall {1 - sum(neg) / len(neg):.1%})")
+
+
+# --- ablation: switch one rule of sentiment.py off at a time -----------------------------------
+
+ABLATIONS = {
+    "adversatives (但是/不过/就是…)": {"_CONTRAST": frozenset(), "_CONTRAST_WEAK": frozenset()},
+    "concessive (虽然…)": {"_CONCESSIVE": frozenset()},
+    "expectation (本以为…结果)": {"_EXPECT": frozenset(), "_RESULT": frozenset()},
+    "wishes/questions damp praise": {"_HYPO": frozenset()},
+    "summing-up clause (总之/整体)": {"_SUMMARY": frozenset()},
+    "rhetorical questions": {"_RHETORICAL": ()},
+    "waiting time": {"_WAIT_RES": []},
+    "?? and …": {"_ELLIPSIS": NEVER, "_QQ": NEVER},
+    "weighted phrases (loyalty, 还行, 漏送…)": {"_WEIGHTED": {}},
+    "HowNet layer": {"_HOWNET_WEIGHT": 0.0},
+    "HowNet function-word filter": {"_NOT_SENTIMENT": frozenset()},
+}
+
+
+def run_lexicon(data, toks, tag="") -> dict[str, list[float]]:
+    sentiment._LEX = None                      # rebuild with the current module settings
+    out = {}
+    cells = []
+    for name, rows in data.items():
+        out[name] = [sentiment.polarity(tk, t)[0] for tk, (_, t) in zip(toks[name], rows)]
+        cells.append(f"{name} {report([y for y, _ in rows], [1 if p > 0 else 0 for p in out[name]])}")
+    if tag:
+        print(f"  {tag:<40} " + "  ".join(cells), flush=True)
+    return out
+
+
+def ablate(data, toks) -> None:
+    print("ablation (one rule off; compare with the shipped line above):")
+    for tag, patch in ABLATIONS.items():
+        saved = {k: getattr(sentiment, k) for k in patch}
+        for k, v in patch.items():
+            setattr(sentiment, k, v)
+        if tag == "HowNet layer":               # weight 0 would still shadow hand words: drop the files
+            saved_dir = sentiment._LEXICON_DIR
+            sentiment._LEXICON_DIR = Path("/nonexistent")
+        run_lexicon(data, toks, "-" + tag)
+        if tag == "HowNet layer":
+            sentiment._LEXICON_DIR = saved_dir
+        for k, v in saved.items():
+            setattr(sentiment, k, v)
+    sentiment._LEX = None
+
+
+# --- cross-file experiments ---------------------------------------------------------------------
+
+def words(text: str) -> list[str]:
+    ws = segmenter.cut(text)
+    feats = list(ws)
     # negation-aware bigrams: 不+好 is not 好
-    feats += [a + "_" + b for a, b in zip(words, words[1:]) if a in rules.NEGATORS]
+    feats += [a + "_" + b for a, b in zip(ws, ws[1:]) if a in rules.NEGATORS]
     return feats
 
 
 class NB:
-    def fit(self, rows):
+    def fit(self, docs, ys):
         self.counts = {0: Counter(), 1: Counter()}
-        self.docs = Counter()
-        for y, text in rows:
-            self.docs[y] += 1
-            self.counts[y].update(set(features(text)))
-        vocab = set(self.counts[0]) | set(self.counts[1])
-        self.v = len(vocab)
+        for y, feats in zip(ys, docs):
+            self.counts[y].update(set(feats))
+        self.v = len(set(self.counts[0]) | set(self.counts[1]))
         self.tot = {y: sum(c.values()) for y, c in self.counts.items()}
         return self
 
-    def logodds(self, text: str) -> float:
+    def logodds(self, feats) -> float:
         # equal class priors: the two files have opposite class balance, so a learned prior would
         # only encode the training file's skew
         s = 0.0
-        for f in set(features(text)):
+        for f in set(feats):
             a = (self.counts[1][f] + 1) / (self.tot[1] + self.v)
             b = (self.counts[0][f] + 1) / (self.tot[0] + self.v)
             s += math.log(a / b)
         return s
 
 
-def acc(gold, pred) -> float:
-    return sum(g == p for g, p in zip(gold, pred)) / len(gold)
+def lex_features(text: str, toks) -> dict[str, float]:
+    pol, ev = sentiment.polarity(toks, text)
+    raw = 2.5 * math.atanh(max(-0.999999, min(0.999999, pol)))
+    f = {"bias": 1.0, "score": raw / 3.0, "pol": pol, "zero": float(pol == 0.0),
+         "len": min(len(text), 300) / 100.0}
+    for e in ev:
+        if e.startswith("+"):
+            f["n_pos"] = f.get("n_pos", 0.0) + 0.5
+        elif e.startswith("-"):
+            f["n_neg"] = f.get("n_neg", 0.0) + 0.5
+        elif e.startswith("neg:"):
+            f["n_negated"] = f.get("n_negated", 0.0) + 0.5
+        elif e.startswith("negneg:"):
+            f["n_doubleneg"] = 1.0
+        elif e.startswith("wait:"):
+            f[e] = 1.0
+        elif e.startswith("rhetorical:"):
+            f["rhetorical"] = 1.0
+        elif e in ("??", "…"):
+            f[e] = 1.0
+        else:
+            f["emoji"] = f.get("emoji", 0.0) + 0.5
+    return f
+
+
+def train_lr(xs, ys, *, epochs=8, l2=1e-4, lr=0.2, seed=0) -> dict[str, float]:
+    """Plain SGD logistic regression on sparse dict features, classes reweighted to balance
+    (the files have opposite class balance)."""
+    w: dict[str, float] = {}
+    n1 = sum(ys)
+    cw = {1: len(ys) / (2 * n1), 0: len(ys) / (2 * (len(ys) - n1))}
+    idx = list(range(len(xs)))
+    rnd = random.Random(seed)
+    for ep in range(epochs):
+        rnd.shuffle(idx)
+        eta = lr / (1 + ep)
+        for i in idx:
+            x, y = xs[i], ys[i]
+            z = sum(w.get(k, 0.0) * v for k, v in x.items())
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+            g = (p - y) * cw[y]
+            for k, v in x.items():
+                wk = w.get(k, 0.0)
+                w[k] = wk - eta * (g * v + l2 * wk)
+    return w
+
+
+def lr_predict(w, x) -> int:
+    return 1 if sum(w.get(k, 0.0) * v for k, v in x.items()) > 0 else 0
+
+
+def cross_file(data, toks, lex) -> None:
+    print("cross-file experiments (fitted on the first file only, tested on the second; not shipped):")
+    feats = {k: [words(t) for _, t in rows] for k, rows in data.items()}
+    lexf = {k: [lex_features(t, tk) for tk, (_, t) in zip(toks[k], rows)] for k, rows in data.items()}
+    for train, test in (("waimai", "hotel"), ("hotel", "waimai")):
+        ytr = [y for y, _ in data[train]]
+        gold = [y for y, _ in data[test]]
+        nb = NB().fit(feats[train], ytr)
+        lo = [nb.logodds(f) for f in feats[test]]
+        print(f"  {train:>6} → {test:<6} NB                      {report(gold, [1 if x > 0 else 0 for x in lo])}")
+        lo_train = [nb.logodds(f) for f in feats[train]]
+        best_w, best_a = 0.0, -1.0
+        for wgt in (0, 1, 2, 3, 4, 6, 8, 12, 16):
+            a = acc(ytr, [1 if x + wgt * p > 0 else 0 for x, p in zip(lo_train, lex[train])])
+            if a > best_a:
+                best_w, best_a = wgt, a
+        comb = [1 if x + best_w * p > 0 else 0 for x, p in zip(lo, lex[test])]
+        print(f"  {train:>6} → {test:<6} lexicon + NB (w={best_w:<2})       {report(gold, comb)}")
+        # threshold chosen on the training file
+        cands = sorted({round(p, 2) for p in lex[train]})
+        best_t = max(cands, key=lambda t: acc(ytr, [1 if p > t else 0 for p in lex[train]]))
+        print(f"  {train:>6} → {test:<6} lexicon, threshold {best_t:+.2f}  "
+              f"{report(gold, [1 if p > best_t else 0 for p in lex[test]])}")
+        w = train_lr(lexf[train], ytr)
+        print(f"  {train:>6} → {test:<6} LR(lexicon features)     {report(gold, [lr_predict(w, x) for x in lexf[test]])}")
+        both_tr = [dict(x, **{"w:" + f: 0.3 for f in fs}) for x, fs in zip(lexf[train], feats[train])]
+        both_te = [dict(x, **{"w:" + f: 0.3 for f in fs}) for x, fs in zip(lexf[test], feats[test])]
+        w = train_lr(both_tr, ytr, l2=1e-3)
+        print(f"  {train:>6} → {test:<6} LR(lexicon + words)      {report(gold, [lr_predict(w, x) for x in both_te])}")
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ablate", action="store_true")
+    ap.add_argument("--no-cross", action="store_true", help="skip the cross-file experiments")
+    args = ap.parse_args()
     data = {k: load(k) for k in FILES}
     print("files:", {k: (len(v), sum(y for y, _ in v)) for k, v in data.items()}, "(rows, positives)")
-    lex = {}
     t0 = time.perf_counter()
-    for name, rows in data.items():
-        lex[name] = [lexicon_polarity(t) for _, t in rows]
-        gold = [y for y, _ in rows]
-        pred = [1 if p > 0 else 0 for p in lex[name]]
-        pos = [i for i, g in enumerate(gold) if g == 1]
-        neg = [i for i, g in enumerate(gold) if g == 0]
-        print(f"lexicon on {name:<6}: accuracy {acc(gold, pred):.1%}  "
-              f"(positive recall {sum(pred[i] for i in pos) / len(pos):.1%}, "
-              f"negative recall {sum(1 - pred[i] for i in neg) / len(neg):.1%})")
+    toks = {k: [rules.tokenize(t) for _, t in rows] for k, rows in data.items()}
+    t1 = time.perf_counter()
+    print("lexicon (shipped, fitted on neither file):")
+    lex = run_lexicon(data, toks, "shipped")
     n = sum(len(v) for v in data.values())
-    print(f"lexicon speed: {(time.perf_counter() - t0) / n * 1e6:.0f} µs/review")
-
-    for train, test in (("waimai", "hotel"), ("hotel", "waimai")):
-        nb = NB().fit(data[train])
-        gold = [y for y, _ in data[test]]
-        lo = [nb.logodds(t) for _, t in data[test]]
-        print(f"NB  train {train:<6} → test {test:<6}: accuracy {acc(gold, [1 if x > 0 else 0 for x in lo]):.1%}")
-        # lexicon + NB: weight of the lexicon fitted on the *training* file only
-        lo_train = [nb.logodds(t) for _, t in data[train]]
-        gold_train = [y for y, _ in data[train]]
-        best_w, best_a = 0.0, -1.0
-        for w in (0, 1, 2, 3, 4, 6, 8, 12, 16):
-            a = acc(gold_train, [1 if x + w * p > 0 else 0 for x, p in zip(lo_train, lex[train])])
-            if a > best_a:
-                best_w, best_a = w, a
-        comb = [1 if x + best_w * p > 0 else 0 for x, p in zip(lo, lex[test])]
-        print(f"lexicon+NB train {train:<6} → test {test:<6}: accuracy {acc(gold, comb):.1%} (lexicon weight {best_w}, "
-              f"chosen on {train})")
+    print(f"  speed: tokenize {(t1 - t0) / n * 1e6:.0f} µs/review, polarity "
+          f"{(time.perf_counter() - t1) / n * 1e6:.0f} µs/review (mean review "
+          f"{sum(len(t) for v in data.values() for _, t in v) / n:.0f} chars)")
+    if args.ablate:
+        ablate(data, toks)
+    if not args.no_cross:
+        cross_file(data, toks, lex)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
-"""Polarity (−1…1) from a hand-written general-purpose lexicon with negation, degree words and
-emoji, plus the intent decision (complaint / suggestion / question / praise). Pure.
+"""Polarity (−1…1) from a general-purpose lexicon composed clause by clause (negation scope,
+double negation, degree words, adversatives, concessives, wishes, questions, waiting time, loyalty,
+emoji), plus the intent decision (complaint / suggestion / question / praise). Pure.
 
-The lexicon was written by hand from general Chinese/English evaluative vocabulary and IM
-symptoms; it is *not* derived from any review corpus (see docs/classification.md for how it is
-evaluated on third-party reviews).
+Two lexicon layers: a hand-written core (general Chinese/English evaluative vocabulary, IM
+symptoms, weighted phrases) over the public HowNet sentiment word lists in `lexicons/` at a lower
+weight. Neither is derived from any review corpus; docs/classification.md has how both are
+evaluated on third-party reviews and what each rule contributes. The lexicon is built once per
+process on first use.
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
+from pathlib import Path
 
 from . import rules
 
@@ -38,7 +43,7 @@ _DEGREE = {
     "太": 1.5, "非常": 1.6, "特别": 1.5, "超": 1.5, "超级": 1.6, "极其": 1.8, "十分": 1.5, "相当": 1.4, "很": 1.2,
     "真": 1.3, "真的": 1.3, "好": 1.2, "挺": 1.1, "蛮": 1.1, "比较": 0.9, "有点": 0.6, "有些": 0.6, "稍微": 0.5,
     "略": 0.5, "一点": 0.6, "巨": 1.6, "贼": 1.5, "最": 1.6, "越来越": 1.4, "实在": 1.4, "简直": 1.6, "完全": 1.4,
-    "very": 1.4, "so": 1.3, "really": 1.3, "too": 1.3, "extremely": 1.8, "super": 1.5, "quite": 1.1,
+    "强烈": 1.5, "very": 1.4, "so": 1.3, "really": 1.3, "too": 1.3, "extremely": 1.8, "super": 1.5, "quite": 1.1,
     "pretty": 1.1, "slightly": 0.5, "bit": 0.6, "little": 0.6, "totally": 1.5,
 }
 _EMOJI = {
@@ -49,50 +54,390 @@ _EMOJI = {
 }
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
 
-_INDEX: rules.KeywordIndex | None = None
+_LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+# HowNet words are broad and unweighted (many are only mildly evaluative): they count less than
+# the hand-written core, which overrides them where both list a word.
+_HOWNET_WEIGHT = 0.6
+
+# Phrases scored with their own weight (not ±1): mild verdicts, loyalty, regret.
+_WEIGHTED = {
+    # mild verdicts: 还行 / 还可以 lean positive, 一般 leans negative
+    "还行": 0.5, "还可以": 0.5, "还好": 0.4, "还不错": 0.9, "凑合": -0.5, "一般": -0.7, "一般般": -0.9,
+    "马马虎虎": -0.6, "中规中矩": 0.1, "过得去": 0.4,
+    # loyalty: coming back is the strongest praise a customer gives; 不会再来 flips through negation
+    "还会再来": 1.6, "会再来": 1.6, "还会来": 1.5, "下次还来": 1.6, "下次还会": 1.5, "还会再": 1.3, "会再点": 1.5,
+    "还会点": 1.5, "再点": 0.8, "回购": 1.2, "会回购": 1.5, "回头客": 1.5, "常来": 1.2, "会常来": 1.5,
+    "继续支持": 1.5, "一直支持": 1.4, "再来": 0.6, "还来": 0.8, "会推荐": 1.5, "推荐给": 1.3, "值得推荐": 1.6,
+    "还会光顾": 1.6, "再次光顾": 1.4, "会再光顾": 1.6, "再次入住": 1.3, "还会入住": 1.6, "会再入住": 1.6,
+    "下次还住": 1.6, "首选": 1.2, "一如既往": 1.0, "老顾客": 0.6, "必须好评": 1.8, "五星好评": 1.8,
+    "会继续用": 1.5, "继续用": 1.0, "一直在用": 1.0, "离不开": 1.0,
+    "come back": 1.5, "will return": 1.5, "highly recommend": 2.0,
+    # regret / never again
+    "再也不": -1.6, "再也不会": -1.6, "最后一次": -1.4, "不会再": -1.4, "拉黑": -1.6, "不敢再": -1.4,
+    "never again": -2.0, "waste of": -1.5,
+    # "needs improving" is a complaint, not praise of improvement
+    "有待提高": -1.0, "有待提升": -1.0, "需要提高": -0.8, "有待改进": -1.0, "需要改进": -0.8, "请改进": -0.8, "有待加强": -1.0, "不怎么样": -1.2,
+    # service failures in any order/delivery feedback
+    "漏送": -1.2, "少送": -1.2, "没送": -1.0, "送错": -1.2, "拿错": -1.2, "发错": -1.2, "少给": -1.0,
+    "没给": -0.8, "忘了": -0.6, "忘记": -0.6, "洒了": -1.0, "撒了": -1.0, "漏了": -0.8, "凉了": -1.0,
+    "冷了": -0.8, "不热": -0.8, "量少": -1.0, "量小": -1.0, "分量少": -1.2, "份量少": -1.2, "有虫子": -1.8,
+    "头发": -0.8, "异物": -1.2, "不新鲜": -1.2, "变质": -1.5, "馊": -1.5, "吃不饱": -1.0, "嚼不动": -1.0,
+    "咬不动": -1.0, "量足": 1.0, "量大": 0.8, "分量足": 1.0, "打不通": -1.0, "联系不上": -1.2, "没人接": -1.0, "不接": -0.8, "没收到": -1.0,
+}
+# Words the HowNet lists mark as evaluative that are function words, degree adverbs or verbs of
+# wishing/needing in everyday text (其实 / 根本 / 完全 / 希望 / 需要 / 东西 / 活动).
+_NOT_SENTIMENT = frozenset("""
+东西 活动 不知道 其实 根本 明明 约定 来得 希望 需要 注意 理解 好奇 不要 不得 没收 提高 改进 确实 真是 的确
+实在 完全 特别 绝对 相当 十分 非常 尤其 简直 一定 必须 应该 可能 肯定 居然 竟然 果然 终于 总算 主要 基本
+一点 有点 有些 比较 稍微 一直 经常 总是 老是 反正 毕竟 到底 究竟 认为 觉得 感觉 知道 表示 要求 好像 似乎
+不了 不到 才能 很多 大量 依然 突然 进行 通过 完成 得到 确定 准备 允许 考虑 参加 了解 实际 真正 独立 统一 混合
+管理 通知 系统 中心 助手 默认 自动 搜索 退出 删除 撤回 取消 占用 超过 减少 停止 虚拟 匿名 资源 策略 开发 训练
+协作 主持 明文 地下 新手 紧急 重要 重要的 关键 红色 灰色 绿色 音乐 感叹 隐蔽 不见 完了 没事 正常 正常的 先进 关心
+无比 看上 相信 是的 决定 分明 休息 效率 开放 开放的 真心 特色 可乐 没想 承诺 强烈
+""".split())
+
+_NEGATORS = rules.NEGATORS | {
+    "不太", "不怎么", "不够", "不是很", "不算", "没什么", "没啥", "不大", "并非", "未必", "不怎么样", "甭", "勿",
+    "不是特别", "不算太", "n't",
+} - {"不怎么样"}
+# negators that soften rather than flip fully: 不太好 is milder than 不好
+_SOFT_NEG = frozenset({"不太", "不怎么", "不够", "不是很", "不算", "不大", "不是特别", "不算太", "未必", "没那么", "不那么"})
+# Clause markers. Strong contrast: the clause after it usually carries the verdict.
+_CONTRAST = frozenset({"但", "但是", "可是", "不过", "然而", "可惜", "却", "而是", "偏偏", "只不过", "无奈",
+                       "but", "however", "unfortunately", "yet"})
+# (weight of the clauses before, weight of the contrast clause)
+_CONTRAST_W = (0.8, 1.2)
+_CONTRAST_WEAK_W = (0.9, 1.1)
+_CONTRAST_WEAK = frozenset({"就是", "只是", "唯一", "美中不足", "except"})   # only at clause start
+_CONCESSIVE = frozenset({"虽然", "虽", "虽说", "尽管", "固然", "although", "though", "while"})
+_EXPECT = frozenset({"以为", "本以为", "原以为", "还以为", "本来以为", "原本以为", "满以为", "期待", "期望",
+                     "thought", "expected"})
+_RESULT = frozenset({"结果", "没想到", "谁知", "谁知道", "竟然", "居然", "不料", "反而", "谁料", "想不到", "turns"})
+# a summing-up clause (总之 / 总的来说 / overall) is the writer's own verdict
+_SUMMARY = frozenset({"总之", "总的来说", "总体", "总体而言", "总体来说", "整体", "整体来说", "总而言之", "综合",
+                      "总的说来", "总的来讲", "综上", "overall"})
+_SUMMARY_W = 1.5
+_HYPO = frozenset({"如果", "要是", "假如", "若", "如若", "希望", "建议", "能不能", "可不可以", "能否", "要是能",
+                   "if", "hope", "wish", "should", "suggest"})
+_RHETORICAL = ("难道", "凭什么", "怎么能", "怎么可以", "有没有搞错", "什么玩意", "搞什么", "什么鬼", "还好意思",
+               "有这么", "这叫", "怎么回事", "what the")
+_SENT_BREAK = frozenset("。.!！?？\n")
+_CLAUSE_BREAK = frozenset("，,;；:：~～…、")
+_BREAK_CHARS = _SENT_BREAK | _CLAUSE_BREAK
+
+_SKIP_IN_SCOPE = frozenset({"是", "很", "太", "那么", "这么", "特别", "非常", "怎么", "算", "会", "能", "再", "够",
+                            "都", "也", "还", "就", "真", "咋", "那", "这", "得", "的", "了", "is", "was", "are",
+                            "very", "that", "so", "too", "really", "be", "been"})
+
+# waiting: 等了一个多小时 / 两个小时才到 / 50分钟才送到 are complaints; 半小时就到了 is praise
+_NUM = r"(?:\d+|[一二两三四五六七八九十半几]+)"
+_WAIT_RES = [
+    (re.compile(r"(?:等|送|用|花)了?(?:快|将近|差不多|足足|整整|大概|近|有)?" + _NUM + r"个?多?(?:小时|钟头)"), -1.6, "wait:hours"),
+    (re.compile(_NUM + r"个?多?(?:小时|钟头)(?:才|都没|还没|也没)"), -1.8, "wait:hours"),
+    (re.compile(r"(?:\d{2,}|[四五六七八九]十|[四五六七八九]十多)分钟?(?:才|都没|还没)"), -1.5, "wait:minutes"),
+    (re.compile(r"等了(?:好久|很久|半天|这么久|那么久|老半天|好长时间|很长时间|一个世纪)"), -1.6, "wait:long"),
+    (re.compile(r"(?:\d{1,2}|[一二两三四五六七八九十半]+|二十|三十)多?分钟?(?:就|便)(?:到|送到|送来|送达|来了)"), 1.2, "wait:fast"),
+    (re.compile(r"半(?:个)?小时(?:就|便)(?:到|送到|送来|送达|来了)"), 1.2, "wait:fast"),
+    (re.compile(r"(?<![就都])才(?:送到|到|送来|送达|来|回复|处理|解决|收到)"), -1.0, "wait:late"),
+    (re.compile(r"到现在(?:都|还|也)(?:没|不)"), -1.5, "wait:still"),
+    (re.compile(r"(?:一|两|[三四五六七八九十]|\d+)个多?半?(?:小时|钟头)(?![就便内])"), -0.8, "wait:hours"),
+]
+_WAIT_HINT = re.compile(r"[时钟才久半没]")
+_WISH_RE = re.compile(r"就更|会更|就好了")
+_RHET_RE: tuple | None = None
 
 
-def _index() -> rules.KeywordIndex:
-    global _INDEX
-    if _INDEX is None:
-        idx = rules.KeywordIndex()
-        for w in _POS.split():
-            idx.add(w, rules.Entry("pol", "pos", 1.0))
-        for w in _NEG.split():
-            idx.add(w, rules.Entry("pol", "neg", -1.0))
-        for w, m in _DEGREE.items():
-            idx.add(w, rules.Entry("deg", "deg", m))
-        idx.freeze()
-        _INDEX = idx
-    return _INDEX
+def _rhetorical_re() -> re.Pattern:
+    global _RHET_RE
+    if _RHET_RE is None or _RHET_RE[0] is not _RHETORICAL:     # rebuilt if the tuple is swapped (bench ablation)
+        pat = "|".join(re.escape(r) for r in _RHETORICAL) or "(?!x)x"
+        _RHET_RE = (_RHETORICAL, re.compile(pat))
+    return _RHET_RE[1]
+
+
+_ELLIPSIS = re.compile(r"(?:。{2,}|\.{3,}|…+)")
+_QQ = re.compile(r"[?？]{2,}")
+_EMOTICON = {"[赞]": 1.5, "[强]": 1.5, "[爱心]": 1.5, "[鼓掌]": 1.5, "[抓狂]": -1.5, "[怒]": -1.8, "[衰]": -1.0,
+             "[吐]": -1.5, "[鄙视]": -1.5, "[弱]": -1.5, ":)": 1.0, ":(": -1.0}
+
+_CN_DIGITS = frozenset("一二两三四五六七八九十半几")
+_CLAUSE_END = frozenset("，,。.!！?？;；~～…、 \n吧啊的了哦呀哈啦") | {""}
+_LEX: dict[str, float] | None = None
+_DEG: dict[str, float] = {}
+_MARKERS: frozenset[str] = frozenset()   # every clause marker, to skip plain clauses fast
+_FIRST: dict[str, int] = {}      # first character → longest lexicon word starting with it
+
+
+def _load_lexicon() -> dict[str, float]:
+    global _LEX, _DEG, _MARKERS, _FIRST
+    if _LEX is not None:
+        return _LEX
+    lex: dict[str, float] = {}
+    # general public lexicon first (weaker), then the hand-written one overrides it
+    for name, sign in (("hownet_pos.txt", 1.0), ("hownet_neg.txt", -1.0)):
+        path = _LEXICON_DIR / name
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                w = rules.normalize(line).strip()
+                if w and not line.startswith("#"):
+                    lex[w] = _HOWNET_WEIGHT * sign
+    for w in _POS.split():
+        lex[rules.normalize(w)] = 1.0
+    for w in _NEG.split():
+        lex[rules.normalize(w)] = -1.0
+    for w, v in _WEIGHTED.items():
+        lex[rules.normalize(w)] = v
+    deg = {rules.normalize(w): m for w, m in _DEGREE.items()}
+    for w in (_NEGATORS | _NOT_SENTIMENT | _HYPO | _CONTRAST | _CONCESSIVE | _EXPECT | _RESULT
+              | set(_DEGREE)) - set(_WEIGHTED) - {"好", "超", "真", "可惜", "牛", "强"}:
+        lex.pop(w, None)
+    _DEG = deg
+    _MARKERS = _HYPO | _EXPECT | _RESULT | _SUMMARY | _CONCESSIVE | _CONTRAST
+    first: dict[str, int] = {}
+    for w in lex:
+        first[w[0]] = max(first.get(w[0], 0), len(w))
+    _FIRST = first
+    _LEX = lex                                   # last: another thread sees a complete lexicon or none
+    return lex
+
+
+def _clauses(toks: rules.Tokens) -> list[tuple[int, int, int]]:
+    """(first token, last token + 1, sentence number) for each clause."""
+    out, start, sent = [], 0, 0
+    words = toks.words
+    for i, (w, _s, _e) in enumerate(words):
+        c0 = w[0]
+        if c0 not in _BREAK_CHARS and not c0.isspace():
+            continue                                  # an ordinary word: no break
+        ws = w.strip()
+        is_sent = ws != "" and all(c in _SENT_BREAK for c in ws)
+        # a space separates clauses in Chinese (很快 好吃) but only words in English
+        is_clause = (ws == "" and i > 0 and not words[i - 1][0][-1:].isascii()) or (
+            ws != "" and all(c in _CLAUSE_BREAK or c in _SENT_BREAK for c in ws))
+        if ws == "" and not is_clause:
+            continue
+        if is_clause or is_sent:
+            if i > start:
+                out.append((start, i, sent))
+            start = i + 1
+            if is_sent:
+                sent += 1
+    if start < len(words):
+        out.append((start, len(words), sent))
+    return out
+
+
+def _match(toks: rules.Tokens, lex: dict[str, float]) -> list[tuple[int, int, str, float]]:
+    """Longest lexicon words on token boundaries, no overlaps: (start, end, word, weight)."""
+    text = toks.text
+    ends = sorted(toks.ends)
+    out, taken_to = [], -1
+    first = _FIRST
+    for s in sorted(toks.starts):
+        if s < taken_to:
+            continue
+        maxlen = first.get(text[s])
+        if maxlen is None:
+            continue
+        lo = bisect.bisect_right(ends, s)
+        hi = bisect.bisect_right(ends, s + maxlen)
+        for k in range(hi - 1, lo - 1, -1):
+            e = ends[k]
+            w = text[s:e]
+            v = lex.get(w)
+            if v is not None:
+                nxt = text[e:e + 1]
+                if w == "好" and nxt in "几多久像些长":
+                    break                      # 好几次 / 好久: quantity, not praise
+                if w in ("快", "很快") and (nxt.isdigit() or nxt in _CN_DIGITS):
+                    break                      # 等了快一个小时: 快 is "almost"
+                if w == "快" and nxt not in _CLAUSE_END and nxt not in "速捷递":
+                    break                      # 快饿死了 / 都快焦了: "about to", not "fast"
+                if w in ("可以", "还可以") and nxt not in _CLAUSE_END:
+                    break                      # 可以理解 / 可以试试: a modal verb, not a verdict
+                if w == "一般" and text[max(0, s - 2):s] == "不是":
+                    break                      # 不是一般的慢: an intensifier (handled in _scope)
+                out.append((s, e, w, v))
+                taken_to = e
+                break
+    # 好吃 after 好 / 真: the first is a degree word here, not a second verdict
+    return [m for k, m in enumerate(out)
+            if not (m[2] in _DEG and k + 1 < len(out) and out[k + 1][0] == m[1])]
+
+
+def _scope(toks: rules.Tokens, tok_i: int, first: int, start: int) -> tuple[int, bool, float]:
+    """Negators and degree in front of a sentiment word inside its clause:
+    (number of negators, softened, degree multiplier)."""
+    negs, soft, mult, seen = 0, False, 1.0, 0
+    words = toks.words
+    w0, s0, _ = words[tok_i]
+    if s0 < start:                      # prefix glued inside one jieba token: 不卡顿, 太慢了, 不太好
+        pre = toks.text[s0:start]
+        if pre in _NEGATORS or start in toks.soft_neg:
+            negs += 1
+            soft = soft or pre in _SOFT_NEG
+        elif pre in _DEG:
+            mult = _DEG[pre]
+        elif pre[-1:] in _DEG:
+            mult = _DEG[pre[-1:]]
+    j = tok_i - 1
+    window = 3
+    while j >= first and seen < window:
+        w = words[j][0]
+        if not w.strip():
+            j -= 1
+            continue
+        if w in ("一般", "一般的") and j - 1 >= first and words[j - 1][0] == "不是":
+            mult = max(mult, 1.8)            # 不是一般(的)慢: "unusually", not a negation
+            j -= 2
+            continue
+        if w in ("那么", "这么") and seen == 0:
+            window = 5                       # 没有上次那么好吃: the negator sits before the comparison
+        if window == 5 and seen >= 1:
+            if w in ("没有", "没", "不如", "不像", "比不上"):
+                negs += 1
+                break
+            seen += 1
+            j -= 1
+            continue
+        if w in _NEGATORS and not (j - 1 >= first and words[j - 1][0] in ("差点", "差一点", "差点儿")):
+            negs += 1                        # (差点没饿死 means "almost starved": no negation)
+            soft = soft or w in _SOFT_NEG
+            if seen == 0 and mult != 1.0:   # 不太好: degree after the negator softens, not strengthens
+                soft, mult = True, 1.0
+        elif w in _DEG:
+            if negs == 0 and mult == 1.0:
+                mult = _DEG[w]
+            elif negs:                     # 很不好: degree before the negator strengthens the flip
+                mult = max(mult, _DEG[w])
+        elif w in _SKIP_IN_SCOPE:
+            pass
+        else:
+            seen += 1
+            if seen >= 2 and negs == 0 and window == 3:
+                break
+        j -= 1
+    return negs, soft, mult
+
+
+def _post_negated(toks: rules.Tokens, tok_i: int, last: int) -> bool:
+    """一点延迟都没有 / 卡顿也没有了: a negator right after the word closes the clause."""
+    words = toks.words
+    k = tok_i + 1
+    while k < last and words[k][0] in ("都", "也", "了", "过", "一点", "一次", "一丁点"):
+        k += 1
+    if k < last and words[k][0] in ("没有", "没", "没有了", "没了", "全无", "都没有", "也没有", "都没", "也没"):
+        return k + 1 >= last or words[k + 1][0] in ("了", "啊", "呀", "哦", "啦")
+    return False
 
 
 def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, list[str]]:
     """Lexicon score squashed to −1…1, with the words that moved it. `extra` lets the caller add
-    signal (e.g. symptom counts from the type rules)."""
-    matches = _index().find(toks)
-    pol = rules.resolve(matches, "pol")
-    degs = {m.end: m.entries[0].weight for m, _ in rules.resolve(matches, "deg")}
-    # degree word directly before a sentiment word (allowing one gap token)
+    signal (e.g. symptom counts from the type rules).
+
+    Composition, clause by clause: negation scope (odd number of negators in front flips, two
+    cancel: 不是不好吃), degree words, adversatives (但是 / 不过 / 可惜: the clause after counts
+    more, the ones before it less), concessives (虽然 …), expectation (本以为 … 结果 …),
+    wishes and questions (a positive word inside 希望 / 如果 / ？ is not a verdict), rhetorical
+    questions, waiting time, loyalty (还会再来), emoji and punctuation."""
+    lex = _load_lexicon()
+    words = toks.words
+    text = toks.text
+    matches = _match(toks, lex)
+    clauses = _clauses(toks) if matches else []
+    tok_starts = [s for _w, s, _e in words]
+    clause_of = {}
+    for ci, (a, b, _sent) in enumerate(clauses):
+        for i in range(a, b):
+            clause_of[i] = ci
+
+    # per-clause markers and weights
+    n = len(clauses)
+    cw = [1.0] * n
+    hypo = [False] * n
+    question = [False] * n
+    for ci, (a, b, sent) in enumerate(clauses):
+        ws = [words[i][0] for i in range(a, b)]
+        wset = set(ws)
+        nxt = words[b][0] if b < len(words) else ""
+        question[ci] = "?" in nxt or "？" in nxt or (ws[-1] in ("吗", "么") if ws else False)
+        if not (wset & _MARKERS) and ws[0] not in _CONTRAST_WEAK:
+            if _WISH_RE.search(text, words[a][1], words[b - 1][2]):
+                hypo[ci] = True
+            continue
+        if wset & _HYPO or _WISH_RE.search(text, words[a][1], words[b - 1][2]):
+            hypo[ci] = True
+        if wset & _EXPECT:
+            cw[ci] *= 0.2
+        if wset & _RESULT:
+            cw[ci] *= 1.4
+        if wset & _SUMMARY:
+            cw[ci] *= _SUMMARY_W
+        if wset & _CONCESSIVE:
+            cw[ci] *= 0.5
+            if ci + 1 < n:
+                cw[ci + 1] *= 1.2
+        strong = bool(wset & _CONTRAST)
+        weak = not strong and bool(ws) and ws[0] in _CONTRAST_WEAK
+        if strong or weak:
+            back, boost = _CONTRAST_W if strong else _CONTRAST_WEAK_W
+            k = ci - 1
+            while k >= 0 and k >= ci - 3:
+                cw[k] *= back
+                k -= 1
+            cw[ci] *= boost
+    # a contrast clause with no sentiment of its own (但是，…) passes its boost on
     score, evidence = extra, []
-    for m, ents in pol:
-        w = ents[0].weight
-        mult = degs.get(m.start, 1.0)
-        if mult == 1.0:
-            i = toks.starts.get(m.start)
-            if i is not None and i >= 1:
-                prev = toks.words[i - 1]
-                mult = degs.get(prev[1], 1.0) if prev[0] in ("得", "的") else 1.0
-        if m.negated:
-            # 不好 → negative; 不差 / 没问题 → mildly positive; 不太好 → negative
-            w = -w * (0.8 if w > 0 else 0.6)
-            evidence.append(f"neg:{m.word}")
+    for s, e, word, w in matches:
+        ti = bisect.bisect_right(tok_starts, s) - 1
+        if ti < 0:
+            continue
+        ci = clause_of.get(ti)
+        if ci is None:
+            continue
+        a, b, _sent = clauses[ci]
+        negs, soft, mult = _scope(toks, ti, a, s)
+        end_ti = bisect.bisect_right(tok_starts, e - 1) - 1
+        if _post_negated(toks, end_ti, b):
+            negs += 1
+        if negs % 2 == 1:
+            # 不好 → negative; 不差 / 没问题 → mildly positive; 不太好 → milder negative
+            w = -w * (0.8 if w > 0 else 0.6) * (0.7 if soft else 1.0)
+            evidence.append(f"neg:{word}")
+        elif negs:
+            w = w * 0.8                      # 不是不好吃 / 没有不满意: double negation affirms, a bit weaker
+            evidence.append(f"negneg:{word}")
         else:
-            evidence.append(("+" if w > 0 else "-") + m.word)
-        score += w * mult
+            evidence.append(("+" if w > 0 else "-") + word)
+        w *= mult * cw[ci]
+        if w > 0 and (hypo[ci] or question[ci]):
+            w *= 0.3                          # 希望能快点 / 好吃吗？ wish or question, not a verdict
+        score += w
+    if _WAIT_HINT.search(text):
+        spans: list[tuple[int, int]] = []
+        for rx, v, tag in _WAIT_RES:          # most specific first; one wait counts once
+            for m in rx.finditer(text):
+                if any(m.start() < e2 and s2 < m.end() for s2, e2 in spans):
+                    continue
+                spans.append(m.span())
+                score += v
+                evidence.append(tag)
+    for r in _rhetorical_re().findall(text):
+        score -= 1.2
+        evidence.append("rhetorical:" + r)
+    if _QQ.search(raw):
+        score -= 0.6
+        evidence.append("??")
+    if _ELLIPSIS.search(raw):
+        score -= 0.4
+        evidence.append("…")
     for em in _EMOJI_RE.findall(raw):
         score += _EMOJI[em]
         evidence.append(em)
+    for em, v in _EMOTICON.items():
+        if em in raw:
+            score += v
+            evidence.append(em)
     bangs = raw.count("!") + raw.count("！")
     if bangs and score:
         score *= 1.0 + min(bangs, 3) * 0.1
