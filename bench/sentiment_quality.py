@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/sentiment_quality.py             # shipped lexicon + cross-file experiments
     .venv/bin/python bench/sentiment_quality.py --ablate    # also: each composition rule switched off
+    SENTIMENT_LEXICON_DIR=/path/to/lists .venv/bin/python bench/sentiment_quality.py   # with a general list
 
-1. lexicon: the product's lexicon and rules (sentiment.py: hand-written core + HowNet, not derived
-   from these files), evaluated directly on both files (sign of polarity; 0 counts as negative).
+1. lexicon: the product's lexicon and rules (sentiment.py: the hand-written core, plus the general
+   lists in $SENTIMENT_LEXICON_DIR when set — e.g. HowNet's, which we do not ship; none derived from
+   these files), evaluated directly on both files (sign of polarity; 0 counts as negative).
    --ablate switches one rule off at a time to show what each contributes.
 2. cross-file experiments (not shipped): everything fitted on file A, tested on file B, both
    directions. Nothing here is fitted on the file it is evaluated on.
@@ -72,8 +74,8 @@ ABLATIONS = {
     "waiting time": {"_WAIT_RES": []},
     "?? and …": {"_ELLIPSIS": NEVER, "_QQ": NEVER},
     "weighted phrases (loyalty, 还行, 漏送…)": {"_WEIGHTED": {}},
-    "HowNet layer": {"_HOWNET_WEIGHT": 0.0},
-    "HowNet function-word filter": {"_NOT_SENTIMENT": frozenset()},
+    "general-list layer (SENTIMENT_LEXICON_DIR)": {"_lexicon_dir": lambda: None},
+    "general-list function-word filter": {"_NOT_SENTIMENT": frozenset()},
 }
 
 
@@ -95,12 +97,7 @@ def ablate(data, toks) -> None:
         saved = {k: getattr(sentiment, k) for k in patch}
         for k, v in patch.items():
             setattr(sentiment, k, v)
-        if tag == "HowNet layer":               # weight 0 would still shadow hand words: drop the files
-            saved_dir = sentiment._LEXICON_DIR
-            sentiment._LEXICON_DIR = Path("/nonexistent")
         run_lexicon(data, toks, "-" + tag)
-        if tag == "HowNet layer":
-            sentiment._LEXICON_DIR = saved_dir
         for k, v in saved.items():
             setattr(sentiment, k, v)
     sentiment._LEX = None

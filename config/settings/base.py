@@ -215,6 +215,9 @@ FEEDBACK_DEFAULT_PRODUCT = os.environ.get("FEEDBACK_DEFAULT_PRODUCT", "im")
 FEEDBACK_MAX_CONTENT_CHARS = 20_000
 FEEDBACK_MAX_METADATA_BYTES = 16 * 1024
 FEEDBACK_FUTURE_TOLERANCE_SECONDS = 300
+# Optional general sentiment word lists (*pos.txt / *neg.txt, one word a line) added under the
+# hand-written lexicon, e.g. HowNet's if your licence allows (docs/classification.md)
+SENTIMENT_LEXICON_DIR = os.environ.get("SENTIMENT_LEXICON_DIR", "")
 
 LOGGING = {
     "version": 1,

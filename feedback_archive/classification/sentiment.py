@@ -3,8 +3,9 @@ double negation, degree words, adversatives, concessives, wishes, questions, wai
 emoji), plus the intent decision (complaint / suggestion / question / praise). Pure.
 
 Two lexicon layers: a hand-written core (general Chinese/English evaluative vocabulary, IM
-symptoms, weighted phrases) over the public HowNet sentiment word lists in `lexicons/` at a lower
-weight. Neither is derived from any review corpus; docs/classification.md has how both are
+symptoms, weighted phrases) over optional general word lists at a lower weight, read from the
+directory in the SENTIMENT_LEXICON_DIR setting (e.g. HowNet's lists, which we do not ship: they were
+released for research and non-commercial use). Neither is derived from any review corpus; docs/classification.md has how both are
 evaluated on third-party reviews and what each rule contributes. The lexicon is built once per
 process on first use.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
 from pathlib import Path
 
@@ -54,9 +56,18 @@ _EMOJI = {
 }
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
 
-_LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-# HowNet words are broad and unweighted (many are only mildly evaluative): they count less than
-# the hand-written core, which overrides them where both list a word.
+def _lexicon_dir() -> Path | None:
+    from django.conf import settings
+
+    if settings.configured:
+        value = getattr(settings, "SENTIMENT_LEXICON_DIR", "")
+    else:  # the bench scripts use this module without Django settings
+        value = os.environ.get("SENTIMENT_LEXICON_DIR", "")
+    return Path(value) if value else None
+
+
+# General lists (HowNet's, say) are broad and unweighted (many words are only mildly
+# evaluative): they count less than the hand-written core, which overrides them where both list a word.
 _HOWNET_WEIGHT = 0.6
 
 # Phrases scored with their own weight (not ±1): mild verdicts, loyalty, regret.
@@ -64,6 +75,9 @@ _WEIGHTED = {
     # mild verdicts: 还行 / 还可以 lean positive, 一般 leans negative
     "还行": 0.5, "还可以": 0.5, "还好": 0.4, "还不错": 0.9, "凑合": -0.5, "一般": -0.7, "一般般": -0.9,
     "马马虎虎": -0.6, "中规中矩": 0.1, "过得去": 0.4,
+    # softened verdicts jieba keeps as one word: milder than 不好 / 不满意
+    "不太好": -0.6, "不怎么好": -0.6, "不太行": -0.6, "不太满意": -0.7, "不太稳定": -0.7, "不太方便": -0.6,
+    "不太流畅": -0.7, "不太好用": -0.7,
     # loyalty: coming back is the strongest praise a customer gives; 不会再来 flips through negation
     "还会再来": 1.6, "会再来": 1.6, "还会来": 1.5, "下次还来": 1.6, "下次还会": 1.5, "还会再": 1.3, "会再点": 1.5,
     "还会点": 1.5, "再点": 0.8, "回购": 1.2, "会回购": 1.5, "回头客": 1.5, "常来": 1.2, "会常来": 1.5,
@@ -174,8 +188,9 @@ def _load_lexicon() -> dict[str, float]:
         return _LEX
     lex: dict[str, float] = {}
     # general public lexicon first (weaker), then the hand-written one overrides it
-    for name, sign in (("hownet_pos.txt", 1.0), ("hownet_neg.txt", -1.0)):
-        path = _LEXICON_DIR / name
+    extra = _lexicon_dir()
+    lists = [(p, 1.0) for p in sorted(extra.glob("*pos.txt"))] + [(p, -1.0) for p in sorted(extra.glob("*neg.txt"))] if extra else []
+    for path, sign in lists:
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 w = rules.normalize(line).strip()

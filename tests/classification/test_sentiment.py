@@ -179,10 +179,19 @@ def test_english():
 
 # --- lexicon ------------------------------------------------------------------------------------
 
-def test_hownet_layer_adds_general_vocabulary():
-    # not in the hand-written core, only in the public HowNet list
+def test_an_operators_general_word_list_is_a_weaker_layer(tmp_path, settings, monkeypatch):
+    # not in the hand-written core; an operator licensed to use a general list (HowNet's) adds it
     assert "赏心悦目" not in sentiment._POS.split()
-    assert pol("界面赏心悦目") > 0
+    assert pol("界面赏心悦目") == 0.0
+    (tmp_path / "general_pos.txt").write_text("# a general list\n赏心悦目\n好\n", encoding="utf-8")
+    (tmp_path / "general_neg.txt").write_text("惨不忍睹\n", encoding="utf-8")
+    settings.SENTIMENT_LEXICON_DIR = str(tmp_path)
+    monkeypatch.setattr(sentiment, "_LEX", None)  # rebuilt on the next call
+    try:
+        assert 0 < pol("界面赏心悦目") < pol("界面很好")  # weaker than the core, which keeps 好 at full weight
+        assert pol("界面惨不忍睹") < 0
+    finally:
+        sentiment._LEX = None
 
 
 @pytest.mark.parametrize("word", ["通知", "系统", "删除", "撤回", "管理", "默认"])
