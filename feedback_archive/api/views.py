@@ -64,17 +64,18 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data = s.BulkCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items, prepared = data.validated_data["items"], []
+        check = s.ItemValidator(s.FeedbackCreateSerializer)
         for index, raw in enumerate(items):
-            item = s.FeedbackCreateSerializer(data=raw)
-            if not item.is_valid():
-                prepared.append((index, None, item.errors))
+            validated, errors = check(raw)
+            if errors is not None:
+                prepared.append((index, None, errors))
                 continue
             try:
-                self._check_channel(request, item.validated_data["channel"])
+                self._check_channel(request, validated["channel"])
             except PermissionDenied as exc:
                 prepared.append((index, None, {"channel": [str(exc.detail)]}))
                 continue
-            prepared.append((index, item.validated_data, None))
+            prepared.append((index, validated, None))
         valid = [(i, v) for i, v, e in prepared if v is not None]
         stored = feedback_create_many(items=[v for _, v in valid], actor=actor_from_request(request))
         by_index = {valid[r["index"]][0]: r for r in stored}

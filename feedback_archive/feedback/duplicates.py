@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import struct
+from functools import lru_cache
 
 BANDS = 12
 ROWS = 2
@@ -36,12 +37,18 @@ def _h(token: str) -> int:
     return struct.unpack("<Q", hashlib.blake2b(token.encode(), digest_size=8).digest())[0]
 
 
+@lru_cache(maxsize=50_000)
+def _permuted(token: str) -> tuple[int, ...]:
+    # words recur from text to text (Zipf), so each word's BANDS × ROWS hashes are worth keeping
+    h = _h(token)
+    return tuple((a * h + b) % _PRIME for a, b in _PERMS)
+
+
 def band_values(tokens: frozenset[str]) -> list[int]:
     """BANDS integers; two texts sharing any one are candidates. Empty for texts too short to judge."""
     if len(tokens) < MIN_TOKENS:
         return []
-    hashes = [_h(t) for t in tokens]
-    mins = [min((a * h + b) % _PRIME for h in hashes) for a, b in _PERMS]
+    mins = [min(column) for column in zip(*[_permuted(t) for t in tokens])]
     out = []
     for band in range(BANDS):
         chunk = mins[band * ROWS:(band + 1) * ROWS]
