@@ -237,8 +237,83 @@ def score() -> None:
         print(f"| {label} | {precision:.2f} | {recall:.2f} | {recall_high:.2f} | {f1:.2f} | {pred:,.0f} | {n_pred} |")
 
 
+# --- ingest replayed: clusters, not pairs ------------------------------------------------------
+def ingest_clusters(texts, leader: bool, holders_cap: int | None) -> dict[str, str]:
+    """Feed every text through the ingest rule in file order, as intake would receive them, and
+    return each text's canonical. `leader`: only canonical items store bands (intake now);
+    otherwise every item does and a candidate that is itself a duplicate stands for its canonical
+    (intake before). `holders_cap`: newest holders read per band value (services.BAND_HOLDERS)."""
+    holders: dict[int, list[str]] = defaultdict(list)
+    canonical_of: dict[str, str] = {}
+    token_of: dict[str, frozenset] = {}
+    for key, text in texts.items():
+        tokens = duplicates.dedup_tokens(segmenter.search_tokens(f" {text}"))
+        token_of[key] = tokens
+        bands = duplicates.band_values(tokens)
+        canonical_of[key] = key
+        if not bands:
+            continue
+        hits: Counter = Counter()
+        for v in bands:
+            got = holders.get(v, ())
+            for other in (got[-holders_cap:] if holders_cap else got):
+                hits[other] += 1
+        best, best_score = None, 0.0
+        for other, _n in sorted(hits.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:50]:
+            if duplicates.negation_differs(tokens, token_of[other]):
+                continue
+            score = duplicates.jaccard(tokens, token_of[other])
+            if score > best_score:
+                best, best_score = canonical_of[other], score
+        if best is not None and best_score >= duplicates.DUPLICATE_THRESHOLD:
+            canonical_of[key] = best
+            if leader:
+                continue
+        for v in bands:
+            holders[v].append(key)
+    return canonical_of
+
+
+def score_ingest() -> None:
+    """Precision / recall of "the two end up in the same cluster" on the labelled pairs, for the
+    current setting, with and without leader clustering and the per-band cap."""
+    texts = load()
+    sets = token_sets(texts)
+    strata, _scores = population(texts, sets)
+    sizes = {name: len(pairs) for name, pairs in strata.items()}
+    labelled = [json.loads(line) for line in LABELS.read_text().splitlines() if line.strip()]
+    high = {i["stratum"] for i in labelled if i["stratum"] != PROBE and float(i["stratum"].split("-")[0]) >= 0.4}
+    per_stratum = Counter(i["stratum"] for i in labelled)
+    print("\n| ingest replay (current setting) | precision | recall (all) | recall (J ≥ 0.4) | linked texts | labelled pairs predicted |\n"
+          "| --- | --- | --- | --- | --- | --- |")
+    for label, leader, cap in (("every item stores bands, no cap (before)", False, None),
+                               ("every item stores bands, 100 holders per value", False, 100),
+                               ("leader clustering, no cap", True, None),
+                               ("leader clustering, 100 holders per value (now)", True, 100)):
+        canon = ingest_clusters(texts, leader, cap)
+        tp = pred = dup = tp_high = dup_high = 0.0
+        n_pred = 0
+        for item in labelled:
+            weight = sizes.get(item["stratum"], 0) / per_stratum[item["stratum"]]
+            hit = canon[item["a"]] == canon[item["b"]]
+            pred += weight * hit
+            dup += weight * item["duplicate"]
+            tp += weight * (hit and item["duplicate"])
+            n_pred += hit
+            if item["stratum"] in high:
+                dup_high += weight * item["duplicate"]
+                tp_high += weight * (hit and item["duplicate"])
+        linked = sum(1 for k, c in canon.items() if c != k)
+        print(f"| {label} | {tp / pred if pred else float('nan'):.2f} | {tp / dup:.2f} | {tp_high / dup_high:.2f} | "
+              f"{linked:,} | {n_pred} |")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sample", type=int, help="print N pairs (stratified) to label, instead of scoring")
     args = parser.parse_args()
-    draw_sample(args.sample) if args.sample else score()
+    if args.sample:
+        draw_sample(args.sample)
+    else:
+        score()
+        score_ingest()

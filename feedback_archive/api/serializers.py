@@ -128,6 +128,13 @@ class FeedbackSerializer(FeedbackListSerializer):
             "first_response_at", "resolved_at", "no_reply_reason",
         ]
 
+    def _fresh(self) -> bool:
+        """The feedback was created by this request: nothing refers to it yet."""
+        return bool(self.context.get("fresh"))
+
+    def get_labels(self, obj) -> dict:
+        return {} if self._fresh() else _labels(obj)
+
     def get_reporter(self, obj) -> dict | None:
         """Contact details only for write-scope keys and people whose role needs them."""
         r = obj.reporter
@@ -139,6 +146,8 @@ class FeedbackSerializer(FeedbackListSerializer):
         return {"external_id": r.external_id, "name": mask_name(r.name), "contact": mask_contact(r.contact)}
 
     def get_suggestions(self, obj) -> dict:
+        if self._fresh():
+            return {}
         return {
             s.dimension.code: {"label": s.label.code, "confidence": s.confidence, "evidence": s.evidence,
                                "model_version": s.model_version}
@@ -146,12 +155,16 @@ class FeedbackSerializer(FeedbackListSerializer):
         }
 
     def get_sentiment(self, obj) -> dict | None:
+        if self._fresh():
+            return None
         s = getattr(obj, "sentiment", None)
         if s is None:
             return None
         return {"polarity": s.polarity, "intent": s.intent, "language": s.language, "evidence": s.evidence}
 
     def get_transitions(self, obj) -> list[dict]:
+        if self._fresh():
+            return []
         return [
             {"name": t.name, "from": t.source, "to": t.target, "actor": t.actor_name, "via": t.via,
              "owner": t.owner_name or None, "at": serializers.DateTimeField().to_representation(t.at),
@@ -160,6 +173,8 @@ class FeedbackSerializer(FeedbackListSerializer):
         ]
 
     def get_replies(self, obj) -> list[dict]:
+        if self._fresh():
+            return []
         from feedback_archive.workflow.models import Delivery
 
         replies = list(obj.replies.all())
@@ -171,6 +186,8 @@ class FeedbackSerializer(FeedbackListSerializer):
         ]
 
     def get_satisfaction(self, obj) -> dict | None:
+        if self._fresh():
+            return None
         from feedback_archive.workflow.satisfaction import latest_rating
 
         rated = latest_rating(obj)

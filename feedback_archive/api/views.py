@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -56,6 +57,12 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         self._check_channel(request, data.validated_data["channel"])
         feedback, created = feedback_create(actor=actor_from_request(request), **data.validated_data)
+        if created and not settings.Q_CLUSTER.get("sync"):
+            # Just stored and not yet classified, routed or answered: the row in hand is the whole
+            # answer, so the detail query and its six prefetches are skipped. (With a synchronous
+            # queue the classification has already run, so that case re-reads.)
+            return Response(s.FeedbackSerializer(feedback, context={"request": request, "fresh": True}).data,
+                            status=status.HTTP_201_CREATED)
         return self._detail(feedback.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=s.BulkCreateSerializer, responses={200: dict})

@@ -94,7 +94,10 @@ class _Lookups:
         # release_for_report records an unknown version as a release row: once per request
         key = (product.pk, platform, raw_version)
         if key not in self.releases:
-            self.releases[key] = release_for_report(product=product, platform=platform, raw_version=raw_version)
+            release = release_for_report(product=product, platform=platform, raw_version=raw_version)
+            if release is not None and release.product_id == product.pk:
+                release.product = product  # the API answer names it
+            self.releases[key] = release
         return self.releases[key]
 
     def forget_writes(self) -> None:
