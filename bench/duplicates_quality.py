@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from feedback_archive.core import segmenter  # noqa: E402
 from feedback_archive.feedback import duplicates  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+# ../shared from the main checkout; a git worktree elsewhere reads the same files
+DATA = next((d for d in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if d.exists()), ROOT.parent / "shared" / "data")
 FILES = ("waimai_10k.csv", "ChnSentiCorp_htl_all.csv")
 LABELS = ROOT / "bench" / "data" / "duplicate_pairs_labelled.jsonl"
 POOL_MIN = 0.2

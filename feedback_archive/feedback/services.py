@@ -23,6 +23,7 @@ from feedback_archive.core.models import Team
 from feedback_archive.taxonomy.models import Label
 from feedback_archive.versions.models import Release
 from feedback_archive.versions.services import product_get, release_for_report
+from feedback_archive.versions.versioning import normalise_version
 
 from . import duplicates
 from .models import Channel, DuplicateBand, Feedback, FeedbackLabel, FieldChange, Reporter
@@ -99,6 +100,38 @@ class _Lookups:
                 release.product = product  # the API answer names it
             self.releases[key] = release
         return self.releases[key]
+
+    def prefetch_releases(self, keys) -> None:
+        """Resolve many (product, platform, raw version) at once with one query, by the rule of
+        `release_for_report`; versions nobody registered are left to it (it records them)."""
+        wanted = {}
+        for product, platform, raw in keys:
+            key = (product.pk, platform, raw)
+            if key in self.releases or key in wanted:
+                continue
+            version = normalise_version(raw)
+            if not version:
+                self.releases[key] = None
+                continue
+            versions = [version, ".".join(version.split(".")[:3])] if version.count(".") >= 3 else [version]
+            wanted[key] = (product, versions)
+        if not wanted:
+            return
+        rows = Release.objects.filter(
+            product_id__in={p.pk for p, _v in wanted.values()},
+            version__in={v for _p, vs in wanted.values() for v in vs},
+            platform__in={k[1] for k in wanted} | {""},
+        )
+        by = {}
+        for r in rows:
+            by.setdefault((r.product_id, r.version), []).append(r)
+        for key, (product, versions) in wanted.items():
+            platform = key[1]
+            found = sorted((r for v in versions for r in by.get((product.pk, v), ()) if r.platform in (platform, "")),
+                           key=lambda r: (versions.index(r.version), r.platform != platform))
+            if found:
+                found[0].product = product
+                self.releases[key] = found[0]
 
     def forget_writes(self) -> None:
         """After a rolled-back savepoint, releases created in it are gone."""
@@ -224,6 +257,7 @@ def _reporters_upsert(items: list[_Item]) -> dict[tuple[int, str], Reporter]:
             [Reporter(channel_id=c, external_id=e, **wanted[(c, e)]["first"]) for c, e in missing], ignore_conflicts=True,
         )
         by_key.update(_reporters_fetch(missing))
+    changed_reporters, changed_fields, now = [], set(), timezone.now()
     for key, reporter in by_key.items():
         if reporter.erased_at is not None:
             continue
@@ -233,7 +267,11 @@ def _reporters_upsert(items: list[_Item]) -> dict[tuple[int, str], Reporter]:
         for f in changed:
             setattr(reporter, f, updates[f])
         if changed:
-            reporter.save(update_fields=[*changed, "updated_at"])
+            reporter.updated_at = now
+            changed_reporters.append(reporter)
+            changed_fields.update(changed)
+    if changed_reporters:
+        Reporter.objects.bulk_update(changed_reporters, [*sorted(changed_fields), "updated_at"], batch_size=500)
     return by_key
 
 
@@ -254,12 +292,12 @@ def _chunks(seq: list, size: int):
 
 
 def _stored_ids(items: list[_Item]) -> dict[tuple[int, str], int]:
-    """The ids already stored for the items' (channel, external_id) pairs: one query per 400 items."""
+    """The ids already stored for the items' (channel, external_id) pairs: one query per 900 items."""
     pairs = {(i.channel.pk, i.external_id) for i in items if i.external_id is not None}
     found: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(sorted(pairs), 400):
+    for chunk in _chunks(sorted(pairs), 900):
         q = Q()
-        for channel_id in {c for c, _e in chunk}:
+        for channel_id in {c for c, _e in chunk}:  # one index probe per pair (not channels × ids)
             q |= Q(channel_id=channel_id, external_id__in=[e for c, e in chunk if c == channel_id])
         found.update({(c, e): pk for pk, c, e in Feedback.objects.filter(q).values_list("pk", "channel_id", "external_id")})
     return found
@@ -277,6 +315,7 @@ def _store(items: list[_Item], *, actor: Actor, lookups: _Lookups) -> list[_Item
         item.token_set = duplicates.dedup_tokens(item.tokens)
         item.bands = duplicates.band_values(item.token_set)
     _link_duplicates(items)
+    lookups.prefetch_releases((lookups.product(i.product), i.platform, i.app_version) for i in items)
     rows = []
     for item in items:
         product = lookups.product(item.product)
@@ -475,6 +514,7 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> tuple[list[di
 
 CANDIDATES = 50
 BAND_HOLDERS = 100  # newest holders read per band value: a value common to many texts says little
+HOT_BAND = 20  # a band value held by this many canonical items is "hot" (see _top_candidates)
 
 
 def band_holders(values) -> dict[int, list[int]]:
@@ -507,11 +547,19 @@ def band_holders(values) -> dict[int, list[int]]:
 
 
 def _top_candidates(bands: list[int], holders: dict[int, list[int]]) -> list[int]:
+    """The CANDIDATES feedback sharing most bands. Sharing a single band that many unrelated
+    canonical texts also hold (two common words, e.g. 好吃 + 送餐) is no evidence: such a holder
+    is a candidate only if it shares another band too."""
     hits: dict[int, int] = {}
+    telling: set[int] = set()
     for v in bands:
-        for fid in holders.get(v, ()):
+        got = holders.get(v, ())
+        for fid in got:
             hits[fid] = hits.get(fid, 0) + 1
-    return sorted(hits, key=lambda fid: (hits[fid], fid), reverse=True)[:CANDIDATES]
+        if len(got) < HOT_BAND:
+            telling.update(got)
+    found = [fid for fid, n in hits.items() if n > 1 or fid in telling]
+    return sorted(found, key=lambda fid: (hits[fid], fid), reverse=True)[:CANDIDATES]
 
 
 def _link_duplicates(items: list[_Item]) -> None:
@@ -524,20 +572,22 @@ def _link_duplicates(items: list[_Item]) -> None:
     for chunk in _chunks(wanted, 900):
         for cid, cano, text in Feedback.objects.filter(pk__in=chunk).values_list("id", "canonical_id", "search_text"):
             stored[cid] = (cano or cid, duplicates.dedup_tokens(text.split()))
+    threshold = duplicates.DUPLICATE_THRESHOLD
     in_list: dict[int, list[_Item]] = {}  # band value → canonical items of this list holding it
     for n, item in enumerate(items):
         if not item.bands:
             continue
-        best, best_score = None, 0.0
+        best, best_score, size = None, 0.0, len(item.token_set)
         for cid in candidate_ids[n]:
             got = stored.get(cid)
             if got is None:
                 continue
             target, other = got
-            if duplicates.negation_differs(item.token_set, other):
-                continue
+            if len(other) < size * threshold or size < len(other) * threshold:
+                continue  # Jaccard ≤ smaller / larger: cannot reach the threshold
             score = duplicates.jaccard(item.token_set, other)
-            if score > best_score:
+            # below the threshold a candidate can never be linked: the veto only for contenders
+            if score > best_score and score >= threshold and not duplicates.negation_differs(item.token_set, other):
                 best, best_score = target, score
         seen = set()
         for v in item.bands:
@@ -545,12 +595,12 @@ def _link_duplicates(items: list[_Item]) -> None:
                 if id(earlier) in seen:
                     continue
                 seen.add(id(earlier))
-                if duplicates.negation_differs(item.token_set, earlier.token_set):
+                if len(earlier.token_set) < size * threshold or size < len(earlier.token_set) * threshold:
                     continue
                 score = duplicates.jaccard(item.token_set, earlier.token_set)
-                if score > best_score:
+                if score > best_score and score >= threshold and not duplicates.negation_differs(item.token_set, earlier.token_set):
                     best, best_score = earlier, score
-        if best is not None and best_score >= duplicates.DUPLICATE_THRESHOLD:
+        if best is not None:
             item.canonical, item.similarity = best, best_score
         else:
             for v in item.bands:

@@ -187,3 +187,16 @@ def test_concurrent_retries_of_one_batch_store_each_item_once():
     ids = [[r["id"] for r in res] for res in outcomes]
     assert all(x == ids[0] for x in ids) and len(set(ids[0])) == 40
     assert sum(r["created"] for res in outcomes for r in res) == 40
+
+
+def test_a_platform_release_wins_over_the_all_platform_one_in_a_batch(importer):
+    from feedback_archive.versions.services import product_default, release_create
+
+    im = product_default()
+    everywhere = release_create(product=im, version="5.3.1")
+    ios = release_create(product=im, version="5.3.1", platform="ios")
+    results = feedback_create_many(items=[
+        _item(1, "iPhone上语音转文字失败", platform="iOS", app_version="5.3.1.2041"),
+        _item(2, "安卓版语音转文字失败", platform="android", app_version="v5.3.1"),
+    ], actor=importer)
+    assert [Feedback.objects.get(pk=r["id"]).release_id for r in results] == [ios.pk, everywhere.pk]
