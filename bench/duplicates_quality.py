@@ -239,14 +239,17 @@ def score() -> None:
 
 
 # --- ingest replayed: clusters, not pairs ------------------------------------------------------
-def ingest_clusters(texts, leader: bool, holders_cap: int | None) -> dict[str, str]:
+def ingest_clusters(texts, leader: bool, holders_cap: int | None, hot: int | None = None) -> dict[str, str]:
     """Feed every text through the ingest rule in file order, as intake would receive them, and
     return each text's canonical. `leader`: only canonical items store bands (intake now);
     otherwise every item does and a candidate that is itself a duplicate stands for its canonical
-    (intake before). `holders_cap`: newest holders read per band value (services.BAND_HOLDERS)."""
+    (intake before). `holders_cap`: newest holders read per band value (services.BAND_HOLDERS);
+    `hot`: a holder sharing only one band value held by ≥ this many items is no candidate
+    (services.HOT_BAND)."""
     holders: dict[int, list[str]] = defaultdict(list)
     canonical_of: dict[str, str] = {}
     token_of: dict[str, frozenset] = {}
+    order = {key: n for n, key in enumerate(texts)}  # ingest order stands for the feedback id
     for key, text in texts.items():
         tokens = duplicates.dedup_tokens(segmenter.search_tokens(f" {text}"))
         token_of[key] = tokens
@@ -255,12 +258,18 @@ def ingest_clusters(texts, leader: bool, holders_cap: int | None) -> dict[str, s
         if not bands:
             continue
         hits: Counter = Counter()
+        telling = set()
         for v in bands:
             got = holders.get(v, ())
-            for other in (got[-holders_cap:] if holders_cap else got):
+            got = got[-holders_cap:] if holders_cap else got
+            for other in got:
                 hits[other] += 1
+            if hot is None or len(got) < hot:
+                telling.update(got)
+        ranked = sorted(((o, n) for o, n in hits.items() if n > 1 or o in telling),
+                        key=lambda kv: (kv[1], order[kv[0]]), reverse=True)
         best, best_score = None, 0.0
-        for other, _n in sorted(hits.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:50]:
+        for other, _n in ranked[:50]:
             if duplicates.negation_differs(tokens, token_of[other]):
                 continue
             score = duplicates.jaccard(tokens, token_of[other])
@@ -287,11 +296,12 @@ def score_ingest() -> None:
     per_stratum = Counter(i["stratum"] for i in labelled)
     print("\n| ingest replay (current setting) | precision | recall (all) | recall (J ≥ 0.4) | linked texts | labelled pairs predicted |\n"
           "| --- | --- | --- | --- | --- | --- |")
-    for label, leader, cap in (("every item stores bands, no cap (before)", False, None),
-                               ("every item stores bands, 100 holders per value", False, 100),
-                               ("leader clustering, no cap", True, None),
-                               ("leader clustering, 100 holders per value (now)", True, 100)):
-        canon = ingest_clusters(texts, leader, cap)
+    for label, leader, cap, hot in (("every item stores bands, no cap (before)", False, None, None),
+                                    ("every item stores bands, 100 holders per value", False, 100, None),
+                               ("leader clustering, no cap", True, None, None),
+                               ("leader clustering, 100 holders per value", True, 100, None),
+                               ("leader clustering, 100 holders, hot single bands ignored (now)", True, 100, 20)):
+        canon = ingest_clusters(texts, leader, cap, hot)
         tp = pred = dup = tp_high = dup_high = 0.0
         n_pred = 0
         for item in labelled:

@@ -385,6 +385,8 @@ def feedback_create(
     try:
         with transaction.atomic():
             _store([item], actor=actor, lookups=lookups)
+            if classify:
+                _enqueue_with_commit([item.feedback.pk])
     except IntegrityError:
         if item.external_id is None:
             raise
@@ -392,10 +394,19 @@ def feedback_create(
         if existing is None:
             raise
         return existing, False
-    feedback = item.feedback
-    if classify:
-        transaction.on_commit(lambda: _enqueue_classification([feedback.pk]))
-    return feedback, True
+    return item.feedback, True
+
+
+def _enqueue_with_commit(ids: list[int]) -> None:
+    """Classify `ids` once the current transaction commits. The ORM broker keeps its jobs in this
+    same database, so there the job row is written inside the transaction and commits (or rolls
+    back) with the feedback: one commit — one WAL flush, ~4 ms here — per create instead of two.
+    Other brokers (Redis) could hand the job to a worker before the commit, so they wait for it."""
+    q = settings.Q_CLUSTER
+    if q.get("orm") and not q.get("sync"):
+        _enqueue_classification(ids)
+    else:
+        transaction.on_commit(lambda: _enqueue_classification(ids))
 
 
 def _enqueue_classification(ids: list[int]) -> None:
@@ -479,7 +490,7 @@ def _create_many(*, items: list[dict], actor: Actor) -> tuple[list[dict], list[i
                                "created": False}
     new_ids = [i.feedback.pk for i in new]
     if new_ids:
-        transaction.on_commit(lambda: _enqueue_classification(new_ids))
+        _enqueue_with_commit(new_ids)
     return [results[k] for k in sorted(results)], new_ids
 
 
@@ -502,7 +513,7 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> tuple[list[di
         if created:
             new_ids.append(fb.pk)
     if new_ids:
-        transaction.on_commit(lambda: _enqueue_classification(new_ids))
+        _enqueue_with_commit(new_ids)
     return results, new_ids
 
 

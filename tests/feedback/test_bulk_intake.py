@@ -200,3 +200,17 @@ def test_a_platform_release_wins_over_the_all_platform_one_in_a_batch(importer):
         _item(2, "安卓版语音转文字失败", platform="android", app_version="v5.3.1"),
     ], actor=importer)
     assert [Feedback.objects.get(pk=r["id"]).release_id for r in results] == [ios.pk, everywhere.pk]
+
+
+def test_with_the_orm_broker_the_job_commits_with_the_feedback(importer, settings, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    """One commit per create: the job row is written in the feedback's transaction (and would
+    roll back with it), not in a second transaction after it."""
+    enqueued = []
+    monkeypatch.setattr("feedback_archive.feedback.services._enqueue_classification", enqueued.append)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "orm": "default"}
+    with django_capture_on_commit_callbacks() as callbacks:  # not run: nothing may wait for them
+        fb, _ = feedback_create(channel="in_app", external_id="q-1", content="视频会议录制文件找不到了", actor=importer)
+        results = feedback_create_many(items=[_item(1, "消息撤回失败"), _item(2, "群视频自动挂断")], actor=importer)
+    assert callbacks == []
+    assert enqueued == [[fb.pk], [r["id"] for r in results]]
