@@ -160,7 +160,7 @@ def test_unmerging_gives_the_item_its_fingerprint(importer, agent):
     assert a.duplicate_count == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_retries_of_one_batch_store_each_item_once():
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent transactions (PostgreSQL)")
