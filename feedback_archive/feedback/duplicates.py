@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
 
 
 def dedup_tokens(tokens) -> frozenset[str]:
-    return frozenset(t for t in tokens if t not in STOPWORDS)
+    return frozenset(tokens).difference(STOPWORDS)
 
 
 def _h(token: str) -> int:
@@ -69,4 +69,5 @@ def negation_differs(a: frozenset[str], b: frozenset[str]) -> bool:
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
