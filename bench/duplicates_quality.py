@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from feedback_archive.core import segmenter  # noqa: E402
 from feedback_archive.feedback import duplicates  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+# ../shared from the main checkout; a git worktree elsewhere reads the same files
+DATA = next((d for d in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if d.exists()), ROOT.parent / "shared" / "data")
 FILES = ("waimai_10k.csv", "ChnSentiCorp_htl_all.csv")
 LABELS = ROOT / "bench" / "data" / "duplicate_pairs_labelled.jsonl"
 POOL_MIN = 0.2
@@ -237,8 +238,93 @@ def score() -> None:
         print(f"| {label} | {precision:.2f} | {recall:.2f} | {recall_high:.2f} | {f1:.2f} | {pred:,.0f} | {n_pred} |")
 
 
+# --- ingest replayed: clusters, not pairs ------------------------------------------------------
+def ingest_clusters(texts, leader: bool, holders_cap: int | None, hot: int | None = None) -> dict[str, str]:
+    """Feed every text through the ingest rule in file order, as intake would receive them, and
+    return each text's canonical. `leader`: only canonical items store bands (intake now);
+    otherwise every item does and a candidate that is itself a duplicate stands for its canonical
+    (intake before). `holders_cap`: newest holders read per band value (services.BAND_HOLDERS);
+    `hot`: a holder sharing only one band value held by ≥ this many items is no candidate
+    (services.HOT_BAND)."""
+    holders: dict[int, list[str]] = defaultdict(list)
+    canonical_of: dict[str, str] = {}
+    token_of: dict[str, frozenset] = {}
+    order = {key: n for n, key in enumerate(texts)}  # ingest order stands for the feedback id
+    for key, text in texts.items():
+        tokens = duplicates.dedup_tokens(segmenter.search_tokens(f" {text}"))
+        token_of[key] = tokens
+        bands = duplicates.band_values(tokens)
+        canonical_of[key] = key
+        if not bands:
+            continue
+        hits: Counter = Counter()
+        telling = set()
+        for v in bands:
+            got = holders.get(v, ())
+            got = got[-holders_cap:] if holders_cap else got
+            for other in got:
+                hits[other] += 1
+            if hot is None or len(got) < hot:
+                telling.update(got)
+        ranked = sorted(((o, n) for o, n in hits.items() if n > 1 or o in telling),
+                        key=lambda kv: (kv[1], order[kv[0]]), reverse=True)
+        best, best_score = None, 0.0
+        for other, _n in ranked[:50]:
+            if duplicates.negation_differs(tokens, token_of[other]):
+                continue
+            score = duplicates.jaccard(tokens, token_of[other])
+            if score > best_score:
+                best, best_score = canonical_of[other], score
+        if best is not None and best_score >= duplicates.DUPLICATE_THRESHOLD:
+            canonical_of[key] = best
+            if leader:
+                continue
+        for v in bands:
+            holders[v].append(key)
+    return canonical_of
+
+
+def score_ingest() -> None:
+    """Precision / recall of "the two end up in the same cluster" on the labelled pairs, for the
+    current setting, with and without leader clustering and the per-band cap."""
+    texts = load()
+    sets = token_sets(texts)
+    strata, _scores = population(texts, sets)
+    sizes = {name: len(pairs) for name, pairs in strata.items()}
+    labelled = [json.loads(line) for line in LABELS.read_text().splitlines() if line.strip()]
+    high = {i["stratum"] for i in labelled if i["stratum"] != PROBE and float(i["stratum"].split("-")[0]) >= 0.4}
+    per_stratum = Counter(i["stratum"] for i in labelled)
+    print("\n| ingest replay (current setting) | precision | recall (all) | recall (J ≥ 0.4) | linked texts | labelled pairs predicted |\n"
+          "| --- | --- | --- | --- | --- | --- |")
+    for label, leader, cap, hot in (("every item stores bands, no cap (before)", False, None, None),
+                                    ("every item stores bands, 100 holders per value", False, 100, None),
+                               ("leader clustering, no cap", True, None, None),
+                               ("leader clustering, 100 holders per value", True, 100, None),
+                               ("leader clustering, 100 holders, hot single bands ignored (now)", True, 100, 20)):
+        canon = ingest_clusters(texts, leader, cap, hot)
+        tp = pred = dup = tp_high = dup_high = 0.0
+        n_pred = 0
+        for item in labelled:
+            weight = sizes.get(item["stratum"], 0) / per_stratum[item["stratum"]]
+            hit = canon[item["a"]] == canon[item["b"]]
+            pred += weight * hit
+            dup += weight * item["duplicate"]
+            tp += weight * (hit and item["duplicate"])
+            n_pred += hit
+            if item["stratum"] in high:
+                dup_high += weight * item["duplicate"]
+                tp_high += weight * (hit and item["duplicate"])
+        linked = sum(1 for k, c in canon.items() if c != k)
+        print(f"| {label} | {tp / pred if pred else float('nan'):.2f} | {tp / dup:.2f} | {tp_high / dup_high:.2f} | "
+              f"{linked:,} | {n_pred} |")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sample", type=int, help="print N pairs (stratified) to label, instead of scoring")
     args = parser.parse_args()
-    draw_sample(args.sample) if args.sample else score()
+    if args.sample:
+        draw_sample(args.sample)
+    else:
+        score()
+        score_ingest()

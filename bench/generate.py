@@ -6,7 +6,8 @@
 
 --rows is the target total: run it again with a larger N to grow the same database in steps.
 The derived columns are the ones `feedback_create` writes: `search_text` from
-`segmenter.search_tokens` and the `DuplicateBand` rows from `duplicates.band_values`, computed in
+`segmenter.search_tokens` and the `DuplicateBand` rows from `duplicates.band_values` (for canonical
+rows only: a row linked as a near-duplicate keeps no bands, as at intake), computed in
 2 worker processes and loaded with COPY (PostgreSQL) or executemany (SQLite) in chunks.
 
 Speed-ups that keep the output identical (checked on a sample at start-up, see `_self_check`):
@@ -324,9 +325,10 @@ def build_rows(results, ref, reviews):
         if status == "closed":
             replies.append((fid, reporter, "fixed" if resolution == "fixed" else "answered", "您好，问题已处理，感谢反馈。",
                             assignee, "agent", resolved))
-        for v in band_vals:
-            # stored as signed 64-bit, as Django's BigIntegerField would
-            bands.append((v - (1 << 64) if v >= (1 << 63) else v, fid))
+        if canonical is None:  # leader clustering, as intake does: linked duplicates keep no bands
+            for v in band_vals:
+                # stored as signed 64-bit, as Django's BigIntegerField would
+                bands.append((v - (1 << 64) if v >= (1 << 63) else v, fid))
     return fb, lab, trans, replies, bands
 
 

@@ -119,38 +119,28 @@ def bench_api(args):
 
 
 def bench_dup(args):
-    """Per new item: (a) the candidate look-up of duplicate_link_at_ingest — band query, fetch of the
-    candidates, Jaccard verification — and (b) a whole feedback_create, rolled back afterwards."""
-    from django.db import transaction
-    from django.db.models import Count
+    """Per new item: (a) the duplicate look-up of intake alone (`duplicate_find`: band holders,
+    the candidates' tokens, Jaccard and negation check), and (b) a whole `feedback_create`, rolled
+    back afterwards. Also the band table's shape: how many rows share one band value."""
+    from django.db import connection, transaction
 
     from bench import generate as g
     from feedback_archive.core import segmenter
     from feedback_archive.core.actors import Actor
-    from feedback_archive.feedback import duplicates
-    from feedback_archive.feedback.models import DuplicateBand, Feedback
-    from feedback_archive.feedback.services import feedback_create
+    from feedback_archive.feedback.services import duplicate_find, feedback_create
 
     reviews = g.load_reviews()
     g._REVIEWS[:] = reviews
     start = 5_000_000 + random.Random().randrange(1_000_000)
     items = [g.variant(start + i) for i in range(args.dup_items)]
-    lookup_ms, create_ms, linked, cands = [], [], 0, []
+    lookup_ms, create_ms, linked = [], [], 0
+    duplicate_find(segmenter.search_tokens("预热 一下 分词 和 连接"))
     for _base, title, content in items:
         tokens = segmenter.search_tokens(f"{title} {content}")
         t = time.perf_counter()
-        token_set = duplicates.dedup_tokens(tokens)
-        bands = duplicates.band_values(token_set)
-        ids = []
-        if bands:
-            ids = list(DuplicateBand.objects.filter(value__in=bands).values("feedback_id").annotate(hits=Count("id"))
-                       .order_by("-hits", "-feedback_id").values_list("feedback_id", flat=True)[:50])
-            best = 0.0
-            for _cid, _cano, text in Feedback.objects.filter(pk__in=ids).values_list("id", "canonical_id", "search_text"):
-                best = max(best, duplicates.jaccard(token_set, duplicates.dedup_tokens(text.split())))
-            linked += best >= duplicates.DUPLICATE_THRESHOLD
+        target, _score = duplicate_find(tokens)
         lookup_ms.append((time.perf_counter() - t) * 1000)
-        cands.append(len(ids))
+        linked += target is not None
     actor = Actor.system("bench")
     for i, (_base, title, content) in enumerate(items[: args.dup_items // 2]):
         t = time.perf_counter()
@@ -162,9 +152,16 @@ def bench_dup(args):
                 raise _Rollback
         except _Rollback:
             pass
-    return {"lookup": {**summary(lookup_ms), "linked_share": round(linked / len(items), 3),
-                       "mean_candidates": round(statistics.mean(cands), 1)},
-            "feedback_create_rolled_back": summary(create_ms)}
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT value) FROM feedback_duplicateband")
+        band_rows, band_values = cur.fetchone()
+        cur.execute("SELECT COUNT(*) FROM (SELECT value FROM feedback_duplicateband GROUP BY value HAVING COUNT(*) > 100) s")
+        hot = cur.fetchone()[0]
+        cur.execute("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM feedback_duplicateband GROUP BY value) s")
+        widest = cur.fetchone()[0]
+    return {"lookup": {**summary(lookup_ms), "linked_share": round(linked / len(items), 3)},
+            "feedback_create_rolled_back": summary(create_ms),
+            "bands": {"rows": band_rows, "values": band_values, "values_over_100_rows": hot, "max_rows_per_value": widest}}
 
 
 class _Rollback(Exception):

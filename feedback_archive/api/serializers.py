@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -30,16 +32,25 @@ class FeedbackCreateSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False, allow_null=True)
 
 
+class ItemValidator:
+    """Validates many items with one serializer instance: building a serializer deep-copies its
+    fields, which cost more than validating a bulk item. Same fields, same code, same errors."""
+
+    def __init__(self, serializer_class):
+        self.serializer = serializer_class(data={})
+
+    def __call__(self, raw) -> tuple[dict | None, dict | None]:
+        ser = self.serializer
+        ser.initial_data = raw
+        for cached in ("_validated_data", "_errors", "_data"):
+            ser.__dict__.pop(cached, None)
+        if ser.is_valid():
+            return dict(ser.validated_data), None
+        return None, dict(ser.errors)
+
+
 class BulkCreateSerializer(serializers.Serializer):
     items = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=1000)
-
-
-class ReleaseBriefSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = Release
-        fields = ["id", "product", "platform", "version", "released_at", "is_known"]
 
 
 class ReleaseCreateSerializer(serializers.Serializer):
@@ -75,7 +86,29 @@ def _labels(feedback) -> dict:
     return {link.dimension.code: link.label.code for link in feedback.label_links.all()}
 
 
-class FeedbackListSerializer(serializers.ModelSerializer):
+class CachedFieldsMixin:
+    """ModelSerializer works out its fields from the model on every instantiation (≈2 ms for the
+    feedback serializers, per request); they depend only on the class, so build them once and
+    hand each instance a copy, as DRF does with declared fields."""
+
+    def get_fields(self):
+        cls = type(self)
+        cached = cls.__dict__.get("_fields_template")
+        if cached is None:
+            cached = super().get_fields()
+            cls._fields_template = cached
+        return copy.deepcopy(cached)
+
+
+class ReleaseBriefSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Release
+        fields = ["id", "product", "platform", "version", "released_at", "is_known"]
+
+
+class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     release = ReleaseBriefSerializer(read_only=True)
@@ -111,6 +144,13 @@ class FeedbackSerializer(FeedbackListSerializer):
             "first_response_at", "resolved_at", "no_reply_reason",
         ]
 
+    def _fresh(self) -> bool:
+        """The feedback was created by this request: nothing refers to it yet."""
+        return bool(self.context.get("fresh"))
+
+    def get_labels(self, obj) -> dict:
+        return {} if self._fresh() else _labels(obj)
+
     def get_reporter(self, obj) -> dict | None:
         """Contact details only for write-scope keys and people whose role needs them."""
         r = obj.reporter
@@ -122,6 +162,8 @@ class FeedbackSerializer(FeedbackListSerializer):
         return {"external_id": r.external_id, "name": mask_name(r.name), "contact": mask_contact(r.contact)}
 
     def get_suggestions(self, obj) -> dict:
+        if self._fresh():
+            return {}
         return {
             s.dimension.code: {"label": s.label.code, "confidence": s.confidence, "evidence": s.evidence,
                                "model_version": s.model_version}
@@ -129,12 +171,16 @@ class FeedbackSerializer(FeedbackListSerializer):
         }
 
     def get_sentiment(self, obj) -> dict | None:
+        if self._fresh():
+            return None
         s = getattr(obj, "sentiment", None)
         if s is None:
             return None
         return {"polarity": s.polarity, "intent": s.intent, "language": s.language, "evidence": s.evidence}
 
     def get_transitions(self, obj) -> list[dict]:
+        if self._fresh():
+            return []
         return [
             {"name": t.name, "from": t.source, "to": t.target, "actor": t.actor_name, "via": t.via,
              "owner": t.owner_name or None, "at": serializers.DateTimeField().to_representation(t.at),
@@ -143,6 +189,8 @@ class FeedbackSerializer(FeedbackListSerializer):
         ]
 
     def get_replies(self, obj) -> list[dict]:
+        if self._fresh():
+            return []
         from feedback_archive.workflow.models import Delivery
 
         replies = list(obj.replies.all())
@@ -154,6 +202,8 @@ class FeedbackSerializer(FeedbackListSerializer):
         ]
 
     def get_satisfaction(self, obj) -> dict | None:
+        if self._fresh():
+            return None
         from feedback_archive.workflow.satisfaction import latest_rating
 
         rated = latest_rating(obj)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -56,6 +57,12 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         self._check_channel(request, data.validated_data["channel"])
         feedback, created = feedback_create(actor=actor_from_request(request), **data.validated_data)
+        if created and not settings.Q_CLUSTER.get("sync"):
+            # Just stored and not yet classified, routed or answered: the row in hand is the whole
+            # answer, so the detail query and its six prefetches are skipped. (With a synchronous
+            # queue the classification has already run, so that case re-reads.)
+            return Response(s.FeedbackSerializer(feedback, context={"request": request, "fresh": True}).data,
+                            status=status.HTTP_201_CREATED)
         return self._detail(feedback.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=s.BulkCreateSerializer, responses={200: dict})
@@ -64,17 +71,18 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data = s.BulkCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items, prepared = data.validated_data["items"], []
+        check = s.ItemValidator(s.FeedbackCreateSerializer)
         for index, raw in enumerate(items):
-            item = s.FeedbackCreateSerializer(data=raw)
-            if not item.is_valid():
-                prepared.append((index, None, item.errors))
+            validated, errors = check(raw)
+            if errors is not None:
+                prepared.append((index, None, errors))
                 continue
             try:
-                self._check_channel(request, item.validated_data["channel"])
+                self._check_channel(request, validated["channel"])
             except PermissionDenied as exc:
                 prepared.append((index, None, {"channel": [str(exc.detail)]}))
                 continue
-            prepared.append((index, item.validated_data, None))
+            prepared.append((index, validated, None))
         valid = [(i, v) for i, v, e in prepared if v is not None]
         stored = feedback_create_many(items=[v for _, v in valid], actor=actor_from_request(request))
         by_index = {valid[r["index"]][0]: r for r in stored}

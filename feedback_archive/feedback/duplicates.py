@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import struct
+from functools import lru_cache
 
 BANDS = 12
 ROWS = 2
@@ -29,19 +30,25 @@ STOPWORDS = frozenset(
 
 
 def dedup_tokens(tokens) -> frozenset[str]:
-    return frozenset(t for t in tokens if t not in STOPWORDS)
+    return frozenset(tokens).difference(STOPWORDS)
 
 
 def _h(token: str) -> int:
     return struct.unpack("<Q", hashlib.blake2b(token.encode(), digest_size=8).digest())[0]
 
 
+@lru_cache(maxsize=50_000)
+def _permuted(token: str) -> tuple[int, ...]:
+    # words recur from text to text (Zipf), so each word's BANDS × ROWS hashes are worth keeping
+    h = _h(token)
+    return tuple((a * h + b) % _PRIME for a, b in _PERMS)
+
+
 def band_values(tokens: frozenset[str]) -> list[int]:
     """BANDS integers; two texts sharing any one are candidates. Empty for texts too short to judge."""
     if len(tokens) < MIN_TOKENS:
         return []
-    hashes = [_h(t) for t in tokens]
-    mins = [min((a * h + b) % _PRIME for h in hashes) for a, b in _PERMS]
+    mins = [min(column) for column in zip(*[_permuted(t) for t in tokens])]
     out = []
     for band in range(BANDS):
         chunk = mins[band * ROWS:(band + 1) * ROWS]
@@ -62,4 +69,5 @@ def negation_differs(a: frozenset[str], b: frozenset[str]) -> bool:
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
