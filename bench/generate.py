@@ -6,8 +6,9 @@
 
 --rows is the target total: run it again with a larger N to grow the same database in steps.
 The derived columns are the ones `feedback_create` writes: `search_text` from
-`segmenter.search_tokens` and the `DuplicateBand` rows from `duplicates.band_values` (for canonical
-rows only: a row linked as a near-duplicate keeps no bands, as at intake), computed in
+`segmenter.search_tokens` and the `DuplicateBand` rows from `duplicates.band_values` (all of a
+canonical row's; for a row linked as a near-duplicate only the values its cluster lacks, as at
+intake; `--rebuild-bands` rewrites them after the rule changes), computed in
 2 worker processes and loaded with COPY (PostgreSQL) or executemany (SQLite) in chunks.
 
 Speed-ups that keep the output identical (checked on a sample at start-up, see `_self_check`):
@@ -92,6 +93,7 @@ def fast_search_tokens(text: str) -> list[str]:
 
     from feedback_archive.core import segmenter
 
+    text = segmenter.to_simplified(text)  # as search_tokens does (a few hotel reviews are Traditional)
     pieces: list[str] = []
     for blk in jieba.re_han_default.split(text):
         if not blk:
@@ -249,6 +251,68 @@ def reference_data():
             "reporters": reporters, "labels": labels, "now": now}
 
 
+_HELD: dict[int, set] = {}  # canonical id → band values its cluster holds (link targets only)
+
+
+def _signed(v: int) -> int:
+    return v - (1 << 64) if v >= (1 << 63) else v  # stored as signed 64-bit, as Django's BigIntegerField would
+
+
+def _bands_to_store(fid, canonical, band_vals, *, is_target):
+    if canonical is None:
+        if is_target:
+            _HELD[fid] = set(band_vals)
+        return band_vals
+    held = _HELD.setdefault(canonical, set())
+    new = [v for v in band_vals if v not in held]
+    held.update(new)
+    return new
+
+
+def load_held(max_target: int) -> None:
+    """Band values held by each cluster whose canonical is a link target (a review's first replay),
+    when growing an existing database."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(f.canonical_id, f.id), b.value FROM feedback_duplicateband b "
+                    "JOIN feedback_feedback f ON f.id = b.feedback_id WHERE COALESCE(f.canonical_id, f.id) <= %s",
+                    [max_target])
+        for cid, value in cur.fetchall():
+            _HELD.setdefault(cid, set()).add(value + (1 << 64) if value < 0 else value)
+
+
+def rebuild_bands() -> None:
+    """Rewrite every DuplicateBand row from the stored tokens with the current rule (after the
+    fingerprint rule changed): rows in id order, so each cluster's values go to its earliest holder."""
+    from django.db import connection
+
+    from feedback_archive.feedback import duplicates as d
+
+    t = time.time()
+    with connection.cursor() as cur:
+        cur.execute("SELECT DISTINCT canonical_id FROM feedback_feedback WHERE canonical_id IS NOT NULL")
+        targets = {r[0] for r in cur.fetchall()}
+        cur.execute("DELETE FROM feedback_duplicateband")
+    _HELD.clear()
+    last, done, out = 0, 0, []
+    while True:
+        with connection.cursor() as cur:
+            cur.execute("SELECT id, canonical_id, search_text FROM feedback_feedback WHERE id > %s ORDER BY id LIMIT 20000", [last])
+            rows = cur.fetchall()
+        if not rows:
+            break
+        for fid, canonical, text in rows:
+            vals = fast_band_values(d.dedup_tokens(text.split()))
+            out.extend((_signed(v), fid) for v in _bands_to_store(fid, canonical, vals, is_target=fid in targets))
+        last, done = rows[-1][0], done + len(rows)
+        load_chunk([("feedback_duplicateband", BAND_COLS, out)])
+        out = []
+        print(f"  bands rebuilt for {done:,} rows ({time.time() - t:.0f}s)", flush=True)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE feedback_duplicateband")
+
+
 def build_rows(results, ref, reviews):
     """Turn worker output into table rows (feedback, labels, transitions, replies, bands)."""
     import bisect
@@ -325,10 +389,9 @@ def build_rows(results, ref, reviews):
         if status == "closed":
             replies.append((fid, reporter, "fixed" if resolution == "fixed" else "answered", "您好，问题已处理，感谢反馈。",
                             assignee, "agent", resolved))
-        if canonical is None:  # leader clustering, as intake does: linked duplicates keep no bands
-            for v in band_vals:
-                # stored as signed 64-bit, as Django's BigIntegerField would
-                bands.append((v - (1 << 64) if v >= (1 << 63) else v, fid))
+        # as intake does: a canonical row keeps all its bands, a linked one only those its cluster lacks
+        for v in _bands_to_store(fid, canonical, band_vals, is_target=ordinal < len(reviews)):
+            bands.append((_signed(v), fid))
     return fb, lab, trans, replies, bands
 
 
@@ -393,6 +456,8 @@ def main():
     ap.add_argument("--db", required=True)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--rebuild-bands", action="store_true",
+                    help="only rewrite the duplicate bands of the rows already there (after the fingerprint rule changed)")
     args = ap.parse_args()
     setup(args.db)
     from django.core.management import call_command
@@ -410,11 +475,16 @@ def main():
     max_id = Feedback.objects.order_by("-id").values_list("id", flat=True).first() or 0
     if have != max_id:
         raise SystemExit(f"this database has {have} feedback rows but max id {max_id}: not a bench-generated database")
+    if args.rebuild_bands:
+        rebuild_bands()
+        return
     todo = args.rows - have
     print(f"{len(reviews)} reviews; database has {have} rows, adding {max(todo, 0)}", flush=True)
     if todo <= 0:
         finish()
         return
+    if have:
+        load_held(len(reviews))
     spans = [(s, min(CHUNK // 4, args.rows - s)) for s in range(have, args.rows, CHUNK // 4)]
     started = time.time()
     done = 0

@@ -211,6 +211,7 @@ class _Item:
     feedback: Feedback | None = None
     canonical: "_Item | int | None" = None
     similarity: float | None = None
+    new_bands: list[int] = field(default_factory=list)  # a linked item's bands its cluster lacks
 
 
 def _check(index: int, lookups: _Lookups, *, channel, content, external_id=None, title="", reporter=None, product=None,
@@ -342,9 +343,10 @@ def _store(items: list[_Item], *, actor: Actor, lookups: _Lookups) -> list[_Item
         i.feedback.canonical_id = i.canonical.feedback.pk
     if second:
         Feedback.objects.bulk_create([i.feedback for i in second])
-    # leader clustering: only canonical items keep fingerprints (docs/duplicates.md)
+    # a canonical item keeps all its bands, a linked one only those its cluster lacks (docs/duplicates.md)
     DuplicateBand.objects.bulk_create(
-        [DuplicateBand(feedback_id=i.feedback.pk, value=v) for i in rows if i.canonical is None for v in i.bands],
+        [DuplicateBand(feedback_id=i.feedback.pk, value=v) for i in rows
+         for v in (i.bands if i.canonical is None else i.new_bands)],
         batch_size=5000,
     )
     for i in first:
@@ -584,7 +586,8 @@ def _link_duplicates(items: list[_Item]) -> None:
         for cid, cano, text in Feedback.objects.filter(pk__in=chunk).values_list("id", "canonical_id", "search_text"):
             stored[cid] = (cano or cid, duplicates.dedup_tokens(text.split()))
     threshold = duplicates.DUPLICATE_THRESHOLD
-    in_list: dict[int, list[_Item]] = {}  # band value → canonical items of this list holding it
+    in_list: dict[int, list[_Item]] = {}  # band value → items of this list holding it
+    cluster_bands: dict = {}  # cluster (stored canonical id, or id() of a canonical item of the list) → values held
     for n, item in enumerate(items):
         if not item.bands:
             continue
@@ -611,11 +614,27 @@ def _link_duplicates(items: list[_Item]) -> None:
                 score = duplicates.jaccard(item.token_set, earlier.token_set)
                 if score > best_score and score >= threshold and not duplicates.negation_differs(item.token_set, earlier.token_set):
                     best, best_score = earlier, score
-        if best is not None:
-            item.canonical, item.similarity = best, best_score
-        else:
+        if best is None:
             for v in item.bands:
                 in_list.setdefault(v, []).append(item)
+            continue
+        if isinstance(best, _Item) and best.canonical is not None:
+            best = best.canonical  # an earlier item of the list that is itself linked: its cluster
+        item.canonical, item.similarity = best, best_score
+        # Only the band values the cluster does not hold yet are stored for a linked item: a value
+        # is then held once per cluster, however large it grows (so no band turns hot with copies
+        # of one complaint), and a later text close to this variant but not to the canonical still
+        # finds the cluster. Values seen on a fetched member of the cluster count as held.
+        key = best if isinstance(best, int) else id(best)
+        held = cluster_bands.get(key)
+        if held is None:
+            held = set(best.bands) if isinstance(best, _Item) else {
+                v for v in item.bands for h in holders.get(v, ()) if stored.get(h, (None,))[0] == best}
+            cluster_bands[key] = held
+        item.new_bands = [v for v in item.bands if v not in held]
+        held.update(item.new_bands)
+        for v in item.new_bands:
+            in_list.setdefault(v, []).append(item)
 
 
 def duplicate_find(tokens: list[str]) -> tuple[int | None, float]:

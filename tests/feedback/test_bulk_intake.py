@@ -75,9 +75,32 @@ def test_near_duplicates_within_the_request_and_against_stored_feedback(importer
     assert stored.duplicate_count == 1 and group_file.duplicate_count == 1
     # audited like a manual merge
     assert FieldChange.objects.filter(feedback=group_file_again, field="canonical").values_list("new", flat=True).get() == str(group_file.pk)
-    # leader clustering: only canonical items keep fingerprints
-    holders = set(DuplicateBand.objects.values_list("feedback_id", flat=True))
-    assert holders == {stored.pk, group_file.pk, notice.pk}
+    # a linked item stores only the band values its cluster does not hold yet
+    def bands(fb):
+        return set(DuplicateBand.objects.filter(feedback=fb).values_list("value", flat=True))
+
+    assert bands(stored) and bands(group_file) and bands(notice)
+    assert not bands(again) & bands(stored)
+    assert not bands(group_file_again) & bands(group_file)
+
+
+def test_a_text_close_to_a_variant_finds_the_cluster(importer):
+    """Chains: B is a reworded A, C a reworded B but not close enough to A itself. C still joins
+    A's cluster, through the band values B added to it."""
+    a, _ = feedback_create(channel="community", external_id="a", actor=importer,
+                           content="视频会议时共享屏幕，对方看到的一直是黑屏，重启客户端也没用")
+    b, _ = feedback_create(channel="ticket", external_id="b", actor=importer,
+                           content="视频会议时共享屏幕，对方看到的一直是黑屏，重启电脑也没用，Windows 11")
+    c, _ = feedback_create(channel="in_app", external_id="c", actor=importer,
+                           content="共享屏幕对方一直是黑屏，重启电脑也没用，Windows 11 专业版，声音正常")
+    b.refresh_from_db()
+    c.refresh_from_db()
+    assert b.canonical_id == a.pk and c.canonical_id == a.pk
+    a.refresh_from_db()
+    assert a.duplicate_count == 2
+    # each band value is held once per cluster
+    values = list(DuplicateBand.objects.filter(feedback__in=[a, b, c]).values_list("value", flat=True))
+    assert len(values) == len(set(values))
 
 
 def test_negation_keeps_look_alikes_apart_inside_a_request(importer):
