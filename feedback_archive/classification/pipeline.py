@@ -131,16 +131,30 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
 
 
 def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | None = None, model=None) -> dict:
+    return _classify(compiled_for(taxonomy), title, content, context, model)
+
+
+def classify_batch(items, *, taxonomy: list[dict], model=None) -> list[dict]:
+    """classify() for many items — (title, content, context) tuples — with the taxonomy's derived
+    structures looked up once instead of once per item (fingerprinting it is not free)."""
+    comp = compiled_for(taxonomy)
+    return [_classify(comp, title, content, context, model) for title, content, context in items]
+
+
+def _classify(comp: Compiled, title: str, content: str, context: dict | None, model) -> dict:
     raw = f"{title or ''}\n{content or ''}".strip()
     context = context or {}
-    comp = compiled_for(taxonomy)
     language = detect_language(raw)
+    # the one segmentation of the item: rules, sentiment and the model's features all read it
     toks = rules.tokenize(raw)
     text = toks.text
     scores, evidence = _score(comp, toks, text)
     model_version = MODEL_VERSION
     if model is not None:
-        model.blend(raw, scores, evidence)
+        if hasattr(model, "blend_tokens"):
+            model.blend_tokens(raw, toks, scores, evidence)
+        else:
+            model.blend(raw, scores, evidence)
         model_version = f"{RULES_VERSION}+{model.model_id}"
 
     dims = dict(comp.dims)

@@ -18,6 +18,7 @@ message; 不卡顿 (a negative keyword) swallows 卡顿).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from feedback_archive.core import segmenter
@@ -67,39 +68,80 @@ class Tokens:
     starts: dict[int, int] = field(default_factory=dict)   # char offset → token index
     ends: set[int] = field(default_factory=set)
     soft_neg: dict[int, int] = field(default_factory=dict)  # soft start offset → token index (negated)
+    _order: list[int] | None = field(default=None, repr=False, compare=False)
+    _word_starts: list[int] | None = field(default=None, repr=False, compare=False)
+
+    def ordered_starts(self) -> list[int]:
+        """sorted(starts), computed once: every keyword index (rules, praise topics, sentiment)
+        walks the same offsets."""
+        if self._order is None:
+            self._order = sorted(self.starts)
+        return self._order
+
+    def word_starts(self) -> list[int]:
+        if self._word_starts is None:
+            self._word_starts = [s for _w, s, _e in self.words]
+        return self._word_starts
+
+
+_affix_cache: dict[str, tuple[int, bool, int]] = {}
+
+
+def _affixes(w: str) -> tuple[int, bool, int]:
+    """(length of a negator / degree prefix, is it a negator, length of a suffix) of a token —
+    a function of the word alone, so computed once per distinct word instead of scanning ~60
+    affixes for every token of every item."""
+    hit = _affix_cache.get(w)
+    if hit is None:
+        pre, neg, suf = 0, False, 0
+        for p in _NEG_PREFIXES:
+            if len(w) > len(p) and w.startswith(p):
+                pre, neg = len(p), True
+                break
+        else:
+            for p in _DEG_PREFIXES:
+                if len(w) > len(p) and w.startswith(p):
+                    pre = len(p)
+                    break
+        for x in _SUFFIXES:
+            if len(w) > len(x) and w.endswith(x):
+                suf = len(x)
+                break
+        if len(_affix_cache) >= 200_000:  # bounded: words seen once in a long run don't pile up
+            _affix_cache.clear()
+        hit = _affix_cache[w] = (pre, neg, suf)
+    return hit
 
 
 def tokenize(text: str) -> Tokens:
     norm = normalize(text)
     words = segmenter.tokenize(norm)
     toks = Tokens(norm, words)
+    starts, ends, soft_neg = toks.starts, toks.ends, toks.soft_neg
     for i, (w, s, e) in enumerate(words):
-        toks.starts[s] = i
-        toks.ends.add(e)
-        if len(w) < 2 or not ("\u4e00" <= w[0] <= "\u9fff"):
+        starts[s] = i
+        ends.add(e)
+        n = len(w)
+        if n < 2 or not ("\u4e00" <= w[0] <= "\u9fff"):
             continue
-        if len(w) > 2:
+        if n > 2:
             # dictionary sub-words (what jieba's search mode yields): 消息推送 → 消息|推送,
             # 记录全没了 → 记录|全没了, so a longer user word never hides a keyword inside it
-            for n in (2, 3):
-                for k in range(len(w) - n + 1):
-                    if is_word(w[k:k + n]):
-                        toks.starts.setdefault(s + k, i)
-                        toks.ends.add(s + k + n)
-        for p in _NEG_PREFIXES:
-            if len(w) > len(p) and w.startswith(p):
-                toks.starts.setdefault(s + len(p), i)
-                toks.soft_neg[s + len(p)] = i
-                break
-        else:
-            for p in _DEG_PREFIXES:
-                if len(w) > len(p) and w.startswith(p):
-                    toks.starts.setdefault(s + len(p), i)
-                    break
-        for suf in _SUFFIXES:
-            if len(w) > len(suf) and w.endswith(suf):
-                toks.ends.add(e - len(suf))
-                break
+            # (not cached per word: it depends on the dictionary, which taxonomy edits change)
+            for m in (2, 3):
+                for k in range(n - m + 1):
+                    if is_word(w[k:k + m]):
+                        starts.setdefault(s + k, i)
+                        ends.add(s + k + m)
+        # tokens that glue a negator / degree word before, or a particle after, the word:
+        # 不卡顿 → soft start at 卡 (negated), 太卡 → at 卡, 卡死 → soft end before 死
+        pre, neg, suf = _affixes(w)
+        if pre:
+            starts.setdefault(s + pre, i)
+            if neg:
+                soft_neg[s + pre] = i
+        if suf:
+            ends.add(e - suf)
     return toks
 
 
@@ -109,8 +151,8 @@ _POST_SKIP = frozenset({"都", "也", "了", "过", "一点", "一次", "一丁�
 
 def _post_negated(toks: Tokens, end: int) -> bool:
     """一点延迟都没有 / 卡顿也没有了: a negator right after the word, closing the clause."""
-    k = next((n for n, (_, s, _e) in enumerate(toks.words) if s >= end), None)
-    if k is None:
+    k = bisect_left(toks.word_starts(), end)  # the first token starting at or after `end`
+    if k == len(toks.words):
         return False
     for n in range(k, min(k + 3, len(toks.words))):
         w = toks.words[n][0]
@@ -189,6 +231,7 @@ class KeywordIndex:
     def __init__(self) -> None:
         self._by_word: dict[str, list[Entry]] = {}
         self._first: dict[str, list[str]] = {}
+        self._cands: dict[str, list[tuple[str, int, list[Entry]]]] = {}
 
     def add(self, word: str, entry: Entry) -> None:
         word = normalize(word).strip()
@@ -210,18 +253,20 @@ class KeywordIndex:
         for lst in first.values():
             lst.sort(key=len, reverse=True)
         self._first = first
+        # what find() walks: (word, length, entries) per first character, longest first
+        self._cands = {ch: [(w, len(w), self._by_word[w]) for w in lst] for ch, lst in first.items()}
 
     def find(self, toks: Tokens) -> list[Match]:
         text, ends, out = toks.text, toks.ends, []
-        by_word, first = self._by_word, self._first
-        for s in sorted(toks.starts):
+        first = self._cands
+        for s in toks.ordered_starts():
             cands = first.get(text[s])
             if not cands:
                 continue
-            for word in cands:
-                e = s + len(word)
+            for word, n, entries in cands:
+                e = s + n
                 if e in ends and text.startswith(word, s):
-                    out.append(Match(s, e, word, is_negated(toks, s, e), by_word[word]))
+                    out.append(Match(s, e, word, is_negated(toks, s, e), entries))
         return out
 
 
