@@ -44,17 +44,10 @@ def _taxonomy() -> list[dict]:
 
 
 def feedback_classify(*, feedback_id: int) -> bool:
-    """Compute and store suggestions and sentiment for one feedback. Idempotent: running it again
-    replaces the previous suggestions. Returns False when the feedback no longer exists."""
-    feedback = Feedback.objects.filter(pk=feedback_id).only("id", "title", "content", "release_id", "platform").first()
-    if feedback is None:
-        return False
-    taxonomy = _taxonomy()
-    result = pipeline.classify(title=feedback.title, content=feedback.content, taxonomy=taxonomy,
-                               context={"release_id": feedback.release_id, "platform": feedback.platform},
-                               model=active_model())
-    _store(feedback, result)
-    return True
+    """Compute and store suggestions and sentiment for one feedback (the job enqueued after each
+    new feedback commits): a chunk of one. Idempotent: running it again replaces the previous
+    suggestions. Returns False when the feedback no longer exists."""
+    return _classify_chunk([feedback_id]) == 1
 
 
 def active_model() -> stat_model.Ensemble | None:
@@ -78,32 +71,65 @@ def active_model() -> stat_model.Ensemble | None:
     return _model_cache["model"]
 
 
-def _label_map() -> dict:
-    return {(lab.dimension.code, lab.code): lab for lab in Label.objects.select_related("dimension")}
+def _label_map() -> dict[tuple[str, str], tuple[int, int]]:
+    """(dimension code, label code) → (label id, dimension id)."""
+    return {(dcode, lcode): (lid, did) for dcode, lcode, lid, did
+            in Label.objects.values_list("dimension__code", "code", "id", "dimension_id")}
 
 
-def _store(feedback: Feedback, result: dict, labels: dict | None = None, route: bool = True) -> None:
-    labels = labels if labels is not None else _label_map()
-    with transaction.atomic():
+_FIELDS = ("id", "title", "content", "release_id", "platform")
+_SUGGESTION_UPDATE = ["label", "confidence", "evidence", "model_version", "created_at"]
+_SENTIMENT_UPDATE = ["polarity", "intent", "language", "evidence", "model_version", "created_at"]
+
+
+def _classify_chunk(feedback_ids) -> int:
+    """The one classification path (single job and batch runs): the chunk's texts in one query
+    (plain values: model instances would each fetch the deferred FSM `status` on load),
+    taxonomy / model / labels once, then every suggestion and sentiment of the chunk written
+    with two bulk upserts in one transaction. Returns how many items still existed."""
+    rows = list(Feedback.objects.filter(pk__in=list(feedback_ids)).order_by("id").values_list(*_FIELDS))
+    if not rows:
+        return 0
+    taxonomy, model, labels = _taxonomy(), active_model(), _label_map()
+    results = pipeline.classify_batch(
+        [(title, content, {"release_id": release_id, "platform": platform})
+         for _id, title, content, release_id, platform in rows],
+        taxonomy=taxonomy, model=model)
+    _store([r[0] for r in rows], results, labels)
+    return len(rows)
+
+
+def _store(ids: list[int], results: list[dict], labels: dict) -> None:
+    """Upsert on the unique keys (one suggestion per feedback and dimension, one sentiment per
+    feedback): the same rows `update_or_create` per item wrote, in two statements per chunk.
+    A dimension without a suggestion this time keeps its previous one, as before."""
+    suggestions, sentiments = [], []
+    for fid, result in zip(ids, results):
+        version = result.get("model_version", "")
         for dim, sug in (result.get("suggestions") or {}).items():
             label = labels.get((dim, sug.get("label")))
             if label is None:
                 continue
-            Suggestion.objects.update_or_create(
-                feedback=feedback, dimension=label.dimension,
-                defaults={"label": label, "confidence": round(float(sug.get("confidence", 0)), 4),
-                          "evidence": list(sug.get("evidence") or [])[:20], "model_version": result.get("model_version", "")},
-            )
+            suggestions.append(Suggestion(
+                feedback_id=fid, dimension_id=label[1], label_id=label[0],
+                confidence=round(float(sug.get("confidence", 0)), 4),
+                evidence=list(sug.get("evidence") or [])[:20], model_version=version))
         sentiment = result.get("sentiment") or {}
-        Sentiment.objects.update_or_create(
-            feedback=feedback,
-            defaults={"polarity": float(sentiment.get("polarity", 0.0)), "intent": sentiment.get("intent") or "",
-                      "language": result.get("language", ""), "evidence": list(sentiment.get("evidence") or [])[:20],
-                      "model_version": result.get("model_version", "")},
-        )
-        Feedback.objects.filter(pk=feedback.pk).update(classified_at=timezone.now())
-        if route:
-            _enqueue_routing([feedback.pk])
+        sentiments.append(Sentiment(
+            # + 0.0 turns the pipeline's -0.0 into 0.0: PostgreSQL keeps a float8 -0 sent in the
+            # bulk insert's array (the API would show "-0.0"); single-row inserts used to lose it
+            feedback_id=fid, polarity=float(sentiment.get("polarity", 0.0)) + 0.0, intent=sentiment.get("intent") or "",
+            language=result.get("language", ""), evidence=list(sentiment.get("evidence") or [])[:20],
+            model_version=version))
+    # one commit per chunk instead of one per item: on SQLite each commit is an fsync
+    with transaction.atomic():
+        if suggestions:
+            Suggestion.objects.bulk_create(suggestions, update_conflicts=True, unique_fields=["feedback", "dimension"],
+                                           update_fields=_SUGGESTION_UPDATE)
+        Sentiment.objects.bulk_create(sentiments, update_conflicts=True, unique_fields=["feedback"],
+                                      update_fields=_SENTIMENT_UPDATE)
+        Feedback.objects.filter(pk__in=ids).update(classified_at=timezone.now())
+        _enqueue_routing(ids)
 
 
 def _enqueue_routing(ids: list[int]) -> None:
@@ -117,22 +143,9 @@ def _enqueue_routing(ids: list[int]) -> None:
 
 
 def feedback_classify_many(*, feedback_ids: list[int]) -> int:
-    """Classify a chunk: one query for the texts, taxonomy/model/labels looked up once.
-    Idempotent like feedback_classify. Returns how many still existed."""
-    rows = list(Feedback.objects.filter(pk__in=list(feedback_ids))
-                .only("id", "title", "content", "release_id", "platform").order_by("id"))
-    if not rows:
-        return 0
-    taxonomy, model, labels = _taxonomy(), active_model(), _label_map()
-    results = [pipeline.classify(title=fb.title, content=fb.content, taxonomy=taxonomy,
-                                 context={"release_id": fb.release_id, "platform": fb.platform}, model=model)
-               for fb in rows]
-    # one commit per chunk instead of one per item: on SQLite each commit is an fsync
-    with transaction.atomic():
-        for feedback, result in zip(rows, results):
-            _store(feedback, result, labels, route=False)
-        _enqueue_routing([fb.pk for fb in rows])
-    return len(rows)
+    """Classify a chunk (a sweep job, or one step of a batch run). Idempotent like
+    feedback_classify. Returns how many still existed."""
+    return _classify_chunk(feedback_ids)
 
 
 def unclassified_ids(*, older_than_seconds: int = 120, limit: int = 5000) -> list[int]:
