@@ -27,6 +27,9 @@ _NEG_KEYWORD_PENALTY = 3.0
 _DEFAULTS = {"type": "function", "module": "other", "severity": "normal", "scope": "individual", "intent": "complaint"}
 
 
+_REQUIRED = {p[4]: rules.required_chars(p[2]) for p in rules.PHRASES}
+
+
 class Compiled:
     def __init__(self, taxonomy: list[dict]):
         self.dims: list[tuple[str, list[str]]] = []
@@ -55,7 +58,8 @@ class Compiled:
                     if not word.startswith("rule:"):
                         self.praise_topic.add(word, rules.Entry("ptopic", lcode, weight))
         self.praise_topic.freeze()
-        self.phrases = [p for p in rules.PHRASES if (p[0], p[1]) in present]
+        # (dim, label, regex, weight, name, required characters or None)
+        self.phrases = [(*p, _REQUIRED[p[4]]) for p in rules.PHRASES if (p[0], p[1]) in present]
 
 
 _cache: dict[int, tuple[object, Compiled]] = {}
@@ -123,8 +127,9 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
                     if m.word not in ev[en.label]:
                         ev[en.label].append(m.word)
         scores[dcode], evidence[dcode] = sc, ev
-    for dcode, lcode, rx, weight, name in comp.phrases:
-        if rx.search(text):
+    chars = set(text)
+    for dcode, lcode, rx, weight, name, required in comp.phrases:
+        if (required is None or not required.isdisjoint(chars)) and rx.search(text):
             scores[dcode][lcode] += weight
             evidence[dcode][lcode].append(name)
     return scores, evidence

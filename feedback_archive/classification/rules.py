@@ -68,14 +68,15 @@ class Tokens:
     starts: dict[int, int] = field(default_factory=dict)   # char offset → token index
     ends: set[int] = field(default_factory=set)
     soft_neg: dict[int, int] = field(default_factory=dict)  # soft start offset → token index (negated)
-    _order: list[int] | None = field(default=None, repr=False, compare=False)
+    _order: list[tuple[int, str]] | None = field(default=None, repr=False, compare=False)
     _word_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
-    def ordered_starts(self) -> list[int]:
-        """sorted(starts), computed once: every keyword index (rules, praise topics, sentiment)
-        walks the same offsets."""
+    def ordered_starts(self) -> list[tuple[int, str]]:
+        """(offset, character) for sorted(starts), computed once: every keyword index (rules,
+        praise topics, sentiment) walks the same offsets."""
         if self._order is None:
-            self._order = sorted(self.starts)
+            text = self.text
+            self._order = [(s, text[s]) for s in sorted(self.starts)]
         return self._order
 
     def word_starts(self) -> list[int]:
@@ -135,7 +136,7 @@ def tokenize(text: str) -> Tokens:
                         ends.add(s + k + m)
         # tokens that glue a negator / degree word before, or a particle after, the word:
         # 不卡顿 → soft start at 卡 (negated), 太卡 → at 卡, 卡死 → soft end before 死
-        pre, neg, suf = _affixes(w)
+        pre, neg, suf = _affix_cache.get(w) or _affixes(w)
         if pre:
             starts.setdefault(s + pre, i)
             if neg:
@@ -230,7 +231,6 @@ class KeywordIndex:
 
     def __init__(self) -> None:
         self._by_word: dict[str, list[Entry]] = {}
-        self._first: dict[str, list[str]] = {}
         self._cands: dict[str, list[tuple[str, int, list[Entry]]]] = {}
 
     def add(self, word: str, entry: Entry) -> None:
@@ -250,18 +250,16 @@ class KeywordIndex:
         first: dict[str, list[str]] = {}
         for word in self._by_word:
             first.setdefault(word[0], []).append(word)
-        for lst in first.values():
-            lst.sort(key=len, reverse=True)
-        self._first = first
         # what find() walks: (word, length, entries) per first character, longest first
-        self._cands = {ch: [(w, len(w), self._by_word[w]) for w in lst] for ch, lst in first.items()}
+        self._cands = {ch: [(w, len(w), self._by_word[w]) for w in sorted(lst, key=len, reverse=True)]
+                       for ch, lst in first.items()}
 
     def find(self, toks: Tokens) -> list[Match]:
         text, ends, out = toks.text, toks.ends, []
         first = self._cands
-        for s in toks.ordered_starts():
-            cands = first.get(text[s])
-            if not cands:
+        for s, ch in toks.ordered_starts():
+            cands = first.get(ch)
+            if cands is None:
                 continue
             for word, n, entries in cands:
                 e = s + n
@@ -502,6 +500,55 @@ PHRASES: list[tuple[str, str, re.Pattern, float, str]] = [
     ("severity", "critical", re.compile(r"(记录|消息|文件|数据|资料|群聊)\S{0,6}(全没了|都没了|全部丢失|丢了|丢失|清空|不见了|没了)"), 3, "phrase:数据丢失"),
     ("severity", "normal", re.compile(r"(重新|再|重)\S{0,8}(就好|就可以|就行|能恢复|就恢复|又好了|就正常)"), 3, "phrase:重试可恢复"),
 ]
+
+def required_chars(rx: re.Pattern) -> frozenset[str] | None:
+    """A small set of characters of which every match of `rx` contains at least one, read off
+    the parsed pattern (None when there is no such set, e.g. only `.` / `\\d` are mandatory).
+    Phrase patterns are tried on every item; most items contain none of a pattern's required
+    characters, and a set test is ~20× cheaper than a failing regex search."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    try:
+        from re import _constants as C, _parser as P  # Python ≥ 3.11
+    except ImportError:  # pragma: no cover
+        import sre_constants as C
+        import sre_parse as P
+
+    def seq(items):
+        best = None
+        for op, av in items:
+            got = node(op, av)
+            if got is not None and (best is None or len(got) < len(best)):
+                best = got
+        return best
+
+    def node(op, av):
+        if op is C.LITERAL:
+            return frozenset(chr(av))
+        if op is C.IN:
+            chars = set()
+            for o, a in av:
+                if o is C.LITERAL:
+                    chars.add(chr(a))
+                elif o is C.RANGE and a[1] - a[0] < 64:
+                    chars.update(chr(c) for c in range(a[0], a[1] + 1))
+                else:  # NEGATE, CATEGORY, wide ranges
+                    return None
+            return frozenset(chars)
+        if op is C.SUBPATTERN:
+            return seq(av[-1])
+        if op is C.BRANCH:
+            alts = [seq(b) for b in av[1]]
+            return None if any(a is None for a in alts) else frozenset().union(*alts)
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            return seq(av[2]) if av[0] >= 1 else None
+        return None  # AT (^ $ \\b), ANY, CATEGORY, …: nothing required
+
+    try:
+        return seq(P.parse(rx.pattern, rx.flags))
+    except Exception:  # an internal-API change must not break classification: just don't filter
+        return None
+
 
 # What a *praise* is about, for the type dimension (流畅 praise → performance, not function).
 PRAISE_TOPIC: dict[str, list[tuple[str, float]]] = {
