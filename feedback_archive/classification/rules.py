@@ -227,11 +227,11 @@ class Match:
 
 
 class KeywordIndex:
-    """Keywords grouped by first character, longest first; built once per taxonomy."""
+    """Keywords by text, with the lengths that occur per first character; built once per taxonomy."""
 
     def __init__(self) -> None:
         self._by_word: dict[str, list[Entry]] = {}
-        self._cands: dict[str, list[tuple[str, int, list[Entry]]]] = {}
+        self._lengths: dict[str, tuple[int, ...]] = {}
 
     def add(self, word: str, entry: Entry) -> None:
         word = normalize(word).strip()
@@ -247,24 +247,29 @@ class KeywordIndex:
         entries.append(entry)
 
     def freeze(self) -> None:
-        first: dict[str, list[str]] = {}
+        # what find() walks: per first character, the keyword lengths that occur, longest first
+        lengths: dict[str, set[int]] = {}
         for word in self._by_word:
-            first.setdefault(word[0], []).append(word)
-        # what find() walks: (word, length, entries) per first character, longest first
-        self._cands = {ch: [(w, len(w), self._by_word[w]) for w in sorted(lst, key=len, reverse=True)]
-                       for ch, lst in first.items()}
+            lengths.setdefault(word[0], set()).add(len(word))
+        self._lengths = {ch: tuple(sorted(ns, reverse=True)) for ch, ns in lengths.items()}
 
     def find(self, toks: Tokens) -> list[Match]:
-        text, ends, out = toks.text, toks.ends, []
-        first = self._cands
+        """Keywords that start on a token start and end on a token end, longest first per start.
+        Per start, one probe per keyword length (a handful) rather than one per keyword sharing
+        the first character (dozens for 不, 没, 太 …)."""
+        text, ends, by_word, out = toks.text, toks.ends, self._by_word, []
+        first = self._lengths
         for s, ch in toks.ordered_starts():
-            cands = first.get(ch)
-            if cands is None:
+            lengths = first.get(ch)
+            if lengths is None:
                 continue
-            for word, n, entries in cands:
+            for n in lengths:
                 e = s + n
-                if e in ends and text.startswith(word, s):
-                    out.append(Match(s, e, word, is_negated(toks, s, e), entries))
+                if e in ends:
+                    word = text[s:e]
+                    entries = by_word.get(word)
+                    if entries is not None:
+                        out.append(Match(s, e, word, is_negated(toks, s, e), entries))
         return out
 
 

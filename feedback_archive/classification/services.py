@@ -123,8 +123,8 @@ def _store(ids: list[int], results: list[dict], labels: dict) -> None:
                            version, now))
     # one commit per chunk instead of one per item: on SQLite each commit is an fsync
     with transaction.atomic():
-        _upsert(Suggestion, _SUGGESTION_COLUMNS, suggestions, unique=["feedback", "dimension"])
-        _upsert(Sentiment, _SENTIMENT_COLUMNS, sentiments, unique=["feedback"])
+        _upsert(Suggestion, _SUGGESTION_COLUMNS, suggestions, unique=["feedback", "dimension"], stamp="created_at")
+        _upsert(Sentiment, _SENTIMENT_COLUMNS, sentiments, unique=["feedback"], stamp="created_at")
         # only the first classification sets it (it says "has been classified": the sweeper and
         # the demo look for NULL; the suggestions carry their own time): a reclassification run
         # then does not rewrite every feedback row, which on PostgreSQL means all ~20 indexes
@@ -132,29 +132,34 @@ def _store(ids: list[int], results: list[dict], labels: dict) -> None:
         _enqueue_routing(ids)
 
 
-def _upsert(model, columns: list[str], rows: list[tuple], *, unique: list[str]) -> None:
+def _upsert(model, columns: list[str], rows: list[tuple], *, unique: list[str], stamp: str) -> None:
     """INSERT … ON CONFLICT (unique) DO UPDATE SET the other columns — the statement
     `bulk_create(update_conflicts=True)` issues, without its per-object cost (a model instance,
-    pre_save and adaptation of every value: about as much time as the database's own work).
+    pre_save and adaptation of every value: about as much time as the database's own work) —
+    and only where a value other than the `stamp` column (the time) changed: reclassifying
+    everything after a taxonomy edit then rewrites the few rows that changed, not all of them.
     `rows` hold database values in `columns` order (JSON already dumped, datetimes adapted).
     PostgreSQL: one statement over UNNEST'ed typed arrays; SQLite: one prepared statement run per
     row (executemany, in C). Both understand this ON CONFLICT syntax; nothing else is supported."""
     if not rows:
         return
     meta, qn = model._meta, connection.ops.quote_name
+    table = qn(meta.db_table)
     fields = [meta.get_field(name) for name in columns]
     names = ", ".join(qn(f.column) for f in fields)
     conflict = ", ".join(qn(meta.get_field(name).column) for name in unique)
-    updates = ", ".join(f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in fields if f.name not in unique)
-    tail = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    updated = [qn(f.column) for f in fields if f.name not in unique]
+    watched = [qn(f.column) for f in fields if f.name not in unique and f.name != stamp]
+    tail = (f"ON CONFLICT ({conflict}) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
+            + " WHERE " + " OR ".join(f"{table}.{c} <> EXCLUDED.{c}" for c in watched))  # all NOT NULL
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-            cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({names}) SELECT * FROM UNNEST({arrays}) {tail}",
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) {tail}",
                            [list(column) for column in zip(*rows)])
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES ({marks}) {tail}", rows)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {tail}", rows)
 
 
 def _enqueue_routing(ids: list[int]) -> None:
