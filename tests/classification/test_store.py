@@ -94,3 +94,22 @@ def test_model_features_from_the_pipeline_tokens_equal_features_of_the_text():
     for text in TEXTS + ["Can't send messages, the app crashes 👎 不卡顿了，但是语音消息还是收不到"]:
         raw = text.strip()
         assert stat_model.token_features(rules.tokenize(raw)) == stat_model.features(raw)
+
+
+def test_upsert_round_trips_awkward_values(items):
+    """Quotes, backslashes, braces, commas, the word NULL, emoji: what the array literal (PG) or
+    the bound parameters (SQLite) must carry unchanged."""
+    import json
+
+    from django.utils import timezone
+
+    from feedback_archive.taxonomy.models import Label
+
+    label = Label.objects.filter(dimension__code="module").first()
+    evidence = ['引号"他说"', "反斜杠\\n不是换行", "{大括号}", "逗号,分隔", "NULL", "😡", "", "\\\"混合\\\\"]
+    now = timezone.now()
+    row = (items[0].pk, label.dimension_id, label.pk, 0.1234, json.dumps(evidence), 'v"1\\', now)
+    services._upsert(Suggestion, services._SUGGESTION_COLUMNS, [row], unique=["feedback", "dimension"], stamp="created_at")
+    got = Suggestion.objects.get(feedback=items[0], dimension_id=label.dimension_id)
+    assert (got.label_id, got.confidence, got.evidence, got.model_version) == (label.pk, 0.1234, evidence, 'v"1\\')
+    assert abs((got.created_at - now).total_seconds()) < 1
