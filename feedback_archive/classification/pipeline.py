@@ -101,11 +101,18 @@ def _confidence(best: float, second: float, floor: float = 0.25) -> float:
 
 
 def _argmax(scores: dict[str, float], order: list[str]) -> tuple[str | None, float, float]:
-    ranked = sorted(order, key=lambda c: (-scores.get(c, 0.0), order.index(c)))
-    if not ranked:
-        return None, 0.0, 0.0
-    best = ranked[0]
-    return best, scores.get(best, 0.0), scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
+    """The best label (ties: the earlier in `order`), its score and the runner-up's score."""
+    best = second = None
+    bs = ss = 0.0
+    for c in order:
+        v = scores.get(c, 0.0)
+        if best is None or v > bs:
+            if best is not None:
+                second, ss = best, bs
+            best, bs = c, v
+        elif second is None or v > ss:
+            second, ss = c, v
+    return best, bs, ss
 
 
 def _score(comp: Compiled, toks: rules.Tokens, text: str):

@@ -224,6 +224,7 @@ class Match:
     word: str
     negated: bool
     entries: list[Entry]
+    by_dim: dict[str, list[Entry]] | None = None  # entries split by dimension (set by find)
 
 
 class KeywordIndex:
@@ -232,6 +233,7 @@ class KeywordIndex:
     def __init__(self) -> None:
         self._by_word: dict[str, list[Entry]] = {}
         self._lengths: dict[str, tuple[int, ...]] = {}
+        self._by_dim: dict[str, dict[str, list[Entry]]] = {}
 
     def add(self, word: str, entry: Entry) -> None:
         word = normalize(word).strip()
@@ -252,12 +254,19 @@ class KeywordIndex:
         for word in self._by_word:
             lengths.setdefault(word[0], set()).add(len(word))
         self._lengths = {ch: tuple(sorted(ns, reverse=True)) for ch, ns in lengths.items()}
+        # resolve() asks each match for one dimension's entries, several times per item
+        self._by_dim: dict[str, dict[str, list[Entry]]] = {}
+        for word, entries in self._by_word.items():
+            split: dict[str, list[Entry]] = {}
+            for en in entries:
+                split.setdefault(en.dim, []).append(en)
+            self._by_dim[word] = split
 
     def find(self, toks: Tokens) -> list[Match]:
         """Keywords that start on a token start and end on a token end, longest first per start.
         Per start, one probe per keyword length (a handful) rather than one per keyword sharing
         the first character (dozens for 不, 没, 太 …)."""
-        text, ends, by_word, out = toks.text, toks.ends, self._by_word, []
+        text, ends, by_word, by_dim, out = toks.text, toks.ends, self._by_word, self._by_dim, []
         first = self._lengths
         for s, ch in toks.ordered_starts():
             lengths = first.get(ch)
@@ -269,14 +278,20 @@ class KeywordIndex:
                     word = text[s:e]
                     entries = by_word.get(word)
                     if entries is not None:
-                        out.append(Match(s, e, word, is_negated(toks, s, e), entries))
+                        out.append(Match(s, e, word, is_negated(toks, s, e), entries, by_dim[word]))
         return out
 
 
 def resolve(matches: list[Match], dim: str) -> list[tuple[Match, list[Entry]]]:
-    """Matches carrying entries for `dim`, overlaps removed longest-first."""
-    cands = [(m, [en for en in m.entries if en.dim == dim]) for m in matches]
-    cands = [c for c in cands if c[1]]
+    """Matches carrying entries for `dim`, overlaps removed longest-first. The entry lists may be
+    shared with the index: read them, don't change them."""
+    cands = []
+    for m in matches:
+        ents = m.by_dim.get(dim) if m.by_dim is not None else [en for en in m.entries if en.dim == dim]
+        if ents:
+            cands.append((m, ents))
+    if len(cands) < 2:
+        return cands
     cands.sort(key=lambda c: (-(c[0].end - c[0].start), c[0].start))
     taken: list[tuple[int, int]] = []
     out = []

@@ -299,3 +299,19 @@ def test_required_characters_of_phrase_patterns():
                 matched.add(name)
                 assert req is None or not req.isdisjoint(t), (name, t)
     assert {p[4] for p in rules.PHRASES} - matched == set()  # every pattern was exercised
+
+
+def test_argmax_ranks_like_sorting_with_ties_to_the_earlier_label():
+    import random
+
+    def reference(scores, order):
+        ranked = sorted(order, key=lambda c: (-scores.get(c, 0.0), order.index(c)))
+        if not ranked:
+            return None, 0.0, 0.0
+        return ranked[0], scores.get(ranked[0], 0.0), scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        order = ["function", "performance", "experience", "consultation", "other"][: rng.randint(0, 5)]
+        scores = {c: rng.choice([0.0, -0.0, 1.0, 2.0, 2.0, -3.0, 0.5]) for c in order if rng.random() < 0.8}
+        assert pipeline._argmax(scores, order) == reference(scores, order)
