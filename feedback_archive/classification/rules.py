@@ -278,7 +278,7 @@ class KeywordIndex:
                     word = text[s:e]
                     entries = by_word.get(word)
                     if entries is not None:
-                        out.append(Match(s, e, word, is_negated(toks, s, e), entries, by_dim[word]))
+                        out.append(Match(s, e, word, is_negated(toks, s, e), entries, by_dim.get(word)))
         return out
 
 

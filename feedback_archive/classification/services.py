@@ -102,10 +102,10 @@ def _classify_chunk(feedback_ids) -> int:
 
 
 def _store(ids: list[int], results: list[dict], labels: dict) -> None:
-    """The rows `update_or_create` per item and dimension used to write (same values; `created_at`
-    is auto_now, so set on update too), upserted on the unique keys — one suggestion per feedback
-    and dimension, one sentiment per feedback. A dimension without a suggestion this time keeps
-    its previous one, as before."""
+    """The rows `update_or_create` per item and dimension used to write (same values), upserted
+    on the unique keys — one suggestion per feedback and dimension, one sentiment per feedback.
+    `created_at` (auto_now) is set whenever a row is written; a row whose values did not change
+    is left alone, and a dimension without a suggestion this time keeps its previous one."""
     now = Suggestion._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     suggestions, sentiments = [], []
     for fid, result in zip(ids, results):

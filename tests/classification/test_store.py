@@ -1,5 +1,7 @@
 """Storing classifications: the batch path (a chunk, bulk upserts) and the single-item job write
 exactly what the pipeline computed, and the same rows as each other."""
+import datetime
+
 import pytest
 
 from feedback_archive.classification import model as stat_model
@@ -73,11 +75,16 @@ def test_reclassifying_updates_in_place_and_keeps_the_first_classified_at(items)
     assert all(first[i] for i in ids[:4]) and not any(first[i] for i in ids[4:])
     Suggestion.objects.filter(feedback_id=ids[0]).update(confidence=0.01, evidence=["stale"])
     Sentiment.objects.filter(feedback_id=ids[0]).update(intent="praise")
+    old = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    Suggestion.objects.filter(feedback_id__in=ids[:2]).update(created_at=old)
     before = Suggestion.objects.count()
 
     assert services.feedback_classify_many(feedback_ids=ids) == len(ids)
     assert Suggestion.objects.filter(feedback_id__in=ids[:4]).count() == before  # no second row per dimension
     assert stored(ids) == expected(ids)  # the stale values were overwritten
+    # rows that changed were written (and stamped), unchanged rows left alone
+    assert not Suggestion.objects.filter(feedback_id=ids[0], created_at=old).exists()
+    assert not Suggestion.objects.filter(feedback_id=ids[1]).exclude(created_at=old).exists()
     again = dict(Feedback.objects.filter(pk__in=ids).values_list("pk", "classified_at"))
     assert all(again[i] == first[i] for i in ids[:4]) and all(again[i] for i in ids[4:])
 
