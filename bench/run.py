@@ -5,7 +5,8 @@
     .venv/bin/python bench/run.py --db sqlite:////tmp/fa_bench_100k.sqlite3 --size-label 100k --only admin,api,reports
 
 Read-only measurements (admin, api, dup, reports, classify) run on the given database and leave
-it as it was (the duplicate lookup rolls back; classification only writes suggestion rows).
+it as it was (the duplicate lookup rolls back; classification writes suggestion / sentiment rows and
+one ClassificationRun row: prefer a scratch copy, createdb -T <db> <copy>).
 Write measurements (bulk, http) must use an empty scratch database (--db of its own), because
 they add rows: `--only bulk` / `--only http`.
 
@@ -196,30 +197,49 @@ def bench_reports(args):
 
 
 def bench_classify(args):
-    """feedback_classify_many over stored items vs bare jieba.lcut over the same texts, same run."""
+    """A batch classification run over the newest N stored items — the job's own steps
+    (`tasks.classification_run_step`: pick the next chunk after `last_id`, fetch, segment, rules,
+    model, bulk-store, advance the run, enqueue the next step and the routing job) — against bare
+    `jieba.lcut` over the same `title + content` texts in the same process, same run. Only the
+    worker's polling of the queue is left out. Queue rows the run adds are deleted afterwards."""
     import jieba
+    from django_q.models import OrmQ
 
-    from feedback_archive.classification.services import feedback_classify_many
+    from feedback_archive.classification import services, tasks
+    from feedback_archive.classification.models import ClassificationRun
     from feedback_archive.feedback.models import Feedback
 
     rows = list(Feedback.objects.order_by("-id").values_list("id", "title", "content")[: args.classify_items])
+    rows.reverse()  # the run walks ids upwards
     texts = [f"{t} {c}" for _i, t, c in rows]
     jieba.initialize()
     jieba.lcut("预热")
-    t = time.perf_counter()
-    for text in texts:
-        jieba.lcut(text)
-    jieba_s = time.perf_counter() - t
-    feedback_classify_many(feedback_ids=[rows[0][0]])  # warm-up: taxonomy, tokenizer, model load
+    queue_before = OrmQ.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    services.feedback_classify_many(feedback_ids=[rows[0][0]])  # warm-up: taxonomy, tokenizer, model load
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t = time.perf_counter()
-    done = 0
-    ids = [r[0] for r in rows]
-    for k in range(0, len(ids), 500):
-        done += feedback_classify_many(feedback_ids=ids[k:k + 500])
-    cls_s = time.perf_counter() - t
-    return {"items": len(ids), "classified": done, "jieba_items_per_s": round(len(ids) / jieba_s, 1),
-            "classify_items_per_s": round(len(ids) / cls_s, 1), "ratio": round(jieba_s / cls_s, 3),
+    # a run over all feedback, resumed just before the N newest items
+    run = ClassificationRun.objects.create(filters={}, description="bench", total=len(rows), chunk_size=args.classify_chunk,
+                                           last_id=rows[0][0] - 1, created_by="bench", model_version=services._model_version())
+    # interleaved: jieba over the texts of the chunk the next step will take, then the step, so
+    # both see the same machine load (the box is shared; a load spike would skew either side)
+    jieba_s = cls_s = 0.0
+    steps, more, k = 0, True, 0
+    while more:
+        t = time.perf_counter()
+        for text in texts[k:k + args.classify_chunk]:
+            jieba.lcut(text)
+        jieba_s += time.perf_counter() - t
+        k += args.classify_chunk
+        t = time.perf_counter()
+        more = tasks.classification_run_step(run.pk)
+        cls_s += time.perf_counter() - t
+        steps += 1
+    run.refresh_from_db()
+    OrmQ.objects.filter(id__gt=queue_before).delete()
+    n = len(rows)
+    return {"items": n, "classified": run.done, "status": run.status, "steps": steps, "chunk": args.classify_chunk,
+            "model": run.model_version, "jieba_items_per_s": round(n / jieba_s, 1),
+            "classify_items_per_s": round(n / cls_s, 1), "ratio": round(jieba_s / cls_s, 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "rss_before_mb": round(rss_before / 1024, 1)}
 
@@ -378,6 +398,7 @@ def main():
     ap.add_argument("--dup-items", type=int, default=200)
     ap.add_argument("--report-runs", type=int, default=5)
     ap.add_argument("--classify-items", type=int, default=10_000)
+    ap.add_argument("--classify-chunk", type=int, default=500, help="chunk size of the classification run")
     ap.add_argument("--bulk-items", type=int, default=100_000)
     ap.add_argument("--http-requests", type=int, default=3000)
     ap.add_argument("--http-clients", type=int, default=8)

@@ -36,7 +36,20 @@ _DROP = frozenset("的了吗呢吧啊呀是我你他她它们这那就也都在�
 
 def features(text: str) -> list[str]:
     norm = rules.normalize(text)
-    words = segmenter.cut(norm)
+    return _features(norm, segmenter.cut(norm))
+
+
+# what segmenter.cut drops, so features from shared tokens equal features(text)
+_PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
+
+
+def token_features(toks: rules.Tokens) -> list[str]:
+    """features() of the text `toks` was made from, without segmenting it again: the pipeline
+    has already cut the normalised text, and jieba's tokenize yields the same words as its cut."""
+    return _features(toks.text, [w.lower() for w, _s, _e in toks.words if not _PUNCT.match(w)])
+
+
+def _features(norm: str, words: list[str]) -> list[str]:
     feats: list[str] = []
     negate = 0
     for w in words:
@@ -87,12 +100,14 @@ class NaiveBayes:
         return self
 
     def _joint(self, feats: set[str], allowed=None) -> dict[str, float]:
+        self._known("")  # builds the vocabulary once
+        known = [f for f in feats if f in self._vocab]  # same order as iterating `feats`: same sums
         out = {}
         for lab in self.labels:
             if allowed is not None and lab not in allowed:
                 continue
             lp, unseen = self.log_prob[lab], self.log_unseen[lab]
-            out[lab] = self.log_prior[lab] + sum(lp.get(f, unseen) for f in feats if self._known(f))
+            out[lab] = self.log_prior[lab] + sum(lp.get(f, unseen) for f in known)
         return out
 
     def _known(self, f: str) -> bool:
@@ -102,8 +117,9 @@ class NaiveBayes:
             self._vocab = set().union(*(lp.keys() for lp in self.log_prob.values()))
         return f in self._vocab
 
-    def posterior(self, text: str, allowed=None) -> dict[str, float]:
-        joint = self._joint(set(features(text)), allowed)
+    def posterior(self, text: str, allowed=None, *, feats: set[str] | None = None) -> dict[str, float]:
+        """`feats`: set(features(text)) when the caller already has it (one item, many dimensions)."""
+        joint = self._joint(set(features(text)) if feats is None else feats, allowed)
         if not joint:
             return {}
         m = max(joint.values())
@@ -115,13 +131,13 @@ class NaiveBayes:
         post = self.posterior(text)
         return max(post, key=post.get) if post else None
 
-    def top_features(self, text: str, label: str, k: int = 3) -> list[str]:
+    def top_features(self, text: str, label: str, k: int = 3, *, feats: set[str] | None = None) -> list[str]:
         """The features in `text` that most favour `label` over the average other label."""
         others = [lab for lab in self.labels if lab != label]
         if label not in self.log_prob or not others:
             return []
         scored = []
-        for f in set(features(text)):
+        for f in (set(features(text)) if feats is None else feats):
             if not self._known(f):
                 continue
             mine = self.log_prob[label].get(f, self.log_unseen[label])
@@ -149,11 +165,13 @@ class DimensionModel:
     def __init__(self, dimension: str, nb: NaiveBayes, weight: float = DEFAULT_WEIGHT):
         self.dimension, self.nb, self.weight = dimension, nb, weight
 
-    def blend(self, raw: str, scores: dict, evidence: dict) -> None:
+    def blend(self, raw: str, scores: dict, evidence: dict, *, feats: set[str] | None = None) -> None:
         sc = scores.get(self.dimension)
         if sc is None:
             return
-        post = self.nb.posterior(raw, allowed=set(sc))
+        if feats is None:
+            feats = set(features(raw))
+        post = self.nb.posterior(raw, allowed=set(sc), feats=feats)
         if not post:
             return
         best = max(post, key=post.get)
@@ -161,7 +179,7 @@ class DimensionModel:
             sc[lab] = sc.get(lab, 0.0) + self.weight * p
         ev = evidence.setdefault(self.dimension, {}).setdefault(best, [])
         ev.append(f"model:p={post[best]:.2f}")
-        ev.extend(f"model:{f}" for f in self.nb.top_features(raw, best))
+        ev.extend(f"model:{f}" for f in self.nb.top_features(raw, best, feats=feats))
 
 
 class Ensemble:
@@ -176,8 +194,16 @@ class Ensemble:
         return [m.dimension for m in self.models]
 
     def blend(self, raw: str, scores: dict, evidence: dict) -> None:
+        feats = set(features(raw))
         for m in self.models:
-            m.blend(raw, scores, evidence)
+            m.blend(raw, scores, evidence, feats=feats)
+
+    def blend_tokens(self, raw: str, toks: rules.Tokens, scores: dict, evidence: dict) -> None:
+        """blend() for the pipeline, which has segmented `raw` already: features are derived once
+        from its tokens and shared by every dimension (was: segmented again twice per dimension)."""
+        feats = set(token_features(toks))
+        for m in self.models:
+            m.blend(raw, scores, evidence, feats=feats)
 
 
 # --- serialisation ---------------------------------------------------------------------------

@@ -27,6 +27,9 @@ _NEG_KEYWORD_PENALTY = 3.0
 _DEFAULTS = {"type": "function", "module": "other", "severity": "normal", "scope": "individual", "intent": "complaint"}
 
 
+_REQUIRED = {p[4]: rules.required_chars(p[2]) for p in rules.PHRASES}
+
+
 class Compiled:
     def __init__(self, taxonomy: list[dict]):
         self.dims: list[tuple[str, list[str]]] = []
@@ -55,7 +58,8 @@ class Compiled:
                     if not word.startswith("rule:"):
                         self.praise_topic.add(word, rules.Entry("ptopic", lcode, weight))
         self.praise_topic.freeze()
-        self.phrases = [p for p in rules.PHRASES if (p[0], p[1]) in present]
+        # (dim, label, regex, weight, name, required characters or None)
+        self.phrases = [(*p, _REQUIRED[p[4]]) for p in rules.PHRASES if (p[0], p[1]) in present]
 
 
 _cache: dict[int, tuple[object, Compiled]] = {}
@@ -97,11 +101,18 @@ def _confidence(best: float, second: float, floor: float = 0.25) -> float:
 
 
 def _argmax(scores: dict[str, float], order: list[str]) -> tuple[str | None, float, float]:
-    ranked = sorted(order, key=lambda c: (-scores.get(c, 0.0), order.index(c)))
-    if not ranked:
-        return None, 0.0, 0.0
-    best = ranked[0]
-    return best, scores.get(best, 0.0), scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
+    """The best label (ties: the earlier in `order`), its score and the runner-up's score."""
+    best = second = None
+    bs = ss = 0.0
+    for c in order:
+        v = scores.get(c, 0.0)
+        if best is None or v > bs:
+            if best is not None:
+                second, ss = best, bs
+            best, bs = c, v
+        elif second is None or v > ss:
+            second, ss = c, v
+    return best, bs, ss
 
 
 def _score(comp: Compiled, toks: rules.Tokens, text: str):
@@ -123,24 +134,39 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
                     if m.word not in ev[en.label]:
                         ev[en.label].append(m.word)
         scores[dcode], evidence[dcode] = sc, ev
-    for dcode, lcode, rx, weight, name in comp.phrases:
-        if rx.search(text):
+    chars = set(text)
+    for dcode, lcode, rx, weight, name, required in comp.phrases:
+        if (required is None or not required.isdisjoint(chars)) and rx.search(text):
             scores[dcode][lcode] += weight
             evidence[dcode][lcode].append(name)
     return scores, evidence
 
 
 def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | None = None, model=None) -> dict:
+    return _classify(compiled_for(taxonomy), title, content, context, model)
+
+
+def classify_batch(items, *, taxonomy: list[dict], model=None) -> list[dict]:
+    """classify() for many items — (title, content, context) tuples — with the taxonomy's derived
+    structures looked up once instead of once per item (fingerprinting it is not free)."""
+    comp = compiled_for(taxonomy)
+    return [_classify(comp, title, content, context, model) for title, content, context in items]
+
+
+def _classify(comp: Compiled, title: str, content: str, context: dict | None, model) -> dict:
     raw = f"{title or ''}\n{content or ''}".strip()
     context = context or {}
-    comp = compiled_for(taxonomy)
     language = detect_language(raw)
+    # the one segmentation of the item: rules, sentiment and the model's features all read it
     toks = rules.tokenize(raw)
     text = toks.text
     scores, evidence = _score(comp, toks, text)
     model_version = MODEL_VERSION
     if model is not None:
-        model.blend(raw, scores, evidence)
+        if hasattr(model, "blend_tokens"):
+            model.blend_tokens(raw, toks, scores, evidence)
+        else:
+            model.blend(raw, scores, evidence)
         model_version = f"{RULES_VERSION}+{model.model_id}"
 
     dims = dict(comp.dims)

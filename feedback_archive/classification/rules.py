@@ -18,6 +18,7 @@ message; 不卡顿 (a negative keyword) swallows 卡顿).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from feedback_archive.core import segmenter
@@ -67,39 +68,81 @@ class Tokens:
     starts: dict[int, int] = field(default_factory=dict)   # char offset → token index
     ends: set[int] = field(default_factory=set)
     soft_neg: dict[int, int] = field(default_factory=dict)  # soft start offset → token index (negated)
+    _order: list[tuple[int, str]] | None = field(default=None, repr=False, compare=False)
+    _word_starts: list[int] | None = field(default=None, repr=False, compare=False)
+
+    def ordered_starts(self) -> list[tuple[int, str]]:
+        """(offset, character) for sorted(starts), computed once: every keyword index (rules,
+        praise topics, sentiment) walks the same offsets."""
+        if self._order is None:
+            text = self.text
+            self._order = [(s, text[s]) for s in sorted(self.starts)]
+        return self._order
+
+    def word_starts(self) -> list[int]:
+        if self._word_starts is None:
+            self._word_starts = [s for _w, s, _e in self.words]
+        return self._word_starts
+
+
+_affix_cache: dict[str, tuple[int, bool, int]] = {}
+
+
+def _affixes(w: str) -> tuple[int, bool, int]:
+    """(length of a negator / degree prefix, is it a negator, length of a suffix) of a token —
+    a function of the word alone, so computed once per distinct word instead of scanning ~60
+    affixes for every token of every item."""
+    hit = _affix_cache.get(w)
+    if hit is None:
+        pre, neg, suf = 0, False, 0
+        for p in _NEG_PREFIXES:
+            if len(w) > len(p) and w.startswith(p):
+                pre, neg = len(p), True
+                break
+        else:
+            for p in _DEG_PREFIXES:
+                if len(w) > len(p) and w.startswith(p):
+                    pre = len(p)
+                    break
+        for x in _SUFFIXES:
+            if len(w) > len(x) and w.endswith(x):
+                suf = len(x)
+                break
+        if len(_affix_cache) >= 200_000:  # bounded: words seen once in a long run don't pile up
+            _affix_cache.clear()
+        hit = _affix_cache[w] = (pre, neg, suf)
+    return hit
 
 
 def tokenize(text: str) -> Tokens:
     norm = normalize(text)
     words = segmenter.tokenize(norm)
     toks = Tokens(norm, words)
+    starts, ends, soft_neg = toks.starts, toks.ends, toks.soft_neg
     for i, (w, s, e) in enumerate(words):
-        toks.starts[s] = i
-        toks.ends.add(e)
-        if len(w) < 2 or not ("\u4e00" <= w[0] <= "\u9fff"):
+        starts[s] = i
+        ends.add(e)
+        n = len(w)
+        if n < 2 or not ("\u4e00" <= w[0] <= "\u9fff"):
             continue
-        if len(w) > 2:
+        if n > 2:
             # dictionary sub-words (what jieba's search mode yields): 消息推送 → 消息|推送,
             # 记录全没了 → 记录|全没了, so a longer user word never hides a keyword inside it
-            for n in (2, 3):
-                for k in range(len(w) - n + 1):
-                    if is_word(w[k:k + n]):
-                        toks.starts.setdefault(s + k, i)
-                        toks.ends.add(s + k + n)
-        for p in _NEG_PREFIXES:
-            if len(w) > len(p) and w.startswith(p):
-                toks.starts.setdefault(s + len(p), i)
-                toks.soft_neg[s + len(p)] = i
-                break
-        else:
-            for p in _DEG_PREFIXES:
-                if len(w) > len(p) and w.startswith(p):
-                    toks.starts.setdefault(s + len(p), i)
-                    break
-        for suf in _SUFFIXES:
-            if len(w) > len(suf) and w.endswith(suf):
-                toks.ends.add(e - len(suf))
-                break
+            # (not cached per word: it depends on the dictionary, which taxonomy edits change)
+            for m in (2, 3):
+                for k in range(n - m + 1):
+                    if is_word(w[k:k + m]):
+                        starts.setdefault(s + k, i)
+                        ends.add(s + k + m)
+        # tokens that glue a negator / degree word before, or a particle after, the word:
+        # 不卡顿 → soft start at 卡 (negated), 太卡 → at 卡, 卡死 → soft end before 死
+        pre, neg, suf = _affix_cache.get(w) or _affixes(w)
+        if pre:
+            starts.setdefault(s + pre, i)
+            if neg:
+                soft_neg[s + pre] = i
+        if suf:
+            ends.add(e - suf)
     return toks
 
 
@@ -109,8 +152,8 @@ _POST_SKIP = frozenset({"都", "也", "了", "过", "一点", "一次", "一丁�
 
 def _post_negated(toks: Tokens, end: int) -> bool:
     """一点延迟都没有 / 卡顿也没有了: a negator right after the word, closing the clause."""
-    k = next((n for n, (_, s, _e) in enumerate(toks.words) if s >= end), None)
-    if k is None:
+    k = bisect_left(toks.word_starts(), end)  # the first token starting at or after `end`
+    if k == len(toks.words):
         return False
     for n in range(k, min(k + 3, len(toks.words))):
         w = toks.words[n][0]
@@ -181,14 +224,16 @@ class Match:
     word: str
     negated: bool
     entries: list[Entry]
+    by_dim: dict[str, list[Entry]] | None = None  # entries split by dimension (set by find)
 
 
 class KeywordIndex:
-    """Keywords grouped by first character, longest first; built once per taxonomy."""
+    """Keywords by text, with the lengths that occur per first character; built once per taxonomy."""
 
     def __init__(self) -> None:
         self._by_word: dict[str, list[Entry]] = {}
-        self._first: dict[str, list[str]] = {}
+        self._lengths: dict[str, tuple[int, ...]] = {}
+        self._by_dim: dict[str, dict[str, list[Entry]]] = {}
 
     def add(self, word: str, entry: Entry) -> None:
         word = normalize(word).strip()
@@ -204,31 +249,49 @@ class KeywordIndex:
         entries.append(entry)
 
     def freeze(self) -> None:
-        first: dict[str, list[str]] = {}
+        # what find() walks: per first character, the keyword lengths that occur, longest first
+        lengths: dict[str, set[int]] = {}
         for word in self._by_word:
-            first.setdefault(word[0], []).append(word)
-        for lst in first.values():
-            lst.sort(key=len, reverse=True)
-        self._first = first
+            lengths.setdefault(word[0], set()).add(len(word))
+        self._lengths = {ch: tuple(sorted(ns, reverse=True)) for ch, ns in lengths.items()}
+        # resolve() asks each match for one dimension's entries, several times per item
+        self._by_dim: dict[str, dict[str, list[Entry]]] = {}
+        for word, entries in self._by_word.items():
+            split: dict[str, list[Entry]] = {}
+            for en in entries:
+                split.setdefault(en.dim, []).append(en)
+            self._by_dim[word] = split
 
     def find(self, toks: Tokens) -> list[Match]:
-        text, ends, out = toks.text, toks.ends, []
-        by_word, first = self._by_word, self._first
-        for s in sorted(toks.starts):
-            cands = first.get(text[s])
-            if not cands:
+        """Keywords that start on a token start and end on a token end, longest first per start.
+        Per start, one probe per keyword length (a handful) rather than one per keyword sharing
+        the first character (dozens for 不, 没, 太 …)."""
+        text, ends, by_word, by_dim, out = toks.text, toks.ends, self._by_word, self._by_dim, []
+        first = self._lengths
+        for s, ch in toks.ordered_starts():
+            lengths = first.get(ch)
+            if lengths is None:
                 continue
-            for word in cands:
-                e = s + len(word)
-                if e in ends and text.startswith(word, s):
-                    out.append(Match(s, e, word, is_negated(toks, s, e), by_word[word]))
+            for n in lengths:
+                e = s + n
+                if e in ends:
+                    word = text[s:e]
+                    entries = by_word.get(word)
+                    if entries is not None:
+                        out.append(Match(s, e, word, is_negated(toks, s, e), entries, by_dim.get(word)))
         return out
 
 
 def resolve(matches: list[Match], dim: str) -> list[tuple[Match, list[Entry]]]:
-    """Matches carrying entries for `dim`, overlaps removed longest-first."""
-    cands = [(m, [en for en in m.entries if en.dim == dim]) for m in matches]
-    cands = [c for c in cands if c[1]]
+    """Matches carrying entries for `dim`, overlaps removed longest-first. The entry lists may be
+    shared with the index: read them, don't change them."""
+    cands = []
+    for m in matches:
+        ents = m.by_dim.get(dim) if m.by_dim is not None else [en for en in m.entries if en.dim == dim]
+        if ents:
+            cands.append((m, ents))
+    if len(cands) < 2:
+        return cands
     cands.sort(key=lambda c: (-(c[0].end - c[0].start), c[0].start))
     taken: list[tuple[int, int]] = []
     out = []
@@ -457,6 +520,55 @@ PHRASES: list[tuple[str, str, re.Pattern, float, str]] = [
     ("severity", "critical", re.compile(r"(记录|消息|文件|数据|资料|群聊)\S{0,6}(全没了|都没了|全部丢失|丢了|丢失|清空|不见了|没了)"), 3, "phrase:数据丢失"),
     ("severity", "normal", re.compile(r"(重新|再|重)\S{0,8}(就好|就可以|就行|能恢复|就恢复|又好了|就正常)"), 3, "phrase:重试可恢复"),
 ]
+
+def required_chars(rx: re.Pattern) -> frozenset[str] | None:
+    """A small set of characters of which every match of `rx` contains at least one, read off
+    the parsed pattern (None when there is no such set, e.g. only `.` / `\\d` are mandatory).
+    Phrase patterns are tried on every item; most items contain none of a pattern's required
+    characters, and a set test is ~20× cheaper than a failing regex search."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    try:
+        from re import _constants as C, _parser as P  # Python ≥ 3.11
+    except ImportError:  # pragma: no cover
+        import sre_constants as C
+        import sre_parse as P
+
+    def seq(items):
+        best = None
+        for op, av in items:
+            got = node(op, av)
+            if got is not None and (best is None or len(got) < len(best)):
+                best = got
+        return best
+
+    def node(op, av):
+        if op is C.LITERAL:
+            return frozenset(chr(av))
+        if op is C.IN:
+            chars = set()
+            for o, a in av:
+                if o is C.LITERAL:
+                    chars.add(chr(a))
+                elif o is C.RANGE and a[1] - a[0] < 64:
+                    chars.update(chr(c) for c in range(a[0], a[1] + 1))
+                else:  # NEGATE, CATEGORY, wide ranges
+                    return None
+            return frozenset(chars)
+        if op is C.SUBPATTERN:
+            return seq(av[-1])
+        if op is C.BRANCH:
+            alts = [seq(b) for b in av[1]]
+            return None if any(a is None for a in alts) else frozenset().union(*alts)
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            return seq(av[2]) if av[0] >= 1 else None
+        return None  # AT (^ $ \\b), ANY, CATEGORY, …: nothing required
+
+    try:
+        return seq(P.parse(rx.pattern, rx.flags))
+    except Exception:  # an internal-API change must not break classification: just don't filter
+        return None
+
 
 # What a *praise* is about, for the type dimension (流畅 praise → performance, not function).
 PRAISE_TOPIC: dict[str, list[tuple[str, float]]] = {
