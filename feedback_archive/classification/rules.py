@@ -33,7 +33,9 @@ _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 
 
 def normalize(text: str) -> str:
-    text = (text or "").lower().replace("’", "'")
+    # Traditional Chinese (Hong Kong / Taiwan users) is read as Simplified: keywords, lexicons and
+    # jieba's dictionary are Simplified
+    text = segmenter.to_simplified((text or "").lower().replace("’", "'"))
     text = text.replace("can't", "can not").replace("won't", "will not").replace("cannot", "can not")
     text = _NT.sub(" not", text)
     return _SPACES.sub(" ", text)

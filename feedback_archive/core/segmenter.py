@@ -89,7 +89,10 @@ def set_user_words(words) -> None:
     with _lock:
         for word in _user_words - wanted - set(DOMAIN_LEXICON):
             tok.del_word(word)
-        for word in wanted - _user_words:
+        # sorted: jieba derives a new word's frequency from the dictionary as it stands, so the
+        # order of additions must not depend on set iteration (PYTHONHASHSEED) or two workers
+        # would segment — and classify — a few texts differently
+        for word in sorted(wanted - _user_words):
             tok.add_word(word)
         _user_words.clear()
         _user_words.update(wanted)
