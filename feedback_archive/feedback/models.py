@@ -53,7 +53,10 @@ class Reporter(TimeStampedModel):
 class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
     """One report from one reporter through one channel: the unit of work."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("channel"))
+    # No single-column FK indexes where a composite index starts with the column (fb_*_received,
+    # fb_team_status, fb_assignee_status): they cost every insert and served no query at a million rows.
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("channel"),
+                                db_index=False)
     external_id = models.CharField(_("external id"), max_length=200, null=True, blank=True)
     title = models.CharField(_("title"), max_length=300, blank=True)
     content = models.TextField(_("content"))
@@ -61,13 +64,14 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
         Reporter, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback", verbose_name=_("reporter")
     )
     product = models.ForeignKey(
-        "versions.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("product")
+        "versions.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="feedback",
+        verbose_name=_("product"), db_index=False,
     )
     platform = models.CharField(_("platform"), max_length=20, blank=True)
     app_version = models.CharField(_("reported version"), max_length=100, blank=True)
     release = models.ForeignKey(
         "versions.Release", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="reported_feedback", verbose_name=_("reported on release"),
+        related_name="reported_feedback", verbose_name=_("reported on release"), db_index=False,
     )
     fixed_in = models.ForeignKey(
         "versions.Release", null=True, blank=True, on_delete=models.PROTECT,
@@ -89,10 +93,11 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
 
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="assigned_feedback", verbose_name=_("assignee"),
+        related_name="assigned_feedback", verbose_name=_("assignee"), db_index=False,
     )
     team = models.ForeignKey(
-        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback", verbose_name=_("team")
+        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback", verbose_name=_("team"),
+        db_index=False,
     )
     labels = models.ManyToManyField("taxonomy.Label", through="FeedbackLabel", blank=True, related_name="+")
 
@@ -127,7 +132,6 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="fb_assignee_status"),
             models.Index(fields=["release", "-received_at"], name="fb_release_received"),
             models.Index(fields=["product", "-received_at"], name="fb_product_received"),
-            models.Index(fields=["canonical"], name="fb_canonical"),
             models.Index(fields=["sla_breached", "status"], name="fb_sla"),
             # The reports read a period's rows by date and only these columns: covering indexes let
             # PostgreSQL answer from the index (rows of one week lie on as many heap pages as rows).
