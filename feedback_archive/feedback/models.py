@@ -142,6 +142,11 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
                          include=["id", "status", "team", "product", "platform", "channel"]),
             models.Index(fields=["release"], name="fb_report_release",
                          include=["id", "canonical", "received_at", "team", "product", "platform", "channel"]),
+            # the open backlog (40% of rows at most, usually far less): the weekly report's open
+            # critical/major count read 1M index entries without it (250 → 107 ms at 1M)
+            models.Index(fields=["received_at"], name="fb_open_received",
+                         include=["id", "team", "product", "platform", "channel"],
+                         condition=Q(status__in=[Status.PENDING, Status.IN_PROGRESS, Status.VERIFYING])),
         ]
 
     def __str__(self):
