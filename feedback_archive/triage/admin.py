@@ -311,6 +311,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     def _workflow_context(self, obj, request):
         from feedback_archive.feedback.choices import Resolution
 
+        sentiment = getattr(obj, "sentiment", None)  # None until the item is classified
         return {
             "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)]
             if user_can_change(request.user, obj) else [],
@@ -319,7 +320,9 @@ class FeedbackAdmin(admin.ModelAdmin):
             "fa_changes": FieldChange.objects.filter(feedback=obj).exclude(field="status").order_by("at", "id"),
             "fa_replies": Reply.objects.filter(feedback=obj),
             "fa_suggestions": Suggestion.objects.filter(feedback=obj).select_related("dimension", "label").order_by("dimension__order"),
-            "fa_sentiment": getattr(obj, "sentiment", None) if hasattr(obj, "sentiment") else None,
+            "fa_sentiment": sentiment,
+            # the intent's name from the taxonomy (投诉), not its code (complaint)
+            "fa_intent": Label.objects.filter(dimension__code="intent", code=sentiment.intent).first() if sentiment else None,
             "fa_duplicates": Feedback.objects.filter(canonical=obj).select_related("channel").order_by("-similarity")[:50],
             "fa_status_colour": STATUS_COLOURS.get(obj.status),
         }

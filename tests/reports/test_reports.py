@@ -189,6 +189,8 @@ def test_report_pages_render_and_drill_down_to_the_right_items(admin_client, mak
         feedback_update(feedback_id=fb.pk, actor=Actor.system(), labels={"type": t})
     page = admin_client.get("/admin/reports/reportsnapshot/weekly/?week=2026-W47").content.decode()
     assert "<svg" in page and "性能" in page
+    # high priority is named as the severity labels are (致命 critical, 严重 major)
+    assert "致命/严重" in page and "重要" not in page
     link = next(unescape(h) for h in re.findall(r"href='([^']+)'", page) if "type=performance" in h)
     listing = admin_client.get(link).content.decode()
     assert f"/admin/feedback/feedback/{perf.pk}/change/" in listing

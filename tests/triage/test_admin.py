@@ -53,6 +53,7 @@ def test_change_page_shows_transitions_definitions_and_history(staff, make_feedb
     assert "fa-defs" in page  # the standard's definitions beside the label fields
     assert "fa-suggestion" in page and "卡顿" in page  # the suggestion and its evidence
     assert 'name="status"' not in page  # status is never a plain editable field
+    assert "(投诉, zh)" in page  # the sentiment's intent by its name in the standard, not its code
     r = staff.post(reverse("admin:feedback_feedback_transition", args=[fb.pk]),
                    {"fa_transition": "start", "fa_note": "开始排查回声问题", "version": fb.version})
     assert r.status_code == 302
