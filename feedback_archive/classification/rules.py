@@ -340,6 +340,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         无法登录:2 点不了:2 下载不了:2 上传不了:2 传不上去:2 打不通:2 拨不通:2 识别不了:2 搜不到:2 找不回:2
         错乱:2 串了:2 不提醒:2 没提醒:2 没有提醒:2 还能看到:2 新功能:2 加功能:2 bug:2 异常:2 不准:2 不对:1
         没法:1 无法:1 不能:1 不了:1 不到:1 不出:1 自动退出:3 重复:1 空白:2 还在:1 没有收到:2 没收到:2 提示:1
+        自动挂断:3 被挂断:2 全黑:2 黑了:1 绿屏:2
         crash:3 crashes:3 crashed:3 crashing:3 broken:3 does_not_work:3 not_working:3 fail:2 fails:2 failed:2
         failure:2 error:2 can_not:1 unable:2 missing:2 no_sound:2 black_screen:2 disappeared:2 lost:2 bug:2
         never_arrive:3 never_arrives:3 not_delivered:3 no_option:2 add_a:1 doesn't:1
@@ -389,7 +390,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
     ("module", "group"): _kw("""
         群满:3 扩容:2 外部联系人:1 群待办:3 投票:2 群投票:3
         群组:3 建群:3 解散:2 群成员:3 成员:1 群主:3 管理员:2 @:2 @所有人:3 艾特:3 全体成员:2 群公告:3 公告:3
-        入群:3 进群:3 加群:3 退群:3 踢人:3 踢出:3 移出:2 拉人:3 拉进群:3 邀请:2 禁言:3 群二维码:3 二维码:1
+        入群:3 进群:3 加群:3 退群:3 踢人:3 踢出:3 移出:2 拉人:3 拉群:3 拉进群:3 邀请:2 禁言:3 群二维码:3 二维码:1
         群设置:3 群昵称:3 群名:3 群名称:3 人数上限:3 上限:1 审批:1 群权限:3 权限:1 转让:2 群管理:3
         group:2 groups:2 group_admin:3 members:2 member:2 announcement:3 @all:3 mention:2 mentions:2
         kick:3 invite:2 remove_members:3 admin:2

@@ -315,3 +315,16 @@ def test_argmax_ranks_like_sorting_with_ties_to_the_earlier_label():
         order = ["function", "performance", "experience", "consultation", "other"][: rng.randint(0, 5)]
         scores = {c: rng.choice([0.0, -0.0, 1.0, 2.0, 2.0, -3.0, 0.5]) for c in order if rng.random() < 0.8}
         assert pipeline._argmax(scores, order) == reference(scores, order)
+
+
+@pytest.mark.parametrize("text, dim, want", [
+    ("视频通话经常自动挂断，尤其是在4G网络下", "type", "function"),
+    ("共享PPT的时候对面全黑，切换成共享窗口也一样", "type", "function"),
+    ("拉群的时候搜索不到好友", "module", "group"),
+])
+def test_everyday_symptom_words(text, dim, want):
+    assert label(run(text), dim) == want
+
+
+def test_a_call_that_hangs_up_by_itself_is_a_complaint():
+    assert run("视频通话经常自动挂断")["sentiment"]["polarity"] < 0
