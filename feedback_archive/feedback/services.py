@@ -22,8 +22,7 @@ from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.core.models import Team
 from feedback_archive.taxonomy.models import Label
 from feedback_archive.versions.models import Release
-from feedback_archive.versions.services import product_get, release_for_report
-from feedback_archive.versions.versioning import normalise_version
+from feedback_archive.versions.services import product_get, release_for_report, releases_registered
 
 from . import duplicates
 from .models import Channel, DuplicateBand, Feedback, FeedbackLabel, FieldChange, Reporter
@@ -102,36 +101,15 @@ class _Lookups:
         return self.releases[key]
 
     def prefetch_releases(self, keys) -> None:
-        """Resolve many (product, platform, raw version) at once with one query, by the rule of
-        `release_for_report`; versions nobody registered are left to it (it records them)."""
-        wanted = {}
-        for product, platform, raw in keys:
-            key = (product.pk, platform, raw)
-            if key in self.releases or key in wanted:
-                continue
-            version = normalise_version(raw)
-            if not version:
-                self.releases[key] = None
-                continue
-            versions = [version, ".".join(version.split(".")[:3])] if version.count(".") >= 3 else [version]
-            wanted[key] = (product, versions)
-        if not wanted:
-            return
-        rows = Release.objects.filter(
-            product_id__in={p.pk for p, _v in wanted.values()},
-            version__in={v for _p, vs in wanted.values() for v in vs},
-            platform__in={k[1] for k in wanted} | {""},
-        )
-        by = {}
-        for r in rows:
-            by.setdefault((r.product_id, r.version), []).append(r)
-        for key, (product, versions) in wanted.items():
-            platform = key[1]
-            found = sorted((r for v in versions for r in by.get((product.pk, v), ()) if r.platform in (platform, "")),
-                           key=lambda r: (versions.index(r.version), r.platform != platform))
-            if found:
-                found[0].product = product
-                self.releases[key] = found[0]
+        """Resolve many (product, platform, raw version) at once with one query; versions nobody
+        registered are left to `release` (release_for_report records them)."""
+        todo = {(p.pk, plat, raw): (p, plat, raw) for p, plat, raw in keys}
+        todo = [item for key, item in todo.items() if key not in self.releases]
+        products = {p.pk: p for p, _plat, _raw in todo}
+        for key, release in releases_registered(todo).items():
+            if release is not None:
+                release.product = products[key[0]]  # the API answer names it
+            self.releases[key] = release
 
     def forget_writes(self) -> None:
         """After a rolled-back savepoint, releases created in it are gone."""
