@@ -24,6 +24,10 @@ class CappedCountPagination(PageNumberPagination):
         except (TypeError, ValueError):
             number = 1
         start = (number - 1) * size
+        if start >= 2 ** 62:  # no table is that long, and the database's integers are not either
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound("Invalid page.")
         window = list(queryset[start:start + size + 1])  # one extra row says whether a next page exists
         self.request, self.number, self.size = request, number, size
         self.has_next = len(window) > size

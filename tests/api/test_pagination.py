@@ -59,3 +59,10 @@ def test_common_word_search_skips_ranking_when_the_planner_expects_many(five_com
     monkeypatch.setattr(querysets, "estimated_rows", lambda qs: 3)
     if connection.vendor == "postgresql":
         assert "search_rank" in Feedback.objects.search("群文件").query.annotations
+
+
+def test_an_absurd_page_number_is_404_not_500(api, five_complaints):
+    r = api.get("/api/v1/taxonomy/?page_size=-543326&page=246843381752036786176")
+    assert r.status_code == 404
+    r = api.get("/api/v1/feedback/?page=99999999999999999999999")
+    assert r.status_code == 404
