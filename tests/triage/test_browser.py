@@ -28,6 +28,11 @@ def browser_page(monkeypatch):
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
         yield page
         browser.close()
+        # ORM calls made while Playwright's event loop runs get their own connection (asgiref's
+        # context-local storage); close it here, or PostgreSQL cannot drop the test database
+        from django.db import connections
+
+        connections.close_all()
 
 
 def shot(page, name):
