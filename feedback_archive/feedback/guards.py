@@ -27,7 +27,8 @@ def reporter_was_answered(feedback) -> bool:
     agent stated why this channel cannot be answered."""
     if getattr(feedback, "_reply_in_this_step", False) or feedback.no_reply_reason:
         return True
-    return feedback.replies.exists()
+    # the automatic "received" acknowledgement (workflow.ReplyEvent.RECEIVED) answers nothing
+    return feedback.replies.exclude(event="received").exists()
 
 
 reporter_was_answered.reason = _(

@@ -18,6 +18,11 @@ class Channel(models.Model):
         _("reporters can be answered"), default=True,
         help_text=_("Off for sources where no reply can reach the reporter (e.g. anonymous reviews)."),
     )
+    acknowledge = models.BooleanField(
+        _("acknowledge receipt"), default=False,
+        help_text=_("Send the reporter the “received” reply (its template) as soon as the feedback is stored. "
+                    "It does not count as the reply a close needs."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

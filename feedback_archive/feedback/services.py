@@ -28,6 +28,7 @@ from . import duplicates
 from .models import Channel, DuplicateBand, Feedback, FeedbackLabel, FieldChange, Reporter
 
 CLASSIFY_TASK = "feedback_archive.classification.tasks.classify_feedback"
+ACKNOWLEDGE_TASK = "feedback_archive.workflow.tasks.acknowledge_feedback"
 
 
 # --- audit -------------------------------------------------------------------------------------
@@ -335,6 +336,9 @@ def _store(items: list[_Item], *, actor: Actor, lookups: _Lookups) -> list[_Item
         by_n.setdefault(n, []).append(pk)
     for n, pks in by_n.items():
         Feedback.objects.filter(pk__in=pks).update(duplicate_count=F("duplicate_count") + n)
+    acknowledge = [i.feedback.pk for i in rows if i.channel.acknowledge]
+    if acknowledge:
+        transaction.on_commit(lambda: _enqueue_acknowledgements(acknowledge))
     linked = [i for i in rows if i.canonical is not None]
     if linked:
         FieldChange.objects.bulk_create([
@@ -387,6 +391,12 @@ def _enqueue_with_commit(ids: list[int]) -> None:
         _enqueue_classification(ids)
     else:
         transaction.on_commit(lambda: _enqueue_classification(ids))
+
+
+def _enqueue_acknowledgements(ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    async_task(ACKNOWLEDGE_TASK, ids, group="acknowledge")
 
 
 def _enqueue_classification(ids: list[int]) -> None:
@@ -498,10 +508,11 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> tuple[list[di
 
 
 # --- duplicates --------------------------------------------------------------------------------
-# Leader clustering: an item that is linked as a near-duplicate stores no bands of its own — its
-# canonical's bands already find whatever resembles it — so a band value is shared only by items
-# that are not duplicates of each other, and a look-up stays a few index probes however large a
-# cluster grows. Unmerging an item gives it its bands (it is canonical from then on).
+# A canonical item stores its band values; an item linked as a near-duplicate only the values its
+# cluster does not hold yet. A value is then held once per cluster — shared only by items that are
+# not duplicates of each other — so a look-up stays a few index probes however large a cluster
+# grows, and a rewording of a variant still finds the cluster. Unmerging an item gives it all its
+# bands (it is canonical from then on). docs/duplicates.md measures the trade-offs.
 
 CANDIDATES = 50
 BAND_HOLDERS = 100  # newest holders read per band value: a value common to many texts says little

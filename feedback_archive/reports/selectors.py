@@ -14,7 +14,7 @@ from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.models import Feedback, FeedbackLabel
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
-from feedback_archive.workflow.models import Reply, Survey, TransitionLog
+from feedback_archive.workflow.models import Reply, ReplyEvent, Survey, TransitionLog
 from feedback_archive.workflow.satisfaction import low_rating
 
 from . import hotspots
@@ -314,7 +314,8 @@ def monthly_report(*, month: str, filters: dict | None = None, months_back: int 
     stages = list(transitions.values("source").annotate(steps=Count("id"), total_seconds=Sum("seconds_in_previous"))
                   .order_by("source"))
     closing = qs_all.filter(_in(start, end, "resolved_at"), status=Status.CLOSED).aggregate(
-        n=Count("*"), replied=Count(Value(1), filter=Q(Exists(Reply.objects.filter(feedback_id=OuterRef("pk"))))))
+        n=Count("*"), replied=Count(Value(1), filter=Q(Exists(
+            Reply.objects.filter(feedback_id=OuterRef("pk")).exclude(event=ReplyEvent.RECEIVED)))))
     n_closed, replied = closing["n"], closing["replied"]
     # six-month trend: received and median resolution per month, one GROUP BY over a month bucket
     months = {shift_month(month, -n): month_bounds(shift_month(month, -n)) for n in range(months_back, -1, -1)}

@@ -470,7 +470,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "can_reply", "is_active"]
+    list_display = ["name", "slug", "can_reply", "acknowledge", "is_active"]
+    list_editable = ["acknowledge"]
 
 
 @admin.register(Reporter)

@@ -3,6 +3,7 @@ from django_q.models import Schedule
 
 from .outbox import delivery_send as _delivery_send
 from .outbox import delivery_send_due as _delivery_send_due
+from .outbox import feedback_acknowledge
 from .routing import route_feedback as _route
 from .sla import sla_check as _sla_check
 from .sla import sla_refresh
@@ -41,3 +42,8 @@ SCHEDULES = [
     ("workflow-sla-check", "feedback_archive.workflow.tasks.sla_check", Schedule.MINUTES, 5, None),
     ("workflow-outbox-retry", "feedback_archive.workflow.tasks.delivery_send_due", Schedule.MINUTES, 1, None),
 ]
+
+
+def acknowledge_feedback(feedback_ids: list[int]) -> int:
+    """Enqueued by intake after commit, for channels that acknowledge receipt."""
+    return feedback_acknowledge(feedback_ids=feedback_ids)

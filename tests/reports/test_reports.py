@@ -137,6 +137,20 @@ def test_monthly_times_reply_rate_and_stages(make_feedback, agent):
     assert stages["pending"]["mean_hours"] == 1.0 and stages["in_progress"]["mean_hours"] == pytest.approx(11.0)
 
 
+def test_reply_rate_does_not_count_the_automatic_acknowledgement(make_feedback, agent):
+    from feedback_archive.feedback.models import Channel
+    from feedback_archive.workflow.models import Reply
+
+    Channel.objects.filter(slug="app_store").update(can_reply=False)
+    received = at(2026, 10, 12, 9)
+    fb = make_feedback("评分一星：更新后一直闪退", channel="app_store", received_at=received)
+    Reply.objects.create(feedback=fb, event="received", body="我们已收到您的反馈", author_name="system")
+    feedback_transition(feedback_id=fb.pk, name="close", actor=Actor.for_user(agent), resolution="not_reproducible",
+                        no_reply_reason="应用商店评论无法回复", at=received + dt.timedelta(hours=3))
+    r = monthly_report(month="2026-10")
+    assert r["closed"] == 1 and r["reply_rate"] == 0.0
+
+
 def test_snapshot_keeps_the_past_and_fresh_recomputes(make_feedback):
     fb = make_feedback("视频会议卡顿", received_at=at(2026, 11, 17))
     feedback_update(feedback_id=fb.pk, actor=Actor.system(), labels={"type": "performance"})
