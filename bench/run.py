@@ -244,6 +244,86 @@ def bench_classify(args):
             "rss_before_mb": round(rss_before / 1024, 1)}
 
 
+def _rss_kb(pid: int, field: str = "VmHWM") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    """All descendants: qcluster's workers are grandchildren (cluster → sentinel → workers)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out + [d for c in out for d in _children(c)]
+
+
+def bench_classify_cluster(args):
+    """New feedback classified by a real `qcluster` (Q_WORKERS=2, DEBUG off, this database's broker):
+    the N newest items, never classified, enqueued as intake does — one `classify_many` job per
+    1,000 ids — against bare `jieba.lcut` over the same texts in one process, measured just
+    before on the idle machine. Timed from the first enqueue to the last item stored. Writes
+    suggestions: use a scratch copy of a bench database."""
+    import jieba
+    from django_q.tasks import async_task
+
+    from feedback_archive.classification.models import Sentiment
+    from feedback_archive.feedback.models import Feedback
+
+    rows = list(Feedback.objects.filter(classified_at__isnull=True).order_by("-id")
+                .values_list("id", "title", "content")[: args.classify_items])
+    if len(rows) < args.classify_items:
+        raise SystemExit(f"only {len(rows)} never-classified items here; use a fresh copy of a bench database")
+    ids = [r[0] for r in rows]
+    jieba.initialize()
+    jieba.lcut("预热")
+    t = time.perf_counter()
+    for _i, title, content in rows:
+        jieba.lcut(f"{title} {content}")
+    jieba_s = time.perf_counter() - t
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings_nodebug", "Q_WORKERS": str(args.cluster_workers),
+           "PYTHONPATH": str(ROOT)}
+    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(8)  # the cluster forks its workers and loads jieba before the clock starts
+        t = time.perf_counter()
+        for k in range(0, len(ids), 1000):
+            async_task("feedback_archive.classification.tasks.classify_many", ids[k:k + 1000], group="bench")
+        done, peak = 0, {}
+        while done < len(ids):
+            time.sleep(0.5)
+            done = Sentiment.objects.filter(feedback_id__in=ids).count() if len(ids) <= 20000 else \
+                Sentiment.objects.filter(feedback_id__gte=min(ids), feedback_id__lte=max(ids)).count()
+            for pid in _children(cluster.pid):
+                peak[pid] = max(peak.get(pid, 0), _rss_kb(pid, "VmRSS"))
+            if time.perf_counter() - t > 1800:
+                raise RuntimeError(f"cluster stored {done} of {len(ids)} in 30 min")
+        wall = time.perf_counter() - t
+        worker_hwm = {pid: _rss_kb(pid) for pid in _children(cluster.pid)}
+    finally:
+        cluster.terminate()
+        try:
+            cluster.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+    n = len(ids)
+    return {"items": n, "workers": args.cluster_workers, "jieba_items_per_s": round(n / jieba_s, 1),
+            "cluster_items_per_s": round(n / wall, 1), "ratio": round(jieba_s / wall, 3),
+            "peak_rss_mb_per_process": sorted(round(v / 1024, 1) for v in (worker_hwm or peak).values())}
+
+
 # --- write measurements (scratch database) -----------------------------------------------------
 def _items(start, count):
     from bench import generate as g
@@ -386,7 +466,7 @@ def bench_http(args):
 
 
 BENCHES = {"admin": bench_admin, "api": bench_api, "dup": bench_dup, "reports": bench_reports,
-           "classify": bench_classify, "bulk": bench_bulk, "http": bench_http}
+           "classify": bench_classify, "classify-cluster": bench_classify_cluster, "bulk": bench_bulk, "http": bench_http}
 
 
 def main():
@@ -398,6 +478,7 @@ def main():
     ap.add_argument("--dup-items", type=int, default=200)
     ap.add_argument("--report-runs", type=int, default=5)
     ap.add_argument("--classify-items", type=int, default=10_000)
+    ap.add_argument("--cluster-workers", type=int, default=2, help="Q_WORKERS for --only classify-cluster")
     ap.add_argument("--classify-chunk", type=int, default=500, help="chunk size of the classification run")
     ap.add_argument("--bulk-items", type=int, default=100_000)
     ap.add_argument("--http-requests", type=int, default=3000)
