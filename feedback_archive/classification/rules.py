@@ -329,7 +329,7 @@ BUILTIN: dict[tuple[str, str], list[tuple[str, float]]] = {
         lag:3 lags:3 laggy:3 lagging:3 slow:2 slowly:2 freeze:2 freezes:2 latency:3 delay:2 delayed:3 battery:2
         drain:2 drains:2 overheat:2 overheats:2 hot:1 memory:2 ram:2 cpu:2 disconnect:2 disconnects:3 drops:2
         dropping:2 unstable:3 forever:2 takes_forever:3 loading:1 stutter:3 stutters:3 choppy:3 sluggish:3
-        keeps_dropping:3 minutes_to:2 seconds_late:3 spinning:2
+        keeps_dropping:3 minutes_to:2 seconds_late:3 spinning:2 late:2 minutes_late:3 hours_late:3
     """),
     ("type", "function"): _kw("""
         不行:1 依然可以:2 还是可以:2 仍然可以:2 仍然能:2 也能:1 泄露:2 不兼容:3 不存在:2 空白页:2

@@ -328,3 +328,7 @@ def test_everyday_symptom_words(text, dim, want):
 
 def test_a_call_that_hangs_up_by_itself_is_a_complaint():
     assert run("视频通话经常自动挂断")["sentiment"]["polarity"] < 0
+
+
+def test_late_notifications_are_performance():
+    assert label(run("Notifications arrive 10 minutes late on my Pixel"), "type") == "performance"
