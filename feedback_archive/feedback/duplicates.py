@@ -71,3 +71,16 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
         return 0.0
     common = len(a & b)
     return common / (len(a) + len(b) - common)
+
+
+def link_score(a: frozenset[str], b: frozenset[str], beat: float = 0.0) -> float:
+    """The similarity that would link a to b, or 0.0: Jaccard at or above DUPLICATE_THRESHOLD,
+    above `beat` (the best candidate so far) and no negation veto. The size bound comes first —
+    Jaccard ≤ smaller / larger — and the veto last, only for a candidate that would win."""
+    t = DUPLICATE_THRESHOLD
+    if len(b) < len(a) * t or len(a) < len(b) * t:
+        return 0.0
+    score = jaccard(a, b)
+    if score < t or score <= beat or negation_differs(a, b):
+        return 0.0
+    return score

@@ -255,14 +255,19 @@ def _reporters_upsert(items: list[_Item]) -> dict[tuple[int, str], Reporter]:
     return by_key
 
 
+def _channel_pairs(pairs) -> Q:
+    """(channel id, external id) pairs as one condition: per channel an `IN` list, so the
+    (channel, external_id) index is probed once per pair, not channels × ids."""
+    q = Q()
+    for channel_id in {c for c, _e in pairs}:
+        q |= Q(channel_id=channel_id, external_id__in=[e for c, e in pairs if c == channel_id])
+    return q
+
+
 def _reporters_fetch(keys) -> dict[tuple[int, str], Reporter]:
-    keys = list(keys)
     found = {}
-    for chunk in _chunks(keys, 400):
-        q = Q()
-        for channel_id in {c for c, _e in chunk}:
-            q |= Q(channel_id=channel_id, external_id__in=[e for c, e in chunk if c == channel_id])
-        found.update({(r.channel_id, r.external_id): r for r in Reporter.objects.filter(q)})
+    for chunk in _chunks(list(keys), 400):
+        found.update({(r.channel_id, r.external_id): r for r in Reporter.objects.filter(_channel_pairs(chunk))})
     return found
 
 
@@ -276,10 +281,8 @@ def _stored_ids(items: list[_Item]) -> dict[tuple[int, str], int]:
     pairs = {(i.channel.pk, i.external_id) for i in items if i.external_id is not None}
     found: dict[tuple[int, str], int] = {}
     for chunk in _chunks(sorted(pairs), 900):
-        q = Q()
-        for channel_id in {c for c, _e in chunk}:  # one index probe per pair (not channels × ids)
-            q |= Q(channel_id=channel_id, external_id__in=[e for c, e in chunk if c == channel_id])
-        found.update({(c, e): pk for pk, c, e in Feedback.objects.filter(q).values_list("pk", "channel_id", "external_id")})
+        rows = Feedback.objects.filter(_channel_pairs(chunk)).values_list("pk", "channel_id", "external_id")
+        found.update({(c, e): pk for pk, c, e in rows})
     return found
 
 
@@ -574,23 +577,16 @@ def _link_duplicates(items: list[_Item]) -> None:
     for chunk in _chunks(wanted, 900):
         for cid, cano, text in Feedback.objects.filter(pk__in=chunk).values_list("id", "canonical_id", "search_text"):
             stored[cid] = (cano or cid, duplicates.dedup_tokens(text.split()))
-    threshold = duplicates.DUPLICATE_THRESHOLD
     in_list: dict[int, list[_Item]] = {}  # band value → items of this list holding it
     cluster_bands: dict = {}  # cluster (stored canonical id, or id() of a canonical item of the list) → values held
     for n, item in enumerate(items):
         if not item.bands:
             continue
-        best, best_score, size = None, 0.0, len(item.token_set)
+        best, best_score = None, 0.0
         for cid in candidate_ids[n]:
-            got = stored.get(cid)
-            if got is None:
-                continue
-            target, other = got
-            if len(other) < size * threshold or size < len(other) * threshold:
-                continue  # Jaccard ≤ smaller / larger: cannot reach the threshold
-            score = duplicates.jaccard(item.token_set, other)
-            # below the threshold a candidate can never be linked: the veto only for contenders
-            if score > best_score and score >= threshold and not duplicates.negation_differs(item.token_set, other):
+            target, other = stored.get(cid, (None, frozenset()))
+            score = duplicates.link_score(item.token_set, other, beat=best_score) if target else 0.0
+            if score:
                 best, best_score = target, score
         seen = set()
         for v in item.bands:
@@ -598,10 +594,8 @@ def _link_duplicates(items: list[_Item]) -> None:
                 if id(earlier) in seen:
                     continue
                 seen.add(id(earlier))
-                if len(earlier.token_set) < size * threshold or size < len(earlier.token_set) * threshold:
-                    continue
-                score = duplicates.jaccard(item.token_set, earlier.token_set)
-                if score > best_score and score >= threshold and not duplicates.negation_differs(item.token_set, earlier.token_set):
+                score = duplicates.link_score(item.token_set, earlier.token_set, beat=best_score)
+                if score:
                     best, best_score = earlier, score
         if best is None:
             for v in item.bands:
