@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import random
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
 from feedback_archive.core import segmenter
+from feedback_archive.core.db import upsert_rows
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.feedback.filtersets import FeedbackFilterSet
@@ -124,57 +124,13 @@ def _store(ids: list[int], results: list[dict], labels: dict) -> None:
                            version, now))
     # one commit per chunk instead of one per item: on SQLite each commit is an fsync
     with transaction.atomic():
-        _upsert(Suggestion, _SUGGESTION_COLUMNS, suggestions, unique=["feedback", "dimension"], stamp="created_at")
-        _upsert(Sentiment, _SENTIMENT_COLUMNS, sentiments, unique=["feedback"], stamp="created_at")
+        upsert_rows(Suggestion, _SUGGESTION_COLUMNS, suggestions, unique=["feedback", "dimension"], stamp="created_at")
+        upsert_rows(Sentiment, _SENTIMENT_COLUMNS, sentiments, unique=["feedback"], stamp="created_at")
         # only the first classification sets it (it says "has been classified": the sweeper and
         # the demo look for NULL; the suggestions carry their own time): a reclassification run
         # then does not rewrite every feedback row, which on PostgreSQL means all ~20 indexes
         Feedback.objects.filter(pk__in=ids, classified_at__isnull=True).update(classified_at=timezone.now())
         _enqueue_routing(ids)
-
-
-def _upsert(model, columns: list[str], rows: list[tuple], *, unique: list[str], stamp: str) -> None:
-    """INSERT … ON CONFLICT (unique) DO UPDATE SET the other columns — the statement
-    `bulk_create(update_conflicts=True)` issues, without its per-object cost (a model instance,
-    pre_save and adaptation of every value: about as much time as the database's own work) —
-    and only where a value other than the `stamp` column (the time) changed: reclassifying
-    everything after a taxonomy edit then rewrites the few rows that changed, not all of them.
-    `rows` hold database values in `columns` order (JSON already dumped, datetimes adapted).
-    PostgreSQL: one statement over UNNEST'ed typed arrays; SQLite: one prepared statement run per
-    row (executemany, in C). Both understand this ON CONFLICT syntax; nothing else is supported."""
-    if not rows:
-        return
-    meta, qn = model._meta, connection.ops.quote_name
-    table = qn(meta.db_table)
-    fields = [meta.get_field(name) for name in columns]
-    names = ", ".join(qn(f.column) for f in fields)
-    conflict = ", ".join(qn(meta.get_field(name).column) for name in unique)
-    updated = [qn(f.column) for f in fields if f.name not in unique]
-    watched = [qn(f.column) for f in fields if f.name not in unique and f.name != stamp]
-    tail = (f"ON CONFLICT ({conflict}) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
-            + " WHERE " + " OR ".join(f"{table}.{c} <> EXCLUDED.{c}" for c in watched))  # all NOT NULL
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-            cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) {tail}",
-                           [_pg_array(column) for column in zip(*rows)])
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {tail}", rows)
-
-
-def _pg_array(values) -> str | list:
-    """A column as one PostgreSQL array literal ('{1,2}', '{"a","b"}'): the driver then quotes
-    one string instead of adapting thousands of values one by one (10× less time). Columns of
-    other types (or mixed, or with NULLs) are left to the driver."""
-    kinds = set(map(type, values))
-    if kinds <= {int, float}:
-        return "{" + ",".join(map(repr, values)) + "}"  # repr: the float that reads back the same
-    if kinds == {datetime.datetime}:
-        values = [v.isoformat() for v in values]
-    elif kinds != {str}:
-        return list(values)
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 def _enqueue_routing(ids: list[int]) -> None:

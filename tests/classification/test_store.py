@@ -7,6 +7,7 @@ import pytest
 from feedback_archive.classification import model as stat_model
 from feedback_archive.classification import pipeline, rules, services
 from feedback_archive.classification.models import Sentiment, Suggestion
+from feedback_archive.core.db import upsert_rows
 from feedback_archive.feedback.models import Feedback
 
 TEXTS = [
@@ -116,7 +117,7 @@ def test_upsert_round_trips_awkward_values(items):
     evidence = ['引号"他说"', "反斜杠\\n不是换行", "{大括号}", "逗号,分隔", "NULL", "😡", "", "\\\"混合\\\\"]
     now = timezone.now()
     row = (items[0].pk, label.dimension_id, label.pk, 0.1234, json.dumps(evidence), 'v"1\\', now)
-    services._upsert(Suggestion, services._SUGGESTION_COLUMNS, [row], unique=["feedback", "dimension"], stamp="created_at")
+    upsert_rows(Suggestion, services._SUGGESTION_COLUMNS, [row], unique=["feedback", "dimension"], stamp="created_at")
     got = Suggestion.objects.get(feedback=items[0], dimension_id=label.dimension_id)
     assert (got.label_id, got.confidence, got.evidence, got.model_version) == (label.pk, 0.1234, evidence, 'v"1\\')
     assert abs((got.created_at - now).total_seconds()) < 1
