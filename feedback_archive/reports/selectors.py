@@ -93,16 +93,8 @@ def _distribution(labels: list[dict], dimension: str, counts: dict, prev: dict, 
     return out
 
 
-def _with_severity(qs, codes):
-    """Items whose confirmed severity is one of `codes`, as a join on the (feedback, dimension)
-    unique link — at most one row per item, so counts stay counts."""
-    ids = list(Label.objects.filter(dimension__code="severity", code__in=codes).values_list("id", flat=True))
-    # by label id alone (a label belongs to one dimension): the (label, feedback) index answers it
-    return qs.filter(label_links__label_id__in=ids) if ids else qs.none()
-
-
 def high_priority(filters, start, end) -> dict:
-    hp = _with_severity(scoped(filters), HIGH_PRIORITY)
+    hp = scoped(filters).with_labels("severity", HIGH_PRIORITY)
     received = durations(hp.filter(_in(start, end)), BOTH, extra={
         "open": Count(Value(1), filter=~Q(status=Status.CLOSED)),
         "sla_breached": Count(Value(1), filter=Q(sla_breached=True)),
