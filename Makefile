@@ -1,4 +1,4 @@
-.PHONY: run test test-pg bench acceptance
+.PHONY: run test test-pg bench acceptance lint
 run:        ## set up and run the product (SQLite, worker, demo data, login printed)
 	bin/run
 test:       ## the whole test suite (SQLite)
@@ -9,3 +9,5 @@ bench:      ## benchmarks, on demand, never in CI: make bench DB=postgres://post
 	.venv/bin/python bench/run.py --db $(DB) --size-label manual
 acceptance: ## the shared API acceptance checks
 	../shared/acceptance/run; ../shared/acceptance/run --stop
+lint:       ## ruff (configured in pyproject.toml)
+	bin/ensure-env && .venv/bin/ruff check .

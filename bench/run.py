@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._django import OUT, ROOT, load_avg, machine, setup  # noqa: E402
+from bench._django import OUT, ROOT, load_avg, machine, setup
 
 SEARCH_TERMS = ["卡顿", "送餐", "房间", "服务态度", "太慢了", "前台"]
 ADMIN_VIEWS = {

@@ -1,6 +1,6 @@
 import os
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import SECRET_KEY
 
 DEBUG = os.environ.get("DEBUG", "1") == "1"

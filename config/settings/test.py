@@ -1,4 +1,4 @@
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import DATABASES, Q_CLUSTER, SECRET_KEY
 
 SECRET_KEY = SECRET_KEY or "test-only-not-secret"

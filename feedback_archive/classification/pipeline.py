@@ -16,7 +16,7 @@ import math
 import threading
 
 from . import rules, sentiment
-from .language import detect_language  # noqa: F401  (re-exported for callers)
+from .language import detect_language
 
 RULES_VERSION = "rules-2"
 MODEL_VERSION = RULES_VERSION
@@ -120,7 +120,7 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
     scores: dict[str, dict[str, float]] = {}
     evidence: dict[str, dict[str, list[str]]] = {}
     for dcode, codes in comp.dims:
-        sc = {c: 0.0 for c in codes}
+        sc = dict.fromkeys(codes, 0.0)
         ev: dict[str, list[str]] = {c: [] for c in codes}
         for m, ents in rules.resolve(matches, dcode):
             for en in ents:
@@ -187,7 +187,7 @@ def _classify(comp: Compiled, title: str, content: str, context: dict | None, mo
 
     topic: dict[str, float] = {}
     if intent == "praise":
-        for m, ents in rules.resolve(comp.praise_topic.find(toks), "ptopic"):
+        for _m, ents in rules.resolve(comp.praise_topic.find(toks), "ptopic"):
             for en in ents:
                 topic[en.label] = topic.get(en.label, 0.0) + en.weight
         if any(e.startswith("rule:negated") for e in evidence.get("type", {}).get("performance", [])):

@@ -371,7 +371,7 @@ def polarity(toks: rules.Tokens, raw: str, extra: float = 0.0) -> tuple[float, l
     cw = [1.0] * n
     hypo = [False] * n
     question = [False] * n
-    for ci, (a, b, sent) in enumerate(clauses):
+    for ci, (a, b, _sent) in enumerate(clauses):
         ws = [words[i][0] for i in range(a, b)]
         wset = set(ws)
         nxt = words[b][0] if b < len(words) else ""

@@ -53,7 +53,7 @@ def _doc_frequencies(qs, sample_every: int = 1) -> tuple[Counter, int]:
                 f"SELECT search_vector FROM feedback_feedback WHERE id IN ({inner})", params)
             # a word in one document of the whole period cannot matter; in a sample it may stand for several
             cursor.execute("SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc >= %s", [literal, 2 if sample_every == 1 else 1])
-            counts = Counter({w: n for w, n in cursor.fetchall()})
+            counts = Counter(dict(cursor.fetchall()))
         return counts, min(qs.count(), MAX_DOCS) if sample_every > 1 else None
     counts: Counter = Counter()
     docs = 0

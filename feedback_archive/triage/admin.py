@@ -18,7 +18,6 @@ from feedback_archive.core.admin import CappedCountPaginator, ReadOnlyAdmin
 from feedback_archive.core.permissions import user_can_change, user_sees_contacts
 from feedback_archive.feedback.privacy import mask_contact, mask_name, reporter_erase, reporter_export
 from feedback_archive.core.exceptions import ApplicationError
-from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Channel, Feedback, FieldChange, Reporter
 from feedback_archive.feedback.selectors import feedback_list_queryset

@@ -253,7 +253,7 @@ def delivery_send(*, delivery_id: int, now=None) -> str:
             _send_webhook(delivery)
         else:
             _send_email(delivery)
-    except Exception as exc:  # noqa: BLE001 — any failure of the far side means: try again later
+    except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
     fields = ["status", "next_attempt_at", "last_error"]
     if not error:

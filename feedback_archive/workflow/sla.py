@@ -68,7 +68,7 @@ class BusinessCalendar:
     def windows(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Working spans from `start` on, in order (the first one clipped to `start`)."""
         day = start.astimezone(self.tz).date()
-        for _ in range(MAX_DAYS):
+        for _step in range(MAX_DAYS):
             if self.is_working_day(day):
                 opens = dt.datetime.combine(day, self.day_start, tzinfo=self.tz)
                 closes = dt.datetime.combine(day, self.day_end, tzinfo=self.tz)
@@ -386,7 +386,7 @@ def _notify(items: list[_Due], *, now: dt.datetime) -> int:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
         except IntegrityError:
             continue  # a concurrent run got there first
-        except Exception:  # noqa: BLE001 — one bad address must not stop the others' digests
+        except Exception:
             log.exception("SLA digest to %s failed; will retry on the next run", user.email)
             continue
         sent += 1

@@ -111,7 +111,7 @@ def test_negation_evidence_is_reported():
     res = run("一点都不卡，但是群文件上传失败")
     all_ev = [e for s in res["suggestions"].values() for e in s["evidence"]]
     assert label(res, "type") == "function"
-    assert any(e.startswith("rule:negated") or e.startswith("neg:") for e in
+    assert any(e.startswith(("rule:negated", "neg:")) for e in
                all_ev + res["sentiment"]["evidence"])
 
 
@@ -292,7 +292,7 @@ def test_required_characters_of_phrase_patterns():
         "能导出吗？", "有深色模式么。", "无法撤回消息", "建议加个已读回执", "如果能批量转发就更好了",
     ]
     matched = set()
-    for dim, lab, rx, weight, name in rules.PHRASES:
+    for _dim, _lab, rx, _weight, name in rules.PHRASES:
         req = rules.required_chars(rx)
         for t in texts:
             if rx.search(t):

@@ -195,7 +195,7 @@ def test_concurrent_retries_of_one_batch_store_each_item_once():
         try:
             barrier.wait(timeout=10)
             outcomes.append(feedback_create_many(items=items, actor=Actor.system("api")))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             failures.append(exc)
         finally:
             connection.close()

@@ -102,7 +102,7 @@ def test_near_duplicates_across_channels_are_linked(make_feedback):
 
 
 def test_negation_keeps_look_alike_texts_apart(make_feedback):
-    a = make_feedback("群里可以发送大文件，速度也很快，体验很好")
+    make_feedback("群里可以发送大文件，速度也很快，体验很好")
     b = make_feedback("群里不可以发送大文件，速度也很快，体验很好")
     b.refresh_from_db()
     assert b.canonical_id is None

@@ -61,7 +61,7 @@ def test_app_store_json_export_and_a_review_without_id_gets_a_stable_one():
 
 
 def test_ticket_webhook_takes_requester_and_custom_fields():
-    adapted = adapt_ticket({k: v for k, v in samples.TICKET_WEBHOOK.items()}, row=1, today=TODAY)
+    adapted = adapt_ticket(dict(samples.TICKET_WEBHOOK.items()), row=1, today=TODAY)
     item = adapted.items[0]
     assert item["channel"] == "ticket" and item["external_id"] == "58231"
     assert item["title"] == "屏幕共享时对方看到黑屏" and "黑屏" in item["content"]

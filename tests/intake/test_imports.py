@@ -151,21 +151,21 @@ def test_admin_bad_files_give_a_message_not_a_500(admin_client, content, message
 
 def test_admin_large_file_is_enqueued_and_runs_as_a_job(admin_client, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr(services, "INLINE_MAX_ROWS", 10)
-    r = upload(admin_client, review_csv(30).encode())
+    upload(admin_client, review_csv(30).encode())
     job = ImportJob.objects.get()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        r = admin_client.post(f"/admin/intake/importjob/{job.pk}/confirm/")
+        admin_client.post(f"/admin/intake/importjob/{job.pk}/confirm/")
     assert callbacks  # the enqueue waited for the commit; Q_CLUSTER sync runs the task inline
     job.refresh_from_db()
     assert (job.status, job.created, job.invalid) == ("done", 30, 1)
 
 
 def test_admin_confirm_needs_post_and_reupload_of_a_done_file_creates_nothing(admin_client):
-    r = upload(admin_client, samples.APP_STORE_CSV.encode())
+    upload(admin_client, samples.APP_STORE_CSV.encode())
     job = ImportJob.objects.get()
     assert admin_client.get(f"/admin/intake/importjob/{job.pk}/confirm/").status_code == 405
     admin_client.post(f"/admin/intake/importjob/{job.pk}/confirm/")
-    r = upload(admin_client, samples.APP_STORE_CSV.encode())
+    upload(admin_client, samples.APP_STORE_CSV.encode())
     second = ImportJob.objects.exclude(pk=job.pk).get()
     admin_client.post(f"/admin/intake/importjob/{second.pk}/confirm/")
     second.refresh_from_db()
