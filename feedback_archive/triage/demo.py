@@ -110,7 +110,7 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
                 created += _load_one(item, rng, now, importer, module_team, team_members, teams)
         if progress:
             progress(min(start + 200, len(items)), len(items))
-    from feedback_archive.feedback.services import _enqueue_classification
+    from feedback_archive.feedback.services.intake import _enqueue_classification
 
     ids = list(Feedback.objects.filter(classified_at__isnull=True).values_list("pk", flat=True))
     for start in range(0, len(ids), 500):

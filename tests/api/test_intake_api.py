@@ -14,7 +14,7 @@ def test_the_201_answer_equals_a_fresh_read(api, settings, monkeypatch, content)
     """The create answer is built from the stored row in hand (no re-read) when classification
     runs later: it must say exactly what reading the item back says."""
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
-    monkeypatch.setattr("feedback_archive.feedback.services._enqueue_classification", lambda ids: None)  # a worker, later
+    monkeypatch.setattr("feedback_archive.feedback.services.intake._enqueue_classification", lambda ids: None)  # a worker, later
     api.post("/api/v1/feedback/", {"channel": "community", "external_id": "c-0", "content": SCREEN_SHARE}, format="json")
     body = {"channel": "in_app", "external_id": "x-1", "content": content, "app_version": "v5.3.1 (2041)",
             "platform": "Android", "received_at": "2026-11-20T09:15:00+08:00", "locale": "zh-CN",

@@ -164,7 +164,7 @@ def test_a_colliding_insert_falls_back_to_one_by_one(importer, monkeypatch):
         return real(objs, *a, **kw)
 
     monkeypatch.setattr(Feedback.objects, "bulk_create", collide)
-    monkeypatch.setattr("feedback_archive.feedback.services._stored_ids", lambda items: {})
+    monkeypatch.setattr("feedback_archive.feedback.services.intake._stored_ids", lambda items: {})
     results = feedback_create_many(items=[_item(1, "视频会议共享屏幕卡顿"), _item(2, "聊天记录搜索不到图片"),
                                           _item(3, "")], actor=importer)
     assert results[0] == {"index": 0, "id": first[0]["id"], "created": False}
@@ -230,7 +230,7 @@ def test_with_the_orm_broker_the_job_commits_with_the_feedback(importer, setting
     """One commit per create: the job row is written in the feedback's transaction (and would
     roll back with it), not in a second transaction after it."""
     enqueued = []
-    monkeypatch.setattr("feedback_archive.feedback.services._enqueue_classification", enqueued.append)
+    monkeypatch.setattr("feedback_archive.feedback.services.intake._enqueue_classification", enqueued.append)
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "orm": "default"}
     with django_capture_on_commit_callbacks() as callbacks:  # not run: nothing may wait for them
         fb, _ = feedback_create(channel="in_app", external_id="q-1", content="视频会议录制文件找不到了", actor=importer)

@@ -1,15 +1,13 @@
-"""Writes to feedback. `feedback_create` is the single way in: the API, the bulk endpoint, imports,
-the admin and the demo data all call it."""
+"""Intake: `feedback_create` is the single way in — the API, the bulk endpoint, imports, the admin and
+the demo data all call it. Each item is validated and stored on its own."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,44 +15,17 @@ from django.utils.translation import gettext as _
 
 from feedback_archive.core import segmenter
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.permissions import check_can_change
-from feedback_archive.core.exceptions import ApplicationError, ConflictError
-from feedback_archive.core.models import Team
-from feedback_archive.taxonomy.models import Label
-from feedback_archive.versions.models import Release
+from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.versions.services import product_get, release_for_report, releases_registered
 
-from . import duplicates
-from .models import Channel, DuplicateBand, Feedback, FeedbackLabel, FieldChange, Reporter
+from .. import duplicates
+from ..models import Channel, DuplicateBand, Feedback, FieldChange, Reporter
+from .audit import audit_record, _bump  # noqa: F401
+from .duplicates import _link_duplicates
+from .items import _chunks, _Item
 
 CLASSIFY_TASK = "feedback_archive.classification.tasks.classify_feedback"
 ACKNOWLEDGE_TASK = "feedback_archive.workflow.tasks.acknowledge_feedback"
-
-
-# --- audit -------------------------------------------------------------------------------------
-def audit_record(*, feedback: Feedback, actor: Actor, field: str, old, new) -> None:
-    if str(old or "") == str(new or ""):
-        return
-    FieldChange.objects.create(
-        feedback=feedback, actor_id=actor.user_id, actor_name=actor.name, via=actor.via,
-        field=field, old="" if old is None else str(old), new="" if new is None else str(new),
-    )
-
-
-def _bump(feedback: Feedback, *fields: str) -> None:
-    feedback.version = F("version") + 1
-    feedback.save(update_fields=[*fields, "version", "updated_at"])
-    feedback.refresh_from_db(fields=["version"])
-
-
-def check_version(feedback: Feedback, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != feedback.version:
-        raise ConflictError(
-            _("Someone else changed feedback #%(id)s (now version %(version)s, you saw %(expected)s). "
-              "Reload it and try again; nothing was changed.")
-            % {"id": feedback.pk, "version": feedback.version, "expected": expected_version}
-        )
-
 
 # --- intake ------------------------------------------------------------------------------------
 # `feedback_create` (one item) and `feedback_create_many` (a request of up to 1,000) share every
@@ -166,31 +137,6 @@ def _validate(*, channel, content, external_id, title, received_at, rating, meta
     return channel_obj, content, received_at
 
 
-@dataclass
-class _Item:
-    """One checked item on its way in; `index` is its position in the request."""
-
-    index: int
-    channel: Channel
-    content: str
-    external_id: str | None
-    title: str
-    reporter: dict | None
-    product: str | None
-    platform: str
-    app_version: str
-    received_at: dt.datetime | None
-    locale: str
-    rating: int | None
-    metadata: dict | None
-    # filled by _store
-    tokens: list[str] = field(default_factory=list)
-    token_set: frozenset = frozenset()
-    bands: list[int] = field(default_factory=list)
-    feedback: Feedback | None = None
-    canonical: "_Item | int | None" = None
-    similarity: float | None = None
-    new_bands: list[int] = field(default_factory=list)  # a linked item's bands its cluster lacks
 
 
 def _check(index: int, lookups: _Lookups, *, channel, content, external_id=None, title="", reporter=None, product=None,
@@ -271,9 +217,6 @@ def _reporters_fetch(keys) -> dict[tuple[int, str], Reporter]:
     return found
 
 
-def _chunks(seq: list, size: int):
-    for k in range(0, len(seq), size):
-        yield seq[k:k + size]
 
 
 def _stored_ids(items: list[_Item]) -> dict[tuple[int, str], int]:
@@ -508,292 +451,3 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> tuple[list[di
     if new_ids:
         _enqueue_with_commit(new_ids)
     return results, new_ids
-
-
-# --- duplicates --------------------------------------------------------------------------------
-# A canonical item stores its band values; an item linked as a near-duplicate only the values its
-# cluster does not hold yet. A value is then held once per cluster — shared only by items that are
-# not duplicates of each other — so a look-up stays a few index probes however large a cluster
-# grows, and a rewording of a variant still finds the cluster. Unmerging an item gives it all its
-# bands (it is canonical from then on). docs/duplicates.md measures the trade-offs.
-
-CANDIDATES = 50
-BAND_HOLDERS = 100  # newest holders read per band value: a value common to many texts says little
-HOT_BAND = 20  # a band value held by this many canonical items is "hot" (see _top_candidates)
-
-
-def band_holders(values) -> dict[int, list[int]]:
-    """band value → ids of the newest `BAND_HOLDERS` feedback holding it, for all values at once."""
-    values = sorted(set(values))
-    out: dict[int, list[int]] = {}
-    if not values:
-        return out
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT v.value, b.feedback_id FROM unnest(%s::bigint[]) AS v(value) CROSS JOIN LATERAL ("
-                " SELECT feedback_id FROM feedback_duplicateband WHERE value = v.value"
-                " ORDER BY feedback_id DESC LIMIT %s) b",
-                [values, BAND_HOLDERS],
-            )
-            for value, fid in cur.fetchall():
-                out.setdefault(value, []).append(fid)
-        else:
-            for chunk in _chunks(values, 900):
-                cur.execute(
-                    "SELECT value, feedback_id FROM (SELECT value, feedback_id, ROW_NUMBER() OVER "
-                    "(PARTITION BY value ORDER BY feedback_id DESC) AS n FROM feedback_duplicateband "
-                    f"WHERE value IN ({', '.join(['%s'] * len(chunk))})) WHERE n <= %s",
-                    [*chunk, BAND_HOLDERS],
-                )
-                for value, fid in cur.fetchall():
-                    out.setdefault(value, []).append(fid)
-    return out
-
-
-def _top_candidates(bands: list[int], holders: dict[int, list[int]]) -> list[int]:
-    """The CANDIDATES feedback sharing most bands. Sharing a single band that many unrelated
-    canonical texts also hold (two common words, e.g. 好吃 + 送餐) is no evidence: such a holder
-    is a candidate only if it shares another band too."""
-    hits: dict[int, int] = {}
-    telling: set[int] = set()
-    for v in bands:
-        got = holders.get(v, ())
-        for fid in got:
-            hits[fid] = hits.get(fid, 0) + 1
-        if len(got) < HOT_BAND:
-            telling.update(got)
-    found = [fid for fid, n in hits.items() if n > 1 or fid in telling]
-    return sorted(found, key=lambda fid: (hits[fid], fid), reverse=True)[:CANDIDATES]
-
-
-def _link_duplicates(items: list[_Item]) -> None:
-    """Set `canonical` / `similarity` of each item: the most similar stored feedback or earlier
-    item of the list sharing a band, if Jaccard ≥ DUPLICATE_THRESHOLD and no negation differs."""
-    holders = band_holders(v for i in items for v in i.bands)
-    candidate_ids = {n: _top_candidates(item.bands, holders) for n, item in enumerate(items)}
-    wanted = sorted({fid for ids in candidate_ids.values() for fid in ids})
-    stored: dict[int, tuple[int, frozenset]] = {}
-    for chunk in _chunks(wanted, 900):
-        for cid, cano, text in Feedback.objects.filter(pk__in=chunk).values_list("id", "canonical_id", "search_text"):
-            stored[cid] = (cano or cid, duplicates.dedup_tokens(text.split()))
-    in_list: dict[int, list[_Item]] = {}  # band value → items of this list holding it
-    cluster_bands: dict = {}  # cluster (stored canonical id, or id() of a canonical item of the list) → values held
-    for n, item in enumerate(items):
-        if not item.bands:
-            continue
-        best, best_score = None, 0.0
-        for cid in candidate_ids[n]:
-            target, other = stored.get(cid, (None, frozenset()))
-            score = duplicates.link_score(item.token_set, other, beat=best_score) if target else 0.0
-            if score:
-                best, best_score = target, score
-        seen = set()
-        for v in item.bands:
-            for earlier in in_list.get(v, ())[-BAND_HOLDERS:]:
-                if id(earlier) in seen:
-                    continue
-                seen.add(id(earlier))
-                score = duplicates.link_score(item.token_set, earlier.token_set, beat=best_score)
-                if score:
-                    best, best_score = earlier, score
-        if best is None:
-            for v in item.bands:
-                in_list.setdefault(v, []).append(item)
-            continue
-        if isinstance(best, _Item) and best.canonical is not None:
-            best = best.canonical  # an earlier item of the list that is itself linked: its cluster
-        item.canonical, item.similarity = best, best_score
-        # Only the band values the cluster does not hold yet are stored for a linked item: a value
-        # is then held once per cluster, however large it grows (so no band turns hot with copies
-        # of one complaint), and a later text close to this variant but not to the canonical still
-        # finds the cluster. Values seen on a fetched member of the cluster count as held.
-        key = best if isinstance(best, int) else id(best)
-        held = cluster_bands.get(key)
-        if held is None:
-            held = set(best.bands) if isinstance(best, _Item) else {
-                v for v in item.bands for h in holders.get(v, ()) if stored.get(h, (None,))[0] == best}
-            cluster_bands[key] = held
-        item.new_bands = [v for v in item.bands if v not in held]
-        held.update(item.new_bands)
-        for v in item.new_bands:
-            in_list.setdefault(v, []).append(item)
-
-
-def duplicate_find(tokens: list[str]) -> tuple[int | None, float]:
-    """(canonical id, similarity) that a new text with these tokens would be linked to, or
-    (None, 0.0): the ingest look-up alone, without storing anything (bench/run.py measures it)."""
-    item = _Item(index=0, channel=None, content="", external_id=None, title="", reporter=None, product=None,
-                 platform="", app_version="", received_at=None, locale="", rating=None, metadata=None, tokens=tokens)
-    item.token_set = duplicates.dedup_tokens(tokens)
-    item.bands = duplicates.band_values(item.token_set)
-    _link_duplicates([item])
-    return (item.canonical, item.similarity or 0.0) if item.canonical is not None else (None, 0.0)
-
-
-def fingerprint_store(feedback: Feedback) -> None:
-    """(Re)write the bands of a feedback that is canonical, from its stored tokens."""
-    DuplicateBand.objects.filter(feedback=feedback).delete()
-    bands = duplicates.band_values(duplicates.dedup_tokens(feedback.search_text.split()))
-    DuplicateBand.objects.bulk_create([DuplicateBand(feedback=feedback, value=v) for v in bands])
-
-
-def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similarity: float | None, actor: Actor) -> None:
-    check_can_change(actor, feedback)
-    if canonical.pk == feedback.pk or canonical.canonical_id == feedback.pk:
-        raise ApplicationError(_("A feedback cannot be a duplicate of itself."), fields={"canonical": [_("Choose another item.")]})
-    old = feedback.canonical_id
-    if old == canonical.pk:
-        return
-    with transaction.atomic():
-        feedback.canonical = canonical
-        feedback.similarity = similarity
-        _bump(feedback, "canonical", "similarity")
-        # the duplicates of a merged item follow it to the new canonical
-        moved = Feedback.objects.filter(canonical=feedback).update(canonical=canonical)
-        Feedback.objects.filter(pk=canonical.pk).update(duplicate_count=F("duplicate_count") + 1 + moved)
-        Feedback.objects.filter(pk=feedback.pk).update(duplicate_count=0)
-        if old:
-            Feedback.objects.filter(pk=old, duplicate_count__gt=0).update(duplicate_count=F("duplicate_count") - 1)
-        audit_record(feedback=feedback, actor=actor, field="canonical", old=old, new=canonical.pk)
-
-
-def feedback_unmark_duplicate(*, feedback: Feedback, actor: Actor) -> None:
-    check_can_change(actor, feedback)
-    old = feedback.canonical_id
-    if old is None:
-        return
-    with transaction.atomic():
-        feedback.canonical = None
-        feedback.similarity = None
-        _bump(feedback, "canonical", "similarity")
-        Feedback.objects.filter(pk=old, duplicate_count__gt=0).update(duplicate_count=F("duplicate_count") - 1)
-        fingerprint_store(feedback)  # canonical from now on: later near-duplicates must find it
-        audit_record(feedback=feedback, actor=actor, field="canonical", old=old, new=None)
-
-
-# --- labels, owner, releases -------------------------------------------------------------------
-def labels_resolve(labels: dict) -> dict[str, Label]:
-    """{'type': 'performance'} → Label objects; unknown codes raise a 400 naming them."""
-    if not isinstance(labels, dict):
-        raise ApplicationError("bad labels", fields={"labels": [_("Expected an object of dimension code → label code.")]})
-    found = {
-        (lab.dimension.code, lab.code): lab
-        for lab in Label.objects.select_related("dimension").filter(dimension__code__in=list(labels), is_active=True)
-    }
-    errors = {}
-    out = {}
-    for dim, code in labels.items():
-        lab = found.get((dim, code))
-        if lab is None:
-            known_dim = any(d == dim for d, _ in found) or Label.objects.filter(dimension__code=dim).exists()
-            errors[f"labels.{dim}"] = [_("Unknown label '%(label)s' for dimension '%(dimension)s'.") % {"label": code, "dimension": dim}
-                                  if known_dim else _("Unknown dimension '%(dimension)s'.") % {"dimension": dim}]
-        else:
-            out[dim] = lab
-    if errors:
-        raise ApplicationError("unknown labels", fields={"labels": [m for msgs in errors.values() for m in msgs], **errors})
-    return out
-
-
-def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor, route: bool = True) -> None:
-    """`route=False` for callers that set the owner themselves right after (history imports,
-    demo data): re-routing would be a no-op job per item."""
-    check_can_change(actor, feedback)
-    resolved = labels_resolve(labels)
-    current = {
-        link.dimension.code: link
-        for link in FeedbackLabel.objects.select_related("dimension", "label").filter(feedback=feedback)
-    }
-    changed = False
-    for dim, label in resolved.items():
-        link = current.get(dim)
-        if link is not None and link.label_id == label.pk:
-            continue
-        old = link.label.code if link else None
-        FeedbackLabel.objects.update_or_create(
-            feedback=feedback, dimension=label.dimension,
-            defaults={"label": label, "confirmed_by_id": actor.user_id, "confirmed_by_name": actor.name, "via": actor.via},
-        )
-        audit_record(feedback=feedback, actor=actor, field=f"labels.{dim}", old=old, new=label.code)
-        changed = True
-    if changed:
-        _bump(feedback)
-    if changed and route:
-        feedback_id = feedback.pk
-        from django_q.tasks import async_task
-
-        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_feedback", feedback_id))
-
-
-def feedback_assign(*, feedback: Feedback, actor: Actor, assignee=..., team=...) -> None:
-    check_can_change(actor, feedback)
-    fields = []
-    if assignee is not ... and feedback.assignee_id != getattr(assignee, "pk", None):
-        audit_record(feedback=feedback, actor=actor, field="assignee",
-                     old=feedback.assignee.get_username() if feedback.assignee else None,
-                     new=assignee.get_username() if assignee else None)
-        feedback.assignee = assignee
-        fields.append("assignee")
-    if team is not ... and feedback.team_id != getattr(team, "pk", None):
-        audit_record(feedback=feedback, actor=actor, field="team",
-                     old=feedback.team.slug if feedback.team else None, new=team.slug if team else None)
-        feedback.team = team
-        fields.append("team")
-    if fields:
-        _bump(feedback, *fields)
-
-
-def feedback_set_release(*, feedback: Feedback, actor: Actor, release: Release | None = ..., fixed_in: Release | None = ...) -> None:
-    fields = []
-    for name, value in (("release", release), ("fixed_in", fixed_in)):
-        if value is ... or getattr(feedback, f"{name}_id") == getattr(value, "pk", None):
-            continue
-        old = getattr(feedback, name)
-        audit_record(feedback=feedback, actor=actor, field=name, old=old.version if old else None, new=value.version if value else None)
-        setattr(feedback, name, value)
-        fields.append(name)
-    if fields:
-        _bump(feedback, *fields)
-
-
-def release_lookup(*, feedback: Feedback, version: str, field: str = "release") -> Release:
-    release = release_for_report(product=feedback.product or product_get(None), platform=feedback.platform, raw_version=version)
-    if release is None:
-        raise ApplicationError("bad release", fields={field: [_("'%(version)s' is not a version.") % {"version": version}]})
-    return release
-
-
-def feedback_update(*, feedback_id: int, actor: Actor, labels: dict | None = None, assignee: str | None = ...,
-                    team: str | None = ..., release: str | None = ..., fixed_in: str | None = ...,
-                    expected_version: int | None = None) -> Feedback:
-    """The PATCH of the API and the admin's edits: labels, owner, team, releases — all or nothing."""
-    with transaction.atomic():
-        feedback = Feedback.objects.select_for_update(of=("self",)).select_related("team").get(pk=feedback_id)
-        check_can_change(actor, feedback)
-        check_version(feedback, expected_version)
-        errors = {}
-        assignee_obj = team_obj = release_obj = fixed_obj = ...
-        if assignee is not ...:
-            assignee_obj = get_user_model().objects.filter(username=assignee).first() if assignee else None
-            if assignee and assignee_obj is None:
-                errors["assignee"] = [_("Unknown user '%(user)s'.") % {"user": assignee}]
-        if team is not ...:
-            team_obj = Team.objects.filter(slug=team).first() if team else None
-            if team and team_obj is None:
-                errors["team"] = [_("Unknown team '%(team)s'.") % {"team": team}]
-        if errors:
-            raise ApplicationError("invalid update", fields=errors)
-        if release is not ...:
-            release_obj = release_lookup(feedback=feedback, version=release) if release else None
-        if fixed_in is not ...:
-            fixed_obj = release_lookup(feedback=feedback, version=fixed_in, field="fixed_in") if fixed_in else None
-        if labels:
-            feedback_set_labels(feedback=feedback, labels=labels, actor=actor)
-        feedback_assign(feedback=feedback, actor=actor, assignee=assignee_obj, team=team_obj)
-        feedback_set_release(feedback=feedback, actor=actor, release=release_obj, fixed_in=fixed_obj)
-    return feedback
-
-
-def feedback_ids(items: Iterable[Feedback]) -> list[int]:
-    return [f.pk for f in items]

@@ -1,0 +1,28 @@
+"""Writes to feedback, by sub-domain: the audit trail, intake (`feedback_create` is the single way
+in), near-duplicate links, and the agent's edits (labels, owner, releases). Callers import from here."""
+
+from .audit import audit_record, check_version
+from .duplicates import (
+    band_holders,
+    duplicate_find,
+    feedback_mark_duplicate,
+    feedback_unmark_duplicate,
+    fingerprint_store,
+)
+from .intake import ACKNOWLEDGE_TASK, CLASSIFY_TASK, feedback_create, feedback_create_many
+from .ownership import (
+    feedback_assign,
+    feedback_ids,
+    feedback_set_labels,
+    feedback_set_release,
+    feedback_update,
+    labels_resolve,
+    release_lookup,
+)
+
+__all__ = [
+    "ACKNOWLEDGE_TASK", "CLASSIFY_TASK", "audit_record", "band_holders", "check_version", "duplicate_find",
+    "feedback_assign", "feedback_create", "feedback_create_many", "feedback_ids", "feedback_mark_duplicate",
+    "feedback_set_labels", "feedback_set_release", "feedback_unmark_duplicate", "feedback_update",
+    "fingerprint_store", "labels_resolve", "release_lookup",
+]
