@@ -110,6 +110,13 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates", verbose_name=_("duplicate of")
     )
     similarity = models.FloatField(_("similarity"), null=True, blank=True)
+    # Membership of a problem (one problem, many wordings). `canonical` above stays the API's view:
+    # the problem's lead item for every other member (docs/duplicates.md).
+    problem = models.ForeignKey(
+        "Problem", null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        verbose_name=_("problem"),
+    )
+    problem_score = models.FloatField(_("problem match score"), null=True, blank=True)
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     search_text = models.TextField(_("search tokens"), blank=True, editable=False)
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
@@ -236,3 +243,84 @@ class DuplicateBand(models.Model):
         verbose_name_plural = _("duplicate fingerprints")
         # covering: the candidate look-up reads (value → feedback) from the index alone
         indexes = [models.Index(fields=["value", "feedback"], name="dupband_value_feedback")]
+
+
+class Problem(TimeStampedModel):
+    """One problem users hit, recognised across many reports and wordings. The counts and dates are
+    kept by the problem services (feedback/services/problems.py) in the same transaction as the
+    membership change that moves them, so they always equal what the member rows say."""
+
+    title = models.CharField(_("title"), max_length=200)
+    # set when a person edits the title or a label: recomputation from members never overwrites it
+    title_locked = models.BooleanField(_("title set by a person"), default=False)
+    lead = models.ForeignKey(
+        Feedback, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("lead item"),
+    )
+    product = models.ForeignKey(
+        "versions.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="problems",
+        verbose_name=_("product"),
+    )
+    type = models.ForeignKey(
+        "taxonomy.Label", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("type"))
+    module = models.ForeignKey(
+        "taxonomy.Label", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("module"))
+    severity = models.ForeignKey(
+        "taxonomy.Label", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("severity"))
+    labels_locked = models.BooleanField(_("labels set by a person"), default=False)
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    first_release = models.ForeignKey(
+        "versions.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("first reported on"))
+    fixed_in = models.ForeignKey(
+        "versions.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("fixed in release"))
+    regressed_at = models.DateTimeField(_("regressed at"), null=True, blank=True)
+    member_count = models.PositiveIntegerField(_("reports"), default=0)
+    reporter_count = models.PositiveIntegerField(_("reporters"), default=0)
+    channel_count = models.PositiveIntegerField(_("channels"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        indexes = [
+            models.Index(fields=["-last_seen_at", "-id"], name="problem_last_seen"),
+            models.Index(fields=["product", "-reporter_count"], name="problem_product_reporters"),
+            models.Index(fields=["first_release"], name="problem_first_release"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.title}"
+
+
+class ProblemProposal(models.Model):
+    """A match between the automatic threshold and the proposal threshold: shown to the agent, who
+    accepts (the item joins the problem) or rejects (remembered: never proposed again)."""
+
+    class Decision(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="problem_proposals")
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="proposals")
+    score = models.FloatField(_("score"))
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)  # the shared words a person reads
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("problem proposal")
+        verbose_name_plural = _("problem proposals")
+        constraints = [models.UniqueConstraint(fields=["feedback", "problem"], name="proposal_one_per_pair")]
+        indexes = [models.Index(fields=["problem", "decision"], name="proposal_problem_decision")]
+
+    def __str__(self):
+        return f"{self.feedback_id} → {self.problem_id} ({self.decision})"
