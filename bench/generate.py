@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Fill a bench database with N feedback rows replayed from the real review text in
-/work/shared/data (synthetic ids, channels, times, releases, statuses, labels, workflow history).
+../shared/data (synthetic ids, channels, times, releases, statuses, labels, workflow history).
 
     .venv/bin/python bench/generate.py --rows 100000 --db postgres://postgres@127.0.0.1:5432/fa_bench
 
@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import random
+import os
 import re
 import sys
 import time
@@ -35,7 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._django import setup
 
-DATA = Path("/work/shared/data")
+# ../shared/data beside the checkout (where CI and every session find it); FA_SHARED_DATA overrides
+DATA = Path(os.environ.get("FA_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 CHUNK = 20_000
 DAYS = 730
 SEED = 20261124

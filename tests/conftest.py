@@ -91,3 +91,30 @@ def fresh_cache():
 
     cache.clear()
     yield
+
+
+# --- slow markers --------------------------------------------------------------------------------
+# A plain `pytest` while working in one room skips the tests that start a real qcluster or a real
+# browser (they take half the run); `make test` and CI set FA_ALL_TESTS=1 and run everything.
+_SLOW_MARKERS = ("worker", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    if os.environ.get("FA_ALL_TESTS") == "1" or config.getoption("-m"):
+        return
+    skip = pytest.mark.skip(reason="worker/browser test: run with `make test` or FA_ALL_TESTS=1")
+    skipped = 0
+    for item in items:
+        if any(m in item.keywords for m in _SLOW_MARKERS):
+            item.add_marker(skip)
+            skipped += 1
+    config._fa_slow_skipped = skipped
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if getattr(config, "_fa_slow_skipped", 0):
+        terminalreporter.write_line(
+            f"{config._fa_slow_skipped} worker/browser tests skipped locally; `make test` (or FA_ALL_TESTS=1) runs them."
+        )
