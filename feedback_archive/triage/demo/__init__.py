@@ -12,11 +12,12 @@ from django.utils import timezone
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
-from feedback_archive.feedback import demo_corpus
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.feedback.services import feedback_assign, feedback_create, feedback_set_labels
 from feedback_archive.versions.models import Product, Release
 from feedback_archive.workflow.services import feedback_transition
+
+from . import corpus as demo_corpus
 
 TEAMS = [
     ("ai", "对话式AI 算法组", ["other"]),
