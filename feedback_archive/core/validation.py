@@ -28,7 +28,7 @@ def json_error(value, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
-        if depth > max_depth:
+        if depth > max_depth and isinstance(node, (dict, list, tuple)):
             return _("is nested deeper than %(n)d levels") % {"n": max_depth}
         if isinstance(node, str):
             if err := text_error(node):
