@@ -46,6 +46,7 @@ def make_feedback(db, importer):
         kwargs.setdefault("channel", "in_app")
         kwargs.setdefault("external_id", f"test-{counter['n']}")
         understand = kwargs.pop("understand", "match")
+        kwargs.pop("classify", None)  # older name: classification now runs only in the full pipeline
         feedback, created = feedback_create(content=content, actor=kwargs.pop("actor", importer), **kwargs)
         if created and understand:
             # The pipeline's stages the tests' items need: by default those intake used to run in
