@@ -306,3 +306,43 @@ def test_overlapping_bulks_in_different_orders_do_not_deadlock():
     assert Feedback.objects.count() == len(wanted)
     assert sum(r["created"] for res in outcomes for r in res) == len(wanted)
     assert Reporter.objects.count() == 7
+
+
+def test_a_deadlock_is_retried_inside_the_request(importer, monkeypatch):
+    """The victim of a deadlock gets its transaction rolled back; the request tries again before
+    anyone sees a 503."""
+    from django.db import OperationalError
+
+    from feedback_archive.feedback.services import intake
+
+    real, calls = intake._create_many, {"n": 0}
+
+    def deadlocks_once(**kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            Feedback.objects.create(channel_id=1, content="回滚前写入的行", received_at="2026-11-01T00:00:00Z")
+            raise OperationalError("deadlock detected\nDETAIL: Process 1 waits for ShareLock on transaction 2")
+        return real(**kw)
+
+    monkeypatch.setattr(intake, "_create_many", deadlocks_once)
+    monkeypatch.setattr(intake.time, "sleep", lambda s: None)
+    results = feedback_create_many(items=[_item(1, "消息撤回失败")], actor=importer)
+    assert calls["n"] == 2 and results[0]["created"] is True
+    assert list(Feedback.objects.values_list("content", flat=True)) == ["消息撤回失败"]  # the first try rolled back
+
+
+def test_other_database_errors_are_not_retried(importer, monkeypatch):
+    from django.db import OperationalError
+
+    from feedback_archive.feedback.services import intake
+
+    calls = {"n": 0}
+
+    def unavailable(**kw):
+        calls["n"] += 1
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(intake, "_create_many", unavailable)
+    with pytest.raises(OperationalError):
+        feedback_create_many(items=[_item(1, "消息撤回失败")], actor=importer)
+    assert calls["n"] == 1

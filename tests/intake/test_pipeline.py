@@ -258,3 +258,17 @@ def teams_and_rule(db):
     team = Team.objects.create(slug="rtc", name="音视频组")
     RoutingRule.objects.create(name="全部到音视频组", team=team, is_default=True, order=1)
     return team
+
+
+def test_pipeline_status_prints_metric_lines(importer, sent, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_receive_many(items=_items(CALLS, FILES), actor=importer)
+    out = StringIO()
+    call_command("pipeline_status", stdout=out)
+    lines = dict(line.split() for line in out.getvalue().splitlines() if not line.startswith("#"))
+    assert lines["feedback_pipeline_depth"] == "2" and lines["feedback_pipeline_failed"] == "0"
+    assert float(lines["feedback_pipeline_oldest_age_seconds"]) >= 0

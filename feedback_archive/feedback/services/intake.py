@@ -336,7 +336,9 @@ def feedback_create_many(*, items: list[dict], actor: Actor) -> list[dict]:
             with transaction.atomic():
                 return _create_many(items=items, actor=actor)
         except OperationalError as exc:
-            if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES or transaction.get_connection().in_atomic_block:
+            # inside a caller's transaction this atomic block is a savepoint: rolled back to it, the
+            # caller's transaction is usable again, so the retry works there too
+            if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES:
                 raise
             logger.warning("bulk intake deadlocked (attempt %d); retrying", attempt + 1)
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
