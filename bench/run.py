@@ -148,7 +148,7 @@ def bench_dup(args):
         try:
             with transaction.atomic():
                 feedback_create(channel="in_app", content=content, title=title, external_id=f"bench-dup-{start + i}",
-                                actor=actor, classify=False, app_version="5.3.1", platform="android")
+                                actor=actor, app_version="5.3.1", platform="android")
                 create_ms.append((time.perf_counter() - t) * 1000)
                 raise _Rollback
         except _Rollback:

@@ -45,7 +45,17 @@ def make_feedback(db, importer):
         counter["n"] += 1
         kwargs.setdefault("channel", "in_app")
         kwargs.setdefault("external_id", f"test-{counter['n']}")
-        feedback, _ = feedback_create(content=content, actor=kwargs.pop("actor", importer), **kwargs)
+        understand = kwargs.pop("understand", "match")
+        kwargs.pop("classify", None)  # older name: classification now runs only in the full pipeline
+        feedback, created = feedback_create(content=content, actor=kwargs.pop("actor", importer), **kwargs)
+        if created and understand:
+            # The pipeline's stages the tests' items need: by default those intake used to run in
+            # the request (reporter, release, search tokens, duplicate links); understand="all"
+            # runs every stage, understand=None none (a freshly received item).
+            from feedback_archive.intake.pipeline import pipeline_run
+
+            pipeline_run(feedback_ids=[feedback.pk], stop_after=None if understand == "all" else understand)
+            feedback.refresh_from_db()
         return feedback
 
     return make

@@ -57,7 +57,7 @@ def test_database_outage_gives_503_and_writes_nothing(api, monkeypatch):
     def unavailable(**kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr("feedback_archive.api.views.feedback_create", unavailable)
+    monkeypatch.setattr("feedback_archive.api.views.feedback_receive", unavailable)
     r = api.post("/api/v1/feedback/", {"channel": "in_app", "content": "消息发不出去"}, format="json")
     assert r.status_code == 503 and r["Retry-After"]
     assert Feedback.objects.count() == 0

@@ -1,5 +1,5 @@
-"""A real django-q2 cluster (`manage.py qcluster`) picks up the classification job enqueued after
-a feedback is created — against a file database and the ORM broker, the embedded default; and
+"""A real django-q2 cluster (`manage.py qcluster`) picks up the pipeline job enqueued after a
+feedback is received and classifies it — against a file database and the ORM broker, the embedded default; and
 against Redis when it is reachable."""
 import os
 import socket
@@ -41,9 +41,9 @@ def test_qcluster_classifies_new_feedback(tmp_path, broker):
         subprocess.run(["redis-cli", "-n", "15", "flushdb"], capture_output=True)
     _manage(env, "migrate", "--noinput")
     _manage(env, "shell", "-c",
-            "from feedback_archive.feedback.services import feedback_create;"
+            "from feedback_archive.intake.services import feedback_receive;"
             "from feedback_archive.core.actors import Actor;"
-            "feedback_create(channel='in_app', external_id='w-1', content='语音通话有回声，对方说能听到自己的声音', actor=Actor.system())")
+            "feedback_receive(channel='in_app', external_id='w-1', content='语音通话有回声，对方说能听到自己的声音', actor=Actor.system())")
     worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -51,16 +51,16 @@ def test_qcluster_classifies_new_feedback(tmp_path, broker):
         while time.time() < deadline:
             with sqlite3.connect(db) as conn:
                 row = conn.execute(
-                    "SELECT f.classified_at, l.code FROM feedback_feedback f "
+                    "SELECT f.classified_at, l.code, f.pipeline_state FROM feedback_feedback f "
                     "LEFT JOIN classification_suggestion s ON s.feedback_id = f.id "
                     "LEFT JOIN taxonomy_dimension d ON d.id = s.dimension_id AND d.code = 'module' "
                     "LEFT JOIN taxonomy_label l ON l.id = s.label_id AND d.id IS NOT NULL "
                     "WHERE f.external_id = 'w-1' AND l.code IS NOT NULL").fetchone()
-            if row and row[0]:
+            if row and row[0] and row[2] == "understood":
                 break
             time.sleep(0.5)
         assert row and row[0], "the worker did not classify the feedback within 60 s"
-        assert row[1] == "voice"
+        assert row[1] == "voice" and row[2] == "understood"
     finally:
         worker.terminate()
         try:

@@ -215,6 +215,13 @@ FEEDBACK_DEFAULT_PRODUCT = os.environ.get("FEEDBACK_DEFAULT_PRODUCT", "im")
 FEEDBACK_MAX_CONTENT_CHARS = 20_000
 FEEDBACK_MAX_METADATA_BYTES = 16 * 1024
 FEEDBACK_FUTURE_TOLERANCE_SECONDS = 300
+
+# The intake pipeline (intake/pipeline.py, docs/operations.md "Pipeline lag")
+PIPELINE_BATCH = int(os.environ.get("PIPELINE_BATCH", 500))  # a job takes waiting items along up to this many
+PIPELINE_RETRY_SECONDS = int(os.environ.get("PIPELINE_RETRY_SECONDS", 60))  # first back-off; doubles per attempt
+PIPELINE_MAX_ATTEMPTS = int(os.environ.get("PIPELINE_MAX_ATTEMPTS", 5))  # then it stays failed until re-run
+PIPELINE_LOST_AFTER_SECONDS = int(os.environ.get("PIPELINE_LOST_AFTER_SECONDS", 300))  # received, no progress: job lost
+PIPELINE_LAG_ALERT_SECONDS = int(os.environ.get("PIPELINE_LAG_ALERT_SECONDS", 600))  # admins e-mailed above this
 # Optional general sentiment word lists (*pos.txt / *neg.txt, one word a line) added under the
 # hand-written lexicon, e.g. HowNet's if your licence allows (docs/classification.md)
 SENTIMENT_LEXICON_DIR = os.environ.get("SENTIMENT_LEXICON_DIR", "")

@@ -50,7 +50,8 @@ class ItemValidator:
 
 
 class BulkCreateSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=1000)
+    # null items pass here and get their own per-item error, like any other wrong type (#11 item 7)
+    items = serializers.ListField(child=serializers.JSONField(allow_null=True), min_length=1, max_length=1000)
 
 
 class ReleaseCreateSerializer(serializers.Serializer):
@@ -123,6 +124,7 @@ class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "id", "channel", "external_id", "title", "content", "product", "platform", "app_version", "release",
             "received_at", "locale", "rating", "status", "resolution", "labels", "assignee", "team", "canonical",
             "similarity", "duplicate_count", "sla_due_at", "sla_breached", "version", "created_at", "updated_at",
+            "pipeline_state",
         ]
 
     def get_labels(self, obj) -> dict:
@@ -141,7 +143,7 @@ class FeedbackSerializer(FeedbackListSerializer):
     class Meta(FeedbackListSerializer.Meta):
         fields = FeedbackListSerializer.Meta.fields + [
             "reporter", "metadata", "fixed_in", "suggestions", "sentiment", "transitions", "replies", "satisfaction",
-            "first_response_at", "resolved_at", "no_reply_reason",
+            "first_response_at", "resolved_at", "no_reply_reason", "pipeline_error",
         ]
 
     def _fresh(self) -> bool:

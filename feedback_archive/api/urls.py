@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from .health import HealthView
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -13,6 +14,7 @@ router.register("releases", ReleaseViewSet, basename="release")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]), name="api-docs"),
+    path("health/", HealthView.as_view(), name="health"),
     path("reports/weekly/", WeeklyReportView.as_view(), name="report-weekly"),
     path("reports/monthly/", MonthlyReportView.as_view(), name="report-monthly"),
     path("reports/releases/<int:pk>/", ReleaseReportView.as_view(), name="report-release"),

@@ -11,7 +11,8 @@ from feedback_archive.classification.models import Suggestion
 from feedback_archive.feedback.filtersets import FeedbackFilterSet
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.selectors import feedback_list_queryset
-from feedback_archive.feedback.services import feedback_create, feedback_create_many, feedback_update
+from feedback_archive.feedback.services import feedback_update
+from feedback_archive.intake.services import feedback_receive, feedback_receive_many
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
 from feedback_archive.versions.services import product_get, release_create
@@ -56,11 +57,11 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data = s.FeedbackCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         self._check_channel(request, data.validated_data["channel"])
-        feedback, created = feedback_create(actor=actor_from_request(request), **data.validated_data)
+        feedback, created = feedback_receive(actor=actor_from_request(request), **data.validated_data)
         if created and not settings.Q_CLUSTER.get("sync"):
-            # Just stored and not yet classified, routed or answered: the row in hand is the whole
-            # answer, so the detail query and its six prefetches are skipped. (With a synchronous
-            # queue the classification has already run, so that case re-reads.)
+            # Just stored, not yet understood (the pipeline runs after the commit): the row in hand
+            # is the whole answer, so the detail query and its six prefetches are skipped. (With a
+            # synchronous queue the pipeline has already run, so that case re-reads.)
             return Response(s.FeedbackSerializer(feedback, context={"request": request, "fresh": True}).data,
                             status=status.HTTP_201_CREATED)
         return self._detail(feedback.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -84,7 +85,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
                 continue
             prepared.append((index, validated, None))
         valid = [(i, v) for i, v, e in prepared if v is not None]
-        stored = feedback_create_many(items=[v for _, v in valid], actor=actor_from_request(request))
+        stored = feedback_receive_many(items=[v for _, v in valid], actor=actor_from_request(request))
         by_index = {valid[r["index"]][0]: r for r in stored}
         results = []
         for index, _v, errors in prepared:

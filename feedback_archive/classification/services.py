@@ -84,7 +84,7 @@ _SUGGESTION_COLUMNS = ["feedback", "dimension", "label", "confidence", "evidence
 _SENTIMENT_COLUMNS = ["feedback", "polarity", "intent", "language", "evidence", "model_version", "created_at"]
 
 
-def _classify_chunk(feedback_ids) -> int:
+def _classify_chunk(feedback_ids, *, route: bool = True) -> int:
     """The one classification path (single job and batch runs): the chunk's texts in one query
     (plain values: model instances would each fetch the deferred FSM `status` on load),
     taxonomy / model / labels once, then every suggestion and sentiment of the chunk written
@@ -97,11 +97,11 @@ def _classify_chunk(feedback_ids) -> int:
         [(title, content, {"release_id": release_id, "platform": platform})
          for _id, title, content, release_id, platform in rows],
         taxonomy=taxonomy, model=model)
-    _store([r[0] for r in rows], results, labels)
+    _store([r[0] for r in rows], results, labels, route=route)
     return len(rows)
 
 
-def _store(ids: list[int], results: list[dict], labels: dict) -> None:
+def _store(ids: list[int], results: list[dict], labels: dict, *, route: bool = True) -> None:
     """The rows `update_or_create` per item and dimension used to write (same values), upserted
     on the unique keys — one suggestion per feedback and dimension, one sentiment per feedback.
     `created_at` (auto_now) is set whenever a row is written; a row whose values did not change
@@ -130,7 +130,8 @@ def _store(ids: list[int], results: list[dict], labels: dict) -> None:
         # the demo look for NULL; the suggestions carry their own time): a reclassification run
         # then does not rewrite every feedback row, which on PostgreSQL means all ~20 indexes
         Feedback.objects.filter(pk__in=ids, classified_at__isnull=True).update(classified_at=timezone.now())
-        _enqueue_routing(ids)
+        if route:  # the intake pipeline routes in its own next stage
+            _enqueue_routing(ids)
 
 
 def _enqueue_routing(ids: list[int]) -> None:
@@ -143,15 +144,17 @@ def _enqueue_routing(ids: list[int]) -> None:
         transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_many", ids))
 
 
-def feedback_classify_many(*, feedback_ids: list[int]) -> int:
-    """Classify a chunk (a sweep job, or one step of a batch run). Idempotent like
-    feedback_classify. Returns how many still existed."""
-    return _classify_chunk(feedback_ids)
+def feedback_classify_many(*, feedback_ids: list[int], route: bool = True) -> int:
+    """Classify a chunk (a sweep job, one step of a batch run, or the intake pipeline's stage —
+    which routes itself, hence `route=False`). Idempotent like feedback_classify. Returns how
+    many still existed."""
+    return _classify_chunk(feedback_ids, route=route)
 
 
 def unclassified_ids(*, older_than_seconds: int = 120, limit: int = 5000) -> list[int]:
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    return list(Feedback.objects.filter(classified_at__isnull=True, created_at__lt=cutoff)
+    # items still in the intake pipeline are classified there (its own sweeper re-runs lost ones)
+    return list(Feedback.objects.filter(classified_at__isnull=True, created_at__lt=cutoff, pipeline_state="understood")
                 .order_by("id").values_list("id", flat=True)[:limit])
 
 

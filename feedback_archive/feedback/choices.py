@@ -31,3 +31,12 @@ class Via(models.TextChoices):
     JOB = "job", _("job")
     IMPORT = "import", _("import")
     SYSTEM = "system", _("system")
+
+
+class PipelineState(models.TextChoices):
+    """Where an item stands in the worker pipeline (intake/pipeline.py): stored and acknowledged
+    (received), every stage done (understood), or a stage raised (failed: retried with back-off)."""
+
+    RECEIVED = "received", _("received")
+    UNDERSTOOD = "understood", _("understood")
+    FAILED = "failed", _("failed")

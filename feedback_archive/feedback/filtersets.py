@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from django.db.models import Q
 
-from .choices import Status
+from .choices import PipelineState, Status
 from .models import Feedback
 
 LABEL_DIMENSIONS = ("type", "severity", "scope", "module", "intent")
@@ -46,6 +46,8 @@ class FeedbackFilterSet(filters.FilterSet):
     received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     sla_breached = StrictBooleanFilter(method="filter_sla")
     is_duplicate = StrictBooleanFilter(method="filter_duplicate")
+    pipeline_state = CSVFilter(method="filter_pipeline_state",
+                               help_text="received, understood, failed, not_understood (comma-separated)")
     q = filters.CharFilter(method="filter_q", help_text="full-text search that understands Chinese words")
     ordering = filters.OrderingFilter(
         fields=(("received_at", "received_at"), ("id", "id"), ("status", "status"), ("updated_at", "updated_at"),
@@ -87,6 +89,15 @@ class FeedbackFilterSet(filters.FilterSet):
 
     def filter_duplicate(self, qs, name, value):
         return qs if value in (None, "") else qs.duplicates(value)
+
+    def filter_pipeline_state(self, qs, name, value):
+        values = self.filters[name].values(value)
+        bad = [v for v in values if v not in (*PipelineState.values, "not_understood")]
+        if bad:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"pipeline_state": [_("Unknown pipeline state: %(values)s.") % {"values": ", ".join(bad)}]})
+        return qs.in_pipeline_state(values)
 
     def filter_q(self, qs, name, value):
         return qs.search(value)

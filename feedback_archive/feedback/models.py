@@ -7,7 +7,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from feedback_archive.core.models import TimeStampedModel
 
 from . import guards
-from .choices import Resolution, Status, Via
+from .choices import PipelineState, Resolution, Status, Via
 from .querysets import FeedbackQuerySet
 
 
@@ -123,6 +123,19 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
     # Bumped by every service write; a client that saw version N and sends it back gets a conflict
     # instead of silently overwriting someone else's change.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The worker pipeline (intake/pipeline.py). Intake stores an item as `received`; the default is
+    # `understood` so rows written by anything else (history loads, fixtures, bench generators) are
+    # not counted as pipeline work. `pipeline_stage` = number of stages completed, each recorded in
+    # the transaction of its effect, so a killed worker resumes at the next stage.
+    pipeline_state = models.CharField(_("pipeline"), max_length=12, choices=PipelineState.choices,
+                                      default=PipelineState.UNDERSTOOD)
+    pipeline_stage = models.PositiveSmallIntegerField(_("pipeline stages done"), default=0, editable=False)
+    pipeline_attempts = models.PositiveSmallIntegerField(_("pipeline attempts"), default=0, editable=False)
+    pipeline_retry_at = models.DateTimeField(_("pipeline retry at"), null=True, blank=True, editable=False)
+    pipeline_error = models.TextField(_("pipeline error"), blank=True, editable=False)
+    # What intake received but the pipeline resolves (the reporter object as sent); emptied by the
+    # reporter stage, so contact details live only in the reporter row afterwards.
+    intake_raw = models.JSONField(_("as received"), null=True, blank=True, editable=False)
 
     objects = FeedbackQuerySet.as_manager()
 
@@ -156,6 +169,9 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
                          include=["id", "canonical", "received_at", "team", "product", "platform", "channel"]),
             # the open backlog (40% of rows at most, usually far less): the weekly report's open
             # critical/major count read 1M index entries without it (250 → 107 ms at 1M)
+            # the pipeline's backlog (lag, sweeper): only rows not yet understood are in it
+            models.Index(fields=["created_at"], name="fb_pipeline_pending",
+                         condition=~Q(pipeline_state=PipelineState.UNDERSTOOD)),
             models.Index(fields=["received_at"], name="fb_open_received",
                          include=["id", "team", "product", "platform", "channel"],
                          condition=Q(status__in=[Status.PENDING, Status.IN_PROGRESS, Status.VERIFYING])),

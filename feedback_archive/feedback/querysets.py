@@ -49,6 +49,20 @@ class FeedbackQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=Status.CLOSED)
 
+    def in_pipeline_state(self, states):
+        """`pipeline_state` one of `states` (received / understood / failed); "not_understood" is
+        received or failed — the pipeline's backlog, read through its partial index."""
+        from .choices import PipelineState
+
+        states = set(states)
+        q = Q()
+        if "not_understood" in states:
+            q |= ~Q(pipeline_state=PipelineState.UNDERSTOOD)
+            states.discard("not_understood")
+        if states:
+            q |= Q(pipeline_state__in=sorted(states))
+        return self.filter(q)
+
     @staticmethod
     def _few_matches(qs, *, single_word: bool) -> bool:
         """At most RANK_WINDOW matches? A single word the planner expects tens of thousands of

@@ -10,3 +10,24 @@ def feedback_list_queryset():
     ).prefetch_related(
         Prefetch("label_links", queryset=FeedbackLabel.objects.select_related("label", "dimension")),
     )
+
+
+def pipeline_lag(*, now=None) -> dict:
+    """How far understanding lags intake: the age of the oldest item not yet understood (None when
+    there is none), how many there are (`depth`), and how many of them failed a stage. Search and
+    duplicate links are behind intake by `oldest_age_seconds` at most (docs/operations.md). Reads
+    the partial index fb_pipeline_pending (only rows not yet understood are in it)."""
+    from django.db.models import Count, Min, Q
+    from django.utils import timezone
+
+    from .choices import PipelineState
+
+    got = Feedback.objects.exclude(pipeline_state=PipelineState.UNDERSTOOD).aggregate(
+        oldest=Min("created_at"), depth=Count("id"), failed=Count("id", filter=Q(pipeline_state=PipelineState.FAILED)))
+    now = now or timezone.now()
+    oldest = got["oldest"]
+    return {
+        "oldest_age_seconds": round(max(0.0, (now - oldest).total_seconds()), 3) if oldest else None,
+        "depth": got["depth"],
+        "failed": got["failed"],
+    }

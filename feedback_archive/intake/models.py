@@ -54,3 +54,25 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self):
         return f"#{self.pk} {self.filename}"
+
+
+class PipelineAlert(models.Model):
+    """One episode of pipeline lag above PIPELINE_LAG_ALERT_SECONDS: opened (and the admins
+    e-mailed) once when it starts, closed when the lag falls back under the threshold."""
+
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    oldest_age_seconds = models.FloatField(_("lag when opened (s)"))
+    depth = models.PositiveIntegerField(_("backlog when opened"))
+    peak_age_seconds = models.FloatField(_("worst lag (s)"), default=0)
+    notified = models.PositiveIntegerField(_("admins e-mailed"), default=0)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("pipeline lag alert")
+        verbose_name_plural = _("pipeline lag alerts")
+        constraints = [
+            # at most one open episode: two sweepers racing cannot both alert
+            models.UniqueConstraint(fields=["closed_at"], condition=models.Q(closed_at__isnull=True),
+                                    name="pipelinealert_one_open"),
+        ]

@@ -20,13 +20,17 @@ from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
-from feedback_archive.feedback.services import feedback_create_many
+from feedback_archive.feedback.services import feedback_create, feedback_create_many
 
+from django.conf import settings
+
+from . import pipeline
 from .adapters import ADAPTERS, Adapted, RowError
 from .models import ImportJob, JobStatus, Source
 from .readers import count_records, open_records
 
 RUN_TASK = "feedback_archive.intake.tasks.run_import"
+PIPELINE_TASK = "feedback_archive.intake.tasks.run_pipeline"
 INLINE_MAX_ROWS = 2000  # admin uploads up to this run in the request; larger ones go to a worker
 ERRORS_KEPT = 200
 PREVIEW_ROWS = 50
@@ -245,7 +249,7 @@ def _commit_batch(*, job: ImportJob, batch: list[Adapted], actor: Actor) -> Impo
             for item in adapted.items:
                 items.append(item)
                 rows_of_item.append(adapted.row)
-        for result in feedback_create_many(items=items, actor=actor):
+        for result in feedback_receive_many(items=items, actor=actor):
             row = rows_of_item[result["index"]]
             if "errors" in result:
                 invalid_rows.add(row)
@@ -261,3 +265,144 @@ def _commit_batch(*, job: ImportJob, batch: list[Adapted], actor: Actor) -> Impo
         job.position = expected + len(batch)
         job.save(update_fields=["position", "created", "existing", "invalid", "errors", "updated_at"])
     return job
+
+
+# --- receiving: the thin store, then one pipeline job per batch ------------------------------------
+# The API, imports and the admin call these (not feedback_create directly): the feedback layer
+# stores, and intake — the layer above classification and workflow — enqueues the understanding.
+
+def feedback_receive(*, actor: Actor, **fields):
+    """One item: stored (or found by its external id) and, when new, its pipeline job enqueued
+    with the commit. Returns (feedback, created) like feedback_create."""
+    with transaction.atomic():
+        feedback, created = feedback_create(actor=actor, **fields)
+        if created:
+            pipeline_enqueue(feedback_ids=[feedback.pk])
+    return feedback, created
+
+
+def feedback_receive_many(*, items: list[dict], actor: Actor) -> list[dict]:
+    """A batch (bulk API, an import batch): per-item results as feedback_create_many gives them,
+    and ONE pipeline job for the items it created."""
+    with transaction.atomic():
+        results = feedback_create_many(items=items, actor=actor)
+        new_ids = [r["id"] for r in results if r.get("created") is True]
+        if new_ids:
+            pipeline_enqueue(feedback_ids=new_ids)
+    return results
+
+
+def pipeline_enqueue(*, feedback_ids: list[int]) -> None:
+    """The job for a batch, committed with it. The ORM broker keeps its jobs in this database, so
+    there the job row is written inside the transaction and commits or rolls back with the items
+    (one commit per request, not two); a Redis worker could take the job before the items are
+    visible, so that waits for the commit."""
+    ids = list(feedback_ids)
+    q = settings.Q_CLUSTER
+    if q.get("orm") and not q.get("sync"):
+        _send_pipeline_job(ids)
+    else:
+        transaction.on_commit(lambda: _send_pipeline_job(ids))
+
+
+def _send_pipeline_job(ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    async_task(PIPELINE_TASK, ids, group="pipeline")
+
+
+def pipeline_job(*, feedback_ids: list[int]) -> dict:
+    """The job: its own items plus, when it has room (PIPELINE_BATCH), items waiting for a job
+    that has not started yet — under a flood of single creates the first job takes the backlog in
+    batches and the later jobs find their items done (a cheap no-op)."""
+    room = int(getattr(settings, "PIPELINE_BATCH", 500)) - len(feedback_ids)
+    ids = list(feedback_ids) + pipeline.pipeline_backlog_ids(limit=room, exclude=feedback_ids)
+    return pipeline.pipeline_run(feedback_ids=ids)
+
+
+def pipeline_rerun(*, feedback_ids: list[int], actor: Actor) -> tuple[list[int], dict[int, str]]:
+    """Re-run the pipeline for items not yet understood (an admin action, after fixing what broke a
+    stage): fresh attempts, one job for them. Returns (queued ids, {id: why skipped}); an item the
+    actor may not change, or one already understood, is skipped with the reason."""
+    from feedback_archive.core.exceptions import PermissionDeniedError
+    from feedback_archive.core.permissions import check_can_change
+    from feedback_archive.feedback.choices import PipelineState
+    from feedback_archive.feedback.models import Feedback
+
+    queued, skipped = [], {}
+    rows = {f.pk: f for f in Feedback.objects.filter(pk__in=list(feedback_ids)).select_related("team")}
+    for fid in feedback_ids:
+        feedback = rows.get(fid)
+        if feedback is None:
+            skipped[fid] = _("No such feedback.")
+            continue
+        if feedback.pipeline_state == PipelineState.UNDERSTOOD:
+            skipped[fid] = _("Already understood.")
+            continue
+        try:
+            check_can_change(actor, feedback)
+        except PermissionDeniedError as exc:
+            skipped[fid] = str(exc)
+            continue
+        queued.append(fid)
+    if queued:
+        with transaction.atomic():
+            pipeline.pipeline_reset_attempts(queued)
+            pipeline_enqueue(feedback_ids=queued)
+    return queued, skipped
+
+
+def pipeline_sweep(*, now=None) -> dict:
+    """Every minute: re-enqueue failed items whose back-off has passed and received items whose
+    job was lost, in batches; then check the lag alert."""
+    ids = pipeline.pipeline_due_ids(now=now)
+    batch = int(getattr(settings, "PIPELINE_BATCH", 500))
+    for start in range(0, len(ids), batch):
+        _send_pipeline_job(ids[start:start + batch])
+    return {"enqueued": len(ids), **pipeline_lag_check(now=now)}
+
+
+def pipeline_lag_check(*, now=None) -> dict:
+    """Alert the administrators (e-mail, like the SLA digests) once per episode of lag above
+    PIPELINE_LAG_ALERT_SECONDS; the episode (a PipelineAlert row) closes when lag is back under it."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.db import IntegrityError
+    from django.db.models import Q
+
+    from feedback_archive.core.roles import ADMINISTRATOR
+    from feedback_archive.feedback.selectors import pipeline_lag
+
+    from .models import PipelineAlert
+
+    now = now or timezone.now()
+    lag = pipeline_lag(now=now)
+    threshold = float(getattr(settings, "PIPELINE_LAG_ALERT_SECONDS", 600))
+    age = lag["oldest_age_seconds"] or 0.0
+    open_alert = PipelineAlert.objects.filter(closed_at__isnull=True).first()
+    if age <= threshold:
+        if open_alert is not None:
+            PipelineAlert.objects.filter(pk=open_alert.pk).update(closed_at=now)
+        return {**lag, "alert": "closed" if open_alert else "none"}
+    if open_alert is not None:
+        if age > open_alert.peak_age_seconds:
+            PipelineAlert.objects.filter(pk=open_alert.pk).update(peak_age_seconds=age)
+        return {**lag, "alert": "open"}
+    admins = list(get_user_model().objects.filter(Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR), is_active=True)
+                  .exclude(email="").values_list("email", flat=True).distinct())
+    subject = _("[Feedback archive] Pipeline lag %(min)d min (%(n)d items waiting)") % {
+        "min": age // 60, "n": lag["depth"]}
+    body = _("The oldest item not yet understood was received %(age)d s ago; %(n)d items are waiting, "
+             "%(failed)d of them failed a stage. Search and duplicate links lag intake by as much. "
+             "Check the workers (manage.py pipeline_status) and the failed items in the admin.") % {
+        "age": age, "n": lag["depth"], "failed": lag["failed"]}
+    try:
+        with transaction.atomic():
+            PipelineAlert.objects.create(opened_at=now, oldest_age_seconds=age, depth=lag["depth"],
+                                         peak_age_seconds=age, notified=len(admins))
+            if admins:
+                # inside the transaction: a failed send leaves no episode, so the next sweep retries
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, admins)
+    except IntegrityError:
+        return {**lag, "alert": "open"}  # a concurrent sweep opened it
+    return {**lag, "alert": "opened"}

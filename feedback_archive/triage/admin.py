@@ -21,8 +21,9 @@ from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Channel, Feedback, FieldChange, Reporter
 from feedback_archive.feedback.selectors import feedback_list_queryset
+from feedback_archive.intake.services import feedback_receive
 from feedback_archive.feedback.services import (
-    feedback_create, feedback_mark_duplicate, feedback_set_labels, feedback_assign, feedback_unmark_duplicate,
+    feedback_mark_duplicate, feedback_set_labels, feedback_assign, feedback_unmark_duplicate,
     feedback_update,
 )
 from feedback_archive.taxonomy.models import Dimension, Label
@@ -278,7 +279,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         actor = Actor.for_user(request.user)
         if not change:
-            created, _ = feedback_create(actor=actor, **form.service_kwargs())
+            created, _ = feedback_receive(actor=actor, **form.service_kwargs())  # stored, then the pipeline
             form.instance = created
             obj.pk = created.pk
             return

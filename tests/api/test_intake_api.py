@@ -11,10 +11,10 @@ SCREEN_SHARE_AGAIN = "升级5.3.1之后视频会议屏幕共享老是黑屏，�
 
 @pytest.mark.parametrize("content", ["安卓版语音消息播放到一半自动停止，重新点开又从头播放", SCREEN_SHARE_AGAIN])
 def test_the_201_answer_equals_a_fresh_read(api, settings, monkeypatch, content):
-    """The create answer is built from the stored row in hand (no re-read) when classification
-    runs later: it must say exactly what reading the item back says."""
+    """The create answer is built from the stored row in hand (no re-read) when the pipeline runs
+    later: it must say exactly what reading the item back says (before the pipeline has run)."""
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
-    monkeypatch.setattr("feedback_archive.feedback.services.intake._enqueue_classification", lambda ids: None)  # a worker, later
+    monkeypatch.setattr("feedback_archive.intake.services._send_pipeline_job", lambda ids: None)  # a worker, later
     api.post("/api/v1/feedback/", {"channel": "community", "external_id": "c-0", "content": SCREEN_SHARE}, format="json")
     body = {"channel": "in_app", "external_id": "x-1", "content": content, "app_version": "v5.3.1 (2041)",
             "platform": "Android", "received_at": "2026-11-20T09:15:00+08:00", "locale": "zh-CN",
@@ -47,11 +47,12 @@ def test_bulk_gives_per_item_results_and_counts(api):
     assert Feedback.objects.count() == 1
 
 
-def test_bulk_links_near_duplicates_inside_the_request(api):
-    r = api.post("/api/v1/feedback/bulk/", {"items": [
-        {"channel": "community", "external_id": "p-1", "content": SCREEN_SHARE},
-        {"channel": "social", "external_id": "p-2", "content": SCREEN_SHARE_AGAIN},
-    ]}, format="json").json()
+def test_bulk_links_near_duplicates_inside_the_batch(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the batch's pipeline job, inline
+        r = api.post("/api/v1/feedback/bulk/", {"items": [
+            {"channel": "community", "external_id": "p-1", "content": SCREEN_SHARE},
+            {"channel": "social", "external_id": "p-2", "content": SCREEN_SHARE_AGAIN},
+        ]}, format="json").json()
     first, second = (api.get(f"/api/v1/feedback/{x['id']}/").json() for x in r["results"])
     assert second["canonical"] == first["id"] and first["duplicate_count"] == 1
 

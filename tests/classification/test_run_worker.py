@@ -19,7 +19,7 @@ from feedback_archive.core.actors import Actor
 from feedback_archive.feedback.services import feedback_create
 phrases = ['群文件下载失败', '视频会议黑屏', '语音通话有回声', '消息延迟很久才到', '希望加个定时发送', '@所有人没提醒']
 for i in range(200):
-    feedback_create(channel='in_app', external_id=f'run-{i}', content=f'{phrases[i % 6]}（第{i}次）', actor=Actor.system(), classify=False)
+    feedback_create(channel='in_app', external_id=f'run-{i}', content=f'{phrases[i % 6]}（第{i}次）', actor=Actor.system())
 OrmQ.objects.all().delete()
 """
 START = """

@@ -18,9 +18,18 @@ def test_create_stores_feedback_maps_version_and_tokens(importer):
     assert fb.content == "群文件传输太慢了，几十兆要传好几分钟"
     assert fb.status == "pending"
     assert fb.platform == "android"
+    # thin intake: stored as received, with what was sent; nothing understood yet
+    fb.refresh_from_db()
+    assert fb.pipeline_state == "received" and fb.pipeline_stage == 0
+    assert fb.search_text == "" and fb.release is None and fb.reporter is None
+    assert fb.app_version == "v5.3.1 (2041)" and fb.intake_raw["reporter"]["name"] == "王女士"
+    from feedback_archive.intake.pipeline import pipeline_run
+
+    pipeline_run(feedback_ids=[fb.pk], stop_after="match")
+    fb.refresh_from_db()
     assert fb.release.version == "5.3.1" and fb.release.is_known is False  # unknown versions are kept, flagged
     assert " 文件 " in fb.search_text and " 传输 " in fb.search_text
-    assert fb.reporter.name == "王女士"
+    assert fb.reporter.name == "王女士" and fb.intake_raw is None  # the contact now lives only on the reporter
 
 
 def test_same_channel_and_external_id_returns_the_stored_row(importer):

@@ -92,6 +92,12 @@ def test_ticket_import_stores_reporter_release_and_metadata(tmp_path):
     out, _ = run(path, "--source", "ticket")
     assert "1 created" in out and "3 invalid" in out
     fb = Feedback.objects.get(channel__slug="ticket", external_id="58231")
+    assert fb.pipeline_state == "received" and fb.reporter is None  # the reporter is the pipeline's first stage
+    from feedback_archive.intake.pipeline import pipeline_run
+
+    pipeline_run(feedback_ids=[fb.pk])  # what the batch's job does in the worker
+    fb.refresh_from_db()
+    assert fb.pipeline_state == "understood"
     assert fb.reporter.name == "陈经理" and fb.reporter.contact == "chen@example.cn"
     assert fb.release.version == "5.3.1" and fb.platform == "windows" and fb.metadata["priority"] == "high"
 

@@ -99,8 +99,9 @@ def test_bulk_actions_use_the_services(staff, make_feedback):
     assert r.status_code == 200
 
 
-def test_add_feedback_by_hand_uses_feedback_create(staff):
-    r = staff.post("/admin/feedback/feedback/add/", {"channel_in": 1, "content_in": "电话反馈：群公告发不出去", "title_in": "", "app_version_in": "5.3"})
+def test_add_feedback_by_hand_uses_feedback_create(staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the pipeline job, inline after the commit
+        r = staff.post("/admin/feedback/feedback/add/", {"channel_in": 1, "content_in": "电话反馈：群公告发不出去", "title_in": "", "app_version_in": "5.3"})
     assert r.status_code == 302
     fb = Feedback.objects.get()
     assert fb.search_text.strip() and fb.release.version == "5.3.0"

@@ -1,13 +1,14 @@
 """Channels that acknowledge receipt send the reporter the "received" reply as soon as the
-feedback is stored — once, through the outbox — and that acknowledgement never counts as the
-answer a close needs."""
+feedback is stored (the pipeline's last stage, run inline here after the commit) — once, through
+the outbox — and that acknowledgement never counts as the answer a close needs."""
 import pytest
 from django.core import mail
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ConflictError
 from feedback_archive.feedback.models import Channel
-from feedback_archive.feedback.services import feedback_create, feedback_create_many
+from feedback_archive.intake.services import feedback_receive as feedback_create
+from feedback_archive.intake.services import feedback_receive_many as feedback_create_many
 from feedback_archive.workflow.models import Delivery, Reply
 from feedback_archive.workflow.outbox import feedback_acknowledge
 from feedback_archive.workflow.services import feedback_transition

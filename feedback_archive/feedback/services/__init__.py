@@ -9,7 +9,15 @@ from .duplicates import (
     feedback_unmark_duplicate,
     fingerprint_store,
 )
-from .intake import ACKNOWLEDGE_TASK, CLASSIFY_TASK, feedback_create, feedback_create_many
+from .intake import (
+    feedback_create,
+    feedback_create_many,
+    feedback_index,
+    feedback_resolve_sources,
+    is_deadlock,
+    search_tokens_for,
+)
+from .match import feedback_match
 from .ownership import (
     feedback_assign,
     feedback_ids,
@@ -21,8 +29,9 @@ from .ownership import (
 )
 
 __all__ = [
-    "ACKNOWLEDGE_TASK", "CLASSIFY_TASK", "audit_record", "band_holders", "check_version", "duplicate_find",
+    "audit_record", "band_holders", "check_version", "duplicate_find",
     "feedback_assign", "feedback_create", "feedback_create_many", "feedback_ids", "feedback_mark_duplicate",
     "feedback_set_labels", "feedback_set_release", "feedback_unmark_duplicate", "feedback_update",
-    "fingerprint_store", "labels_resolve", "release_lookup",
+    "feedback_index", "feedback_match", "feedback_resolve_sources", "fingerprint_store", "is_deadlock",
+    "labels_resolve", "release_lookup", "search_tokens_for",
 ]

@@ -20,7 +20,14 @@ def audit_record(*, feedback: Feedback, actor: Actor, field: str, old, new) -> N
     )
 
 
-def _bump(feedback: Feedback, *fields: str) -> None:
+def _bump(feedback: Feedback, *fields: str, count: bool = True) -> None:
+    """Save `fields` and count the change in `version`. `count=False` for the machine's own writes
+    (routing by a job): the version is what an agent's optimistic concurrency compares, and a
+    background write an agent could not have seen must not turn their next action into a 409
+    (#11 item 7: create → start with the version of the 201). The audit trail still records it."""
+    if not count:
+        feedback.save(update_fields=[*fields, "updated_at"])
+        return
     feedback.version = F("version") + 1
     feedback.save(update_fields=[*fields, "version", "updated_at"])
     feedback.refresh_from_db(fields=["version"])

@@ -1,14 +1,24 @@
 """Intake: `feedback_create` is the single way in — the API, the bulk endpoint, imports, the admin and
-the demo data all call it. Each item is validated and stored on its own."""
+the demo data all call it (through `intake.services.feedback_receive*`, which enqueues the pipeline).
+Each item is validated and stored on its own.
+
+Intake is thin (issue #17): it validates, resolves (channel, external id) idempotency and stores the
+row with its raw reporter and version fields as `received`. Everything that needs understanding —
+reporter upsert and release mapping (`feedback_resolve_sources`), search tokens (`feedback_index`),
+duplicate / problem links (`feedback_match`), classification, routing, the acknowledgement — is
+done by the worker pipeline (intake/pipeline.py), which calls the services below stage by stage."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import random
+import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -16,16 +26,18 @@ from django.utils.translation import gettext as _
 from feedback_archive.core import segmenter
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.validation import json_error, max_length, text_error
+from feedback_archive.versions.models import Product, Release
 from feedback_archive.versions.services import product_get, release_for_report, releases_registered
 
-from .. import duplicates
-from ..models import Channel, DuplicateBand, Feedback, FieldChange, Reporter
-from .audit import audit_record, _bump  # noqa: F401
-from .duplicates import _link_duplicates
+from ..choices import PipelineState
+from ..models import Channel, Feedback, Reporter
 from .items import _chunks, _Item
 
-CLASSIFY_TASK = "feedback_archive.classification.tasks.classify_feedback"
-ACKNOWLEDGE_TASK = "feedback_archive.workflow.tasks.acknowledge_feedback"
+logger = logging.getLogger(__name__)
+
+# A deadlock between two requests is retried inside the request this many times before the 503.
+DEADLOCK_RETRIES = 3
 
 # --- intake ------------------------------------------------------------------------------------
 # `feedback_create` (one item) and `feedback_create_many` (a request of up to 1,000) share every
@@ -89,9 +101,21 @@ class _Lookups:
         self.products.clear()
 
 
+def _text_errors(errors: dict, **fields) -> None:
+    """What PostgreSQL would refuse in a text field (NUL, a lone surrogate) as a field error, so a
+    poisoned item is refused on its own instead of failing its neighbours' statement (#11 item 2)."""
+    for name, value in fields.items():
+        if isinstance(value, str) and name not in errors and (err := text_error(value)):
+            errors[name] = [_("This field %(err)s.") % {"err": err}]
+
+
 def _validate(*, channel, content, external_id, title, received_at, rating, metadata, locale, platform, reporter,
-              lookups: _Lookups | None = None):
+              app_version="", product=None, lookups: _Lookups | None = None):
     errors: dict[str, list[str]] = {}
+    _text_errors(errors, content=content, title=title, external_id=external_id, locale=locale, platform=platform,
+                 app_version=app_version, product=product, channel=channel if isinstance(channel, str) else None)
+    if errors:
+        raise ApplicationError("invalid feedback", fields=errors)
     content = (content or "").strip()
     if not content:
         errors["content"] = [_("Content may not be empty.")]
@@ -117,21 +141,30 @@ def _validate(*, channel, content, external_id, title, received_at, rating, meta
             received_at = timezone.make_aware(received_at)
         if received_at > timezone.now() + dt.timedelta(seconds=settings.FEEDBACK_FUTURE_TOLERANCE_SECONDS):
             errors["received_at"] = [_("received_at is in the future.")]
-        elif received_at.year < 1970:
+        elif received_at.astimezone(dt.timezone.utc).year < 1970:  # in UTC: 1969-12-31T23:59:59Z is 1970 in Shanghai
             errors["received_at"] = [_("received_at before 1970 is not plausible.")]
     if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
         errors["rating"] = [_("Rating must be an integer from 1 to 5.")]
     if metadata is not None:
         if not isinstance(metadata, dict):
             errors["metadata"] = [_("Metadata must be a JSON object.")]
+        elif err := json_error(metadata):
+            errors["metadata"] = [_("Metadata %(err)s.") % {"err": err}]
         elif len(json.dumps(metadata, ensure_ascii=False).encode()) > settings.FEEDBACK_MAX_METADATA_BYTES:
             errors["metadata"] = [_("Metadata is larger than 16 KB.")]
     if locale and len(locale) > 35:
         errors["locale"] = [_("At most %(max)d characters.") % {"max": 35}]
     if platform and len(platform) > 20:
         errors["platform"] = [_("At most %(max)d characters.") % {"max": 20}]
+    # the version string becomes a release row (versions_release.version) in the pipeline: its
+    # column is the limit, read from the models rather than written here a second time
+    limit = min(max_length(Feedback, "app_version"), max_length(Release, "version"))
+    if app_version and isinstance(app_version, str) and len(app_version) > limit:
+        errors["app_version"] = [_("At most %(max)d characters.") % {"max": limit}]
     if reporter is not None and not isinstance(reporter, dict):
         errors["reporter"] = [_("Reporter must be an object with external_id, name, contact.")]
+    elif reporter is not None and (err := json_error(reporter)):
+        errors["reporter"] = [_("Reporter %(err)s.") % {"err": err}]
     if errors:
         raise ApplicationError("invalid feedback", fields=errors)
     return channel_obj, content, received_at
@@ -144,6 +177,7 @@ def _check(index: int, lookups: _Lookups, *, channel, content, external_id=None,
     channel_obj, content, received_at = _validate(
         channel=channel, content=content, external_id=external_id, title=title, received_at=received_at,
         rating=rating, metadata=metadata, locale=locale, platform=platform, reporter=reporter, lookups=lookups,
+        app_version=app_version, product=product,
     )
     return _Item(
         index=index, channel=channel_obj, content=content,
@@ -177,7 +211,7 @@ def _reporters_upsert(items: list[_Item]) -> dict[tuple[int, str], Reporter]:
     if not wanted:
         return {}
     by_key = _reporters_fetch(wanted)
-    missing = [k for k in wanted if k not in by_key]
+    missing = sorted(k for k in wanted if k not in by_key)  # a stable lock order (#11 item 6)
     if missing:
         Reporter.objects.bulk_create(
             [Reporter(channel_id=c, external_id=e, **wanted[(c, e)]["first"]) for c, e in missing], ignore_conflicts=True,
@@ -197,6 +231,7 @@ def _reporters_upsert(items: list[_Item]) -> dict[tuple[int, str], Reporter]:
             changed_reporters.append(reporter)
             changed_fields.update(changed)
     if changed_reporters:
+        changed_reporters.sort(key=lambda r: r.pk)
         Reporter.objects.bulk_update(changed_reporters, [*sorted(changed_fields), "updated_at"], batch_size=500)
     return by_key
 
@@ -230,68 +265,27 @@ def _stored_ids(items: list[_Item]) -> dict[tuple[int, str], int]:
 
 
 def _store(items: list[_Item], *, actor: Actor, lookups: _Lookups) -> list[_Item]:
-    """Insert new items (none of them stored yet), fingerprint them and link near-duplicates —
-    to stored feedback or to an earlier item of the same list. Call inside a transaction."""
+    """Insert new items (none of them stored yet) as `received`, with the reporter as sent and the
+    version string as reported: one `bulk_create`. Call inside a transaction.
+
+    Rows go in sorted by (channel, external id): two requests inserting overlapping ids then take
+    the unique index's locks in the same order, so they wait for each other instead of deadlocking
+    (#11 item 6)."""
     if not items:
         return items
-    reporters = _reporters_upsert(items)
     now = timezone.now()
     for item in items:
-        item.tokens = segmenter.search_tokens(f"{item.title} {item.content}")
-        item.token_set = duplicates.dedup_tokens(item.tokens)
-        item.bands = duplicates.band_values(item.token_set)
-    _link_duplicates(items)
-    lookups.prefetch_releases((lookups.product(i.product), i.platform, i.app_version) for i in items)
-    rows = []
-    for item in items:
         product = lookups.product(item.product)
-        key = _reporter_key(item)
+        reporter = item.reporter if item.reporter and _reporter_key(item) else None
         item.feedback = Feedback(
             channel=item.channel, external_id=item.external_id, title=item.title, content=item.content,
-            reporter=reporters.get(key) if key else None, product=product, platform=item.platform,
-            app_version=item.app_version, release=lookups.release(product, item.platform, item.app_version),
+            product=product, platform=item.platform, app_version=item.app_version,
             received_at=item.received_at or now, locale=item.locale, rating=item.rating, metadata=item.metadata or {},
-            search_text=f" {' '.join(item.tokens)} ", status_changed_at=item.received_at or now,
-            similarity=item.similarity,
+            status_changed_at=item.received_at or now, pipeline_state=PipelineState.RECEIVED,
+            intake_raw={"reporter": reporter} if reporter else None,
         )
-        if isinstance(item.canonical, int):
-            item.feedback.canonical_id = item.canonical
-        rows.append(item)
-    # items linked to an earlier item of this list go in second, when that one has its id
-    first = [i for i in rows if not isinstance(i.canonical, _Item)]
-    second = [i for i in rows if isinstance(i.canonical, _Item)]
-    counts: dict[int, int] = {}
-    for i in second:
-        i.canonical.feedback.duplicate_count += 1
-    Feedback.objects.bulk_create([i.feedback for i in first])
-    for i in second:
-        i.feedback.canonical_id = i.canonical.feedback.pk
-    if second:
-        Feedback.objects.bulk_create([i.feedback for i in second])
-    # a canonical item keeps all its bands, a linked one only those its cluster lacks (docs/duplicates.md)
-    DuplicateBand.objects.bulk_create(
-        [DuplicateBand(feedback_id=i.feedback.pk, value=v) for i in rows
-         for v in (i.bands if i.canonical is None else i.new_bands)],
-        batch_size=5000,
-    )
-    for i in first:
-        if isinstance(i.canonical, int):
-            counts[i.canonical] = counts.get(i.canonical, 0) + 1
-    by_n: dict[int, list[int]] = {}
-    for pk, n in counts.items():
-        by_n.setdefault(n, []).append(pk)
-    for n, pks in by_n.items():
-        Feedback.objects.filter(pk__in=pks).update(duplicate_count=F("duplicate_count") + n)
-    acknowledge = [i.feedback.pk for i in rows if i.channel.acknowledge]
-    if acknowledge:
-        transaction.on_commit(lambda: _enqueue_acknowledgements(acknowledge))
-    linked = [i for i in rows if i.canonical is not None]
-    if linked:
-        FieldChange.objects.bulk_create([
-            FieldChange(feedback_id=i.feedback.pk, actor_id=actor.user_id, actor_name=actor.name, via=actor.via,
-                        field="canonical", old="", new=str(i.feedback.canonical_id))
-            for i in linked
-        ])
+    ordered = sorted(items, key=lambda i: (i.channel.pk, i.external_id is None, i.external_id or ""))
+    Feedback.objects.bulk_create([i.feedback for i in ordered])
     return items
 
 
@@ -299,10 +293,10 @@ def feedback_create(
     *, channel, content: str, actor: Actor, external_id: str | None = None, title: str = "",
     reporter: dict | None = None, product: str | None = None, platform: str = "", app_version: str = "",
     received_at=None, locale: str = "", rating: int | None = None, metadata: dict | None = None,
-    classify: bool = True,
 ) -> tuple[Feedback, bool]:
     """Store one feedback; (feedback, created). The same channel + external_id again returns the
-    stored row unchanged, also when several clients retry it at the same moment."""
+    stored row unchanged, also when several clients retry it at the same moment. Enqueues nothing:
+    `intake.services.feedback_receive` does, after the commit."""
     lookups = _Lookups()
     item = _check(0, lookups, channel=channel, content=content, external_id=external_id, title=title,
                   reporter=reporter, product=product, platform=platform, app_version=app_version,
@@ -315,8 +309,6 @@ def feedback_create(
     try:
         with transaction.atomic():
             _store([item], actor=actor, lookups=lookups)
-            if classify:
-                _enqueue_with_commit([item.feedback.pk])
     except IntegrityError:
         if item.external_id is None:
             raise
@@ -327,39 +319,30 @@ def feedback_create(
     return item.feedback, True
 
 
-def _enqueue_with_commit(ids: list[int]) -> None:
-    """Classify `ids` once the current transaction commits. The ORM broker keeps its jobs in this
-    same database, so there the job row is written inside the transaction and commits (or rolls
-    back) with the feedback: one commit — one WAL flush, ~4 ms here — per create instead of two.
-    Other brokers (Redis) could hand the job to a worker before the commit, so they wait for it."""
-    q = settings.Q_CLUSTER
-    if q.get("orm") and not q.get("sync"):
-        _enqueue_classification(ids)
-    else:
-        transaction.on_commit(lambda: _enqueue_classification(ids))
-
-
-def _enqueue_acknowledgements(ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
-    async_task(ACKNOWLEDGE_TASK, ids, group="acknowledge")
-
-
-def _enqueue_classification(ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
-    if len(ids) == 1:
-        async_task(CLASSIFY_TASK, ids[0], task_name=f"classify-{ids[0]}", group="classify")
-    else:
-        async_task("feedback_archive.classification.tasks.classify_many", ids, group="classify")
+def is_deadlock(exc: BaseException) -> bool:
+    """PostgreSQL's deadlock_detected (40P01) or SQLite's "database is locked" after its busy wait."""
+    cause = getattr(exc, "__cause__", None)
+    code = getattr(cause, "pgcode", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    return code == "40P01" or "deadlock detected" in str(exc)
 
 
 def feedback_create_many(*, items: list[dict], actor: Actor) -> list[dict]:
     """Bulk intake in one transaction: each item stored or refused on its own (per-item errors as
-    `feedback_create` gives them); one classification job for the new items after the commit."""
-    with transaction.atomic():
-        results, new_ids = _create_many(items=items, actor=actor)
-    return results
+    `feedback_create` gives them). A deadlock with a concurrent request rolls the transaction back
+    and is retried here (a short random pause, up to DEADLOCK_RETRIES times) before the caller
+    sees the database error (503)."""
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                return _create_many(items=items, actor=actor)
+        except OperationalError as exc:
+            # inside a caller's transaction this atomic block is a savepoint: rolled back to it, the
+            # caller's transaction is usable again, so the retry works there too
+            if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES:
+                raise
+            logger.warning("bulk intake deadlocked (attempt %d); retrying", attempt + 1)
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _signature_error(item: dict) -> str | None:
@@ -373,7 +356,7 @@ def _signature_error(item: dict) -> str | None:
     return None
 
 
-def _create_many(*, items: list[dict], actor: Actor) -> tuple[list[dict], list[int]]:
+def _create_many(*, items: list[dict], actor: Actor) -> list[dict]:
     """The batched path: check every item, find the stored ones with one query, store the rest
     with `_store`. If the insert collides with a concurrent request storing the same external ids
     (IntegrityError), the savepoint is rolled back and the request goes item by item, where each
@@ -424,21 +407,18 @@ def _create_many(*, items: list[dict], actor: Actor) -> tuple[list[dict], list[i
     for item in repeats:
         results[item.index] = {"index": item.index, "id": first_of[(item.channel.pk, item.external_id)].feedback.pk,
                                "created": False}
-    new_ids = [i.feedback.pk for i in new]
-    if new_ids:
-        _enqueue_with_commit(new_ids)
-    return [results[k] for k in sorted(results)], new_ids
+    return [results[k] for k in sorted(results)]
 
 
-def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> tuple[list[dict], list[int]]:
-    results, new_ids = [], []
+def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> list[dict]:
+    results = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             results.append({"index": index, "errors": {"non_field_errors": [_("Each item must be an object.")]}})
             continue
         try:
             with transaction.atomic():
-                fb, created = feedback_create(actor=actor, classify=False, **item)
+                fb, created = feedback_create(actor=actor, **item)
         except ApplicationError as exc:
             results.append({"index": index, "errors": exc.fields or {"non_field_errors": [exc.message]}})
             continue
@@ -446,8 +426,62 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> tuple[list[di
             results.append({"index": index, "errors": {"non_field_errors": [str(exc)]}})
             continue
         results.append({"index": index, "id": fb.pk, "created": created})
-        if created:
-            new_ids.append(fb.pk)
-    if new_ids:
-        _enqueue_with_commit(new_ids)
-    return results, new_ids
+    return results
+
+
+# --- the pipeline's feedback stages (called by intake/pipeline.py, in its transactions) ----------
+
+class _Row:
+    """A stored row seen as the reporter helpers see an item."""
+
+    def __init__(self, pk, channel_id, reporter, locale):
+        self.pk, self.reporter, self.locale = pk, reporter, locale
+        self.channel = Channel(pk=channel_id)
+
+
+def feedback_resolve_sources(*, feedback_ids: list[int]) -> int:
+    """Pipeline stage 1: the reporter (created or updated from what intake received, for the whole
+    batch at once: see `_reporters_upsert`) and the release the version string names (one query
+    for all registered ones; an unregistered version is recorded as an unknown release). Writes
+    `reporter`, `release` and empties `intake_raw`; does not bump `version` (agents' optimistic
+    concurrency counts people's changes, not the pipeline's). Returns how many rows it resolved."""
+    rows = list(Feedback.objects.filter(pk__in=feedback_ids).order_by("id")
+                .values("id", "channel_id", "intake_raw", "locale", "product_id", "platform", "app_version"))
+    if not rows:
+        return 0
+    pseudo = [_Row(r["id"], r["channel_id"], (r["intake_raw"] or {}).get("reporter"), r["locale"]) for r in rows]
+    reporters = _reporters_upsert([p for p in pseudo if p.reporter])
+    products = {p.pk: p for p in Product.objects.filter(pk__in={r["product_id"] for r in rows} - {None})}
+    lookups = _Lookups()
+    keys = [(products[r["product_id"]], r["platform"], r["app_version"]) for r in rows if r["product_id"] in products]
+    lookups.prefetch_releases(keys)
+    updates = []
+    for r, p in zip(rows, pseudo):
+        key = _reporter_key(p) if p.reporter else None
+        product = products.get(r["product_id"])
+        release = lookups.release(product, r["platform"], r["app_version"]) if product is not None else None
+        updates.append(Feedback(pk=r["id"], reporter=reporters.get(key) if key else None, release=release,
+                                intake_raw=None))
+    Feedback.objects.bulk_update(updates, ["reporter", "release", "intake_raw"], batch_size=500)
+    return len(updates)
+
+
+def feedback_index(*, feedback_ids: list[int], tokens: dict[int, list[str]] | None = None) -> int:
+    """Pipeline stage 2: the search tokens (`search_text`; on PostgreSQL the generated
+    `search_vector` follows). `tokens` (id → tokens) may be computed by the caller outside its
+    transaction (segmentation is the CPU-heavy part); missing ones are computed here."""
+    rows = list(Feedback.objects.filter(pk__in=feedback_ids).order_by("id").values_list("id", "title", "content"))
+    tokens = tokens or {}
+    updates = []
+    for pk, title, content in rows:
+        toks = tokens.get(pk)
+        if toks is None:
+            toks = search_tokens_for(title, content)
+        updates.append(Feedback(pk=pk, search_text=f" {' '.join(toks)} "))
+    Feedback.objects.bulk_update(updates, ["search_text"], batch_size=500)
+    return len(updates)
+
+
+def search_tokens_for(title: str, content: str) -> list[str]:
+    """The one segmentation of an item for search and duplicate fingerprints."""
+    return segmenter.search_tokens(f"{title} {content}")

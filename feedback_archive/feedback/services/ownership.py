@@ -16,6 +16,7 @@ from feedback_archive.taxonomy.models import Label
 from feedback_archive.versions.models import Release
 from feedback_archive.versions.services import product_get, release_for_report
 
+from ..choices import Via
 from ..models import Feedback, FeedbackLabel
 from .audit import audit_record, _bump, check_version
 
@@ -88,7 +89,7 @@ def feedback_assign(*, feedback: Feedback, actor: Actor, assignee=..., team=...)
         feedback.team = team
         fields.append("team")
     if fields:
-        _bump(feedback, *fields)
+        _bump(feedback, *fields, count=actor.via != Via.JOB)  # routing jobs do not count (see _bump)
 
 
 def feedback_set_release(*, feedback: Feedback, actor: Actor, release: Release | None = ..., fixed_in: Release | None = ...) -> None:

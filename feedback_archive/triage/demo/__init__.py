@@ -111,20 +111,28 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
                 created += _load_one(item, rng, now, importer, module_team, team_members, teams)
         if progress:
             progress(min(start + 200, len(items)), len(items))
-    from feedback_archive.feedback.services.intake import _enqueue_classification
+    from feedback_archive.intake.services import pipeline_enqueue
 
-    ids = list(Feedback.objects.filter(classified_at__isnull=True).values_list("pk", flat=True))
+    # the rest of the pipeline (classification, routing, acknowledgement) in the worker
+    ids = list(Feedback.objects.exclude(pipeline_state="understood").values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
-        _enqueue_classification(ids[start:start + 500])
+        with transaction.atomic():
+            pipeline_enqueue(feedback_ids=ids[start:start + 500])
     return created
 
 
 def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int:
     truth, target, resolution = item["truth"], item["target_status"], item["resolution"]
     data = {k: v for k, v in item.items() if k not in ("truth", "target_status", "resolution")}
-    feedback, created = feedback_create(actor=importer, classify=False, **data)
+    feedback, created = feedback_create(actor=importer, **data)
     if not created:
         return 0
+    # reporter, release, search tokens and duplicate links now, as the demo's history needs them
+    # (the stages intake used to run in the request); the rest of the pipeline runs in the worker
+    from feedback_archive.intake.pipeline import pipeline_run
+
+    pipeline_run(feedback_ids=[feedback.pk], stop_after="match")
+    feedback.refresh_from_db()
     age = now - feedback.received_at
     team = teams["overseas"] if (item.get("locale") or "").startswith("en") else module_team.get(truth["module"], teams["im"])
     members = team_members.get(team.slug) or [u for m in team_members.values() for u in m]
