@@ -1,3 +1,5 @@
+"""The feedback desk: the list agents work from and the item page (labels, owner, workflow,
+duplicates, history). Every write goes through the feedback and workflow services."""
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
@@ -9,128 +11,31 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from feedback_archive.api.models import ApiKey
-from feedback_archive.api.services import api_key_issue, api_key_revoke, api_key_rotate
 from feedback_archive.classification.admin import reclassify_selected
 from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.admin import CappedCountPaginator, ReadOnlyAdmin
-from feedback_archive.core.permissions import user_can_change, user_sees_contacts
-from feedback_archive.feedback.privacy import mask_contact, mask_name, reporter_erase, reporter_export
+from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.permissions import user_can_change, user_sees_contacts
+from feedback_archive.feedback.choices import Resolution
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
-from feedback_archive.feedback.models import Channel, Feedback, FieldChange, Reporter
+from feedback_archive.feedback.models import Feedback, FieldChange
+from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.selectors import feedback_list_queryset
 from feedback_archive.feedback.services import (
-    feedback_create, feedback_mark_duplicate, feedback_set_labels, feedback_assign, feedback_unmark_duplicate,
+    feedback_assign, feedback_create, feedback_mark_duplicate, feedback_set_labels, feedback_unmark_duplicate,
     feedback_update,
 )
 from feedback_archive.taxonomy.models import Dimension, Label
-from feedback_archive.versions.models import Product, Release
 from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
 from feedback_archive.workflow.models import Reply, TransitionLog
 from feedback_archive.workflow.services import allowed_transitions, feedback_transition, feedback_transition_many
 
-from .forms import FeedbackChangeForm, TriageActionForm
-
-STATUS_COLOURS = {"pending": "#b45309", "in_progress": "#1d4ed8", "verifying": "#7c3aed", "closed": "#15803d"}
-TRANSITION_LABELS = {
-    "start": _("Start handling"), "submit": _("Submit for verification"), "reject": _("Reject (verification failed)"),
-    "close": _("Close"), "reopen": _("Reopen"),
-}
-
-
-def _errors_text(exc: ApplicationError) -> str:
-    return "; ".join(m for msgs in exc.fields.values() for m in msgs) if exc.fields else exc.message
-
-
-# --- list filters: the same FeedbackQuerySet methods the API's FilterSet calls -----------------
-def label_filter(dimension_code: str):
-    class LabelFilter(admin.SimpleListFilter):
-        parameter_name = dimension_code
-        title = dimension_code
-
-        def __init__(self, request, params, model, model_admin):
-            dim = Dimension.objects.filter(code=dimension_code).first()
-            self.title = dim.name if dim else dimension_code
-            super().__init__(request, params, model, model_admin)
-
-        def lookups(self, request, model_admin):
-            return [(lab.code, lab.name) for lab in Label.objects.filter(dimension__code=dimension_code, is_active=True)] + [
-                ("__none__", _("not labelled"))
-            ]
-
-        def queryset(self, request, queryset):
-            if self.value() == "__none__":
-                return queryset.without_label(dimension_code)
-            if self.value():
-                return queryset.with_labels(dimension_code, self.value().split(","))
-            return queryset
-
-    LabelFilter.__name__ = f"{dimension_code.title()}LabelFilter"
-    return LabelFilter
-
-
-class BooleanQuerysetFilter(admin.SimpleListFilter):
-    method = ""
-
-    def lookups(self, request, model_admin):
-        return [("1", _("Yes")), ("0", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("0", "1"):
-            return getattr(queryset, self.method)(self.value() == "1")
-        return queryset
-
-
-class DuplicateFilter(BooleanQuerysetFilter):
-    title = _("is a duplicate")
-    parameter_name = "is_duplicate"
-    method = "duplicates"
-
-
-class SlaFilter(BooleanQuerysetFilter):
-    title = _("SLA breached")
-    parameter_name = "sla_breached"
-    method = "breached"
-
-
-class ProductFilter(admin.SimpleListFilter):
-    title = _("product")
-    parameter_name = "product"
-
-    def lookups(self, request, model_admin):
-        return [(p.slug, p.name) for p in Product.objects.all()]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(product__slug=self.value()) if self.value() else queryset
-
-
-class ReleaseFilter(admin.SimpleListFilter):
-    title = _("reported on release")
-    parameter_name = "release"
-
-    def lookups(self, request, model_admin):
-        releases = Release.objects.select_related("product").order_by("product__slug", "-version_key")[:40]
-        return [(r.pk, str(r)) for r in releases]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(release_id=self.value()) if self.value() else queryset
-
-
-class MineFilter(admin.SimpleListFilter):
-    title = _("owner")
-    parameter_name = "owner"
-
-    def lookups(self, request, model_admin):
-        return [("me", _("assigned to me")), ("nobody", _("unassigned"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(assignee=request.user)
-        if self.value() == "nobody":
-            return queryset.filter(assignee__isnull=True)
-        return queryset
+from ..forms import FeedbackChangeForm, TriageActionForm
+from ..forms_create import FeedbackCreateForm
+from .common import STATUS_COLOURS, TRANSITION_LABELS
+from .common import errors_text as _errors_text
+from .filters import DuplicateFilter, MineFilter, ProductFilter, ReleaseFilter, SlaFilter, label_filter
 
 
 @admin.register(Feedback)
@@ -261,8 +166,6 @@ class FeedbackAdmin(admin.ModelAdmin):
         if obj is not None:
             obj._sees_contacts = user_sees_contacts(request.user)
         if obj is None:
-            from .forms_create import FeedbackCreateForm
-
             return FeedbackCreateForm
         suggestions = {s.dimension.code: s for s in Suggestion.objects.filter(feedback=obj).select_related("dimension", "label")}
         kwargs["fields"] = ["assignee", "team", "release", "fixed_in"]
@@ -308,8 +211,6 @@ class FeedbackAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, obj, request):
-        from feedback_archive.feedback.choices import Resolution
-
         sentiment = getattr(obj, "sentiment", None)  # None until the item is classified
         return {
             "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)]
@@ -465,125 +366,3 @@ class FeedbackAdmin(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
         self._each(request, queryset, _("label set"),
                    lambda fb: feedback_set_labels(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))
-
-
-@admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "can_reply", "acknowledge", "is_active"]
-    list_editable = ["acknowledge"]
-
-
-@admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
-    """Reporters' contact details are masked for roles without "view reporter contact"; a
-    reporter's data can be exported and erased on request (PIPL/GDPR)."""
-
-    list_filter = ["channel", ("erased_at", admin.EmptyFieldListFilter)]
-    search_fields = ["external_id", "name"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    actions = ["export_data", "erase_data"]
-
-    def _personal(self, request):
-        """Display callables bound to this request's permission (the ModelAdmin is shared
-        between requests, so nothing request-specific is stored on it)."""
-        sees = user_sees_contacts(request.user)
-
-        @admin.display(description=_("name"))
-        def name(obj):
-            return obj.name if sees else mask_name(obj.name)
-
-        @admin.display(description=_("contact"))
-        def contact(obj):
-            return obj.contact if sees else mask_contact(obj.contact)
-
-        return name, contact
-
-    def get_list_display(self, request):
-        name, contact = self._personal(request)
-        return ["id", name, "external_id", "channel", contact, "erased_at", "created_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        name, contact = self._personal(request)
-        return ["channel", "external_id", name, contact, "locale", "erased_at", "created_at"]
-
-    def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description=_("Export the selected reporters' data (JSON)"), permissions=["view"])
-    def export_data(self, request, queryset):
-        import json
-
-        from django.http import HttpResponse
-
-        data = [reporter_export(reporter=r) for r in queryset.select_related("channel")[:100]]
-        resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
-        resp["Content-Disposition"] = 'attachment; filename="reporter-data.json"'
-        return resp
-
-    @admin.action(description=_("Erase the selected reporters' personal data"), permissions=["change"])
-    def erase_data(self, request, queryset):
-        from django.template.response import TemplateResponse
-
-        if request.POST.get("confirm") == "yes":
-            actor = Actor.for_user(request.user)
-            for reporter in queryset:
-                reporter_erase(reporter=reporter, actor=actor)
-            self.message_user(request, _("Erased %(n)d reporters; their feedback stays, anonymised.") % {"n": queryset.count()}, messages.SUCCESS)
-            return None
-        return TemplateResponse(request, "admin/feedback/reporter/erase_confirm.html", {
-            **self.admin_site.each_context(request), "title": _("Erase personal data?"), "reporters": queryset,
-            "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
-
-
-@admin.register(TransitionLog)
-class TransitionLogAdmin(ReadOnlyAdmin):
-    list_display = ["at", "feedback_id", "name", "source", "target", "actor_name", "owner_name", "seconds_in_previous", "note"]
-    list_filter = ["name", "target", "via"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-
-
-@admin.register(FieldChange)
-class FieldChangeAdmin(ReadOnlyAdmin):
-    list_display = ["at", "feedback_id", "field", "old", "new", "actor_name", "via"]
-    list_filter = ["field", "via"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-
-
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "scope", "channel", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    list_filter = ["scope", "channel"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    fields = ["name", "scope", "channel", "throttle_rate", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke", "rotate"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "name", "scope", "channel"] if obj else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save(update_fields=["expires_at", "throttle_rate"])
-            return
-        key, raw = api_key_issue(name=obj.name, scope=obj.scope, channel=obj.channel.slug if obj.channel else None,
-                                 expires_at=obj.expires_at, throttle_rate=obj.throttle_rate)
-        obj.pk = key.pk
-        self.message_user(request, format_html(_("New key (shown once — copy it now): <code>{key}</code>"), key=raw), messages.WARNING)
-
-    @admin.action(description=_("Revoke the selected keys"))
-    def revoke(self, request, queryset):
-        for key in queryset:
-            api_key_revoke(key=key)
-        self.message_user(request, _("Revoked."), messages.SUCCESS)
-
-    @admin.action(description=_("Rotate: revoke and issue a replacement"))
-    def rotate(self, request, queryset):
-        for key in queryset:
-            new, raw = api_key_rotate(key=key)
-            self.message_user(request, format_html(_("Replacement for {name}: <code>{key}</code> (shown once)"), name=key.name, key=raw), messages.WARNING)
