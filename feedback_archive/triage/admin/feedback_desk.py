@@ -1,9 +1,13 @@
 """The feedback desk: the list agents work from and the item page (labels, owner, workflow,
 duplicates, history). Every write goes through the feedback and workflow services."""
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.core.exceptions import PermissionDenied
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -16,15 +20,13 @@ from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.exceptions import ApplicationError
-from feedback_archive.core.permissions import user_can_change, user_sees_contacts
-from feedback_archive.feedback.choices import Resolution
+from feedback_archive.core.permissions import check_can_change, user_can_change, user_sees_contacts
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.selectors import feedback_list_queryset
 from feedback_archive.feedback.services import (
     feedback_assign, feedback_create, feedback_mark_duplicate, feedback_set_labels, feedback_unmark_duplicate,
-    feedback_update,
 )
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
@@ -33,9 +35,36 @@ from feedback_archive.workflow.services import allowed_transitions, feedback_tra
 
 from ..forms import FeedbackChangeForm, TriageActionForm
 from ..forms_create import FeedbackCreateForm
+from ..display import audit_rows, reply_templates_for
+from ..queues import queue_neighbour
+from ..services import desk_step
 from .common import STATUS_COLOURS, TRANSITION_LABELS
 from .common import errors_text as _errors_text
-from .filters import DuplicateFilter, MineFilter, ProductFilter, ReleaseFilter, SlaFilter, label_filter
+from .filters import (
+    DuplicateFilter, MineFilter, ProductFilter, ProposalFilter, ReleaseFilter, SlaFilter, SuggestedFilter, TeamScopeFilter,
+    ToVerifyFilter, label_filter,
+)
+
+
+def _feedback_number(raw: str) -> int | None:
+    """"#123" or "123" → 123; anything else (letters, a number no id column holds) → None."""
+    raw = raw.lstrip("#").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
+class _Refused(Exception):
+    """A save the services refused, carried out of Django's atomic change view (so the attempt is
+    rolled back) to be shown on the re-rendered form."""
+
+    def __init__(self, exc: ApplicationError):
+        super().__init__(exc.message)
+        self.exc = exc
+
+
+# The refusal being re-rendered, for get_form (the ModelAdmin is shared by every request, so it is
+# kept per request context, not on the admin).
+_refusal: ContextVar[ApplicationError | None] = ContextVar("fa_refusal", default=None)
+_force_form: ContextVar[bool] = ContextVar("fa_force_form", default=False)
 
 
 @admin.register(Feedback)
@@ -46,8 +75,9 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["id", "summary", "status_badge", "type_label", "severity_label", "module_label", "channel",
                     "release", "assignee", "received_at", "sla_due_at", "dup_marker"]
     list_display_links = ["id", "summary"]
-    list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], "channel", ProductFilter, ReleaseFilter,
-                   MineFilter, "assignee", "team", DuplicateFilter, SlaFilter, "received_at"]
+    list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], SuggestedFilter, "channel", ProductFilter,
+                   ReleaseFilter, MineFilter, ToVerifyFilter, TeamScopeFilter, "assignee", "team", DuplicateFilter, SlaFilter,
+                   ProposalFilter, "received_at"]
     search_fields = ["content"]  # replaced by the jieba-token search in get_search_results
     search_help_text = _("Chinese full-text search: 卡顿, 文件传输, 屏幕共享 黑屏 … or #id")
     ordering = ["-received_at", "-id"]
@@ -79,7 +109,8 @@ class FeedbackAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if term.lstrip("#").isdigit():
-            return queryset.filter(pk=int(term.lstrip("#"))), False
+            number = _feedback_number(term)
+            return (queryset.filter(pk=number) if number is not None else queryset.none()), False
         return queryset.search(term, ranked=False), False
 
     @admin.display(description=_("feedback"))
@@ -122,6 +153,8 @@ class FeedbackAdmin(admin.ModelAdmin):
         return f"×{obj.duplicate_count}" if obj.duplicate_count else ""
 
     def has_change_permission(self, request, obj=None):
+        if _force_form.get():
+            return True  # re-rendering a refused save so the agent keeps the text (see changeform_view)
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or user_can_change(request.user, obj))
 
@@ -149,12 +182,14 @@ class FeedbackAdmin(admin.ModelAdmin):
     def canonical_link(self, obj):
         if not obj.canonical_id:
             return "-"
-        return format_html('<a href="{}">#{}</a> ({:.0%})', reverse("admin:feedback_feedback_change", args=[obj.canonical_id]),
-                           obj.canonical_id, obj.similarity or 0)
+        # format_html escapes its arguments with str.format: the percentage is formatted first
+        similarity = f"{obj.similarity:.0%}" if obj.similarity is not None else _("manual")
+        return format_html('<a href="{}">#{}</a> ({})', reverse("admin:feedback_feedback_change", args=[obj.canonical_id]),
+                           obj.canonical_id, similarity)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ["channel_in", "content_in", "title_in", "app_version_in"]})]
+            return [(None, {"fields": FeedbackCreateForm.FIELDS})]
         sets = [list(fs) for fs in self.fieldsets]
         sets[1][1] = {**sets[1][1], "fields": [f"label_{d}" for d in Dimension.objects.order_by("order").values_list("code", flat=True)]}
         return sets
@@ -163,17 +198,25 @@ class FeedbackAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj else []
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            obj._sees_contacts = user_sees_contacts(request.user)
         if obj is None:
-            return FeedbackCreateForm
+            refusal = _refusal.get()
+
+            class CreateForm(FeedbackCreateForm):
+                def __init__(self, *args, **kw):
+                    kw["refusal"] = refusal
+                    super().__init__(*args, **kw)
+
+            return CreateForm
+        obj._sees_contacts = user_sees_contacts(request.user)
         suggestions = {s.dimension.code: s for s in Suggestion.objects.filter(feedback=obj).select_related("dimension", "label")}
+        refusal = _refusal.get()
         kwargs["fields"] = ["assignee", "team", "release", "fixed_in"]
         base = super().get_form(request, obj, change=change, **kwargs)
 
         class Form(base):
             def __init__(self, *args, **kw):
                 kw["suggestions"] = suggestions
+                kw["refusal"] = refusal
                 super().__init__(*args, **kw)
 
         return Form
@@ -181,50 +224,144 @@ class FeedbackAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         actor = Actor.for_user(request.user)
         if not change:
-            created, _ = feedback_create(actor=actor, **form.service_kwargs())
+            try:
+                created, _ = feedback_create(actor=actor, **form.service_kwargs())
+            except ApplicationError as exc:
+                raise _Refused(exc) from exc
             form.instance = created
             obj.pk = created.pk
             return
         d = form.cleaned_data
-        feedback_update(
-            feedback_id=obj.pk, actor=actor, labels=form.label_values(),
-            assignee=d["assignee"].username if d.get("assignee") else None,
-            team=d["team"].slug if d.get("team") else None,
-            release=d["release"].version if d.get("release") else None,
-            fixed_in=d["fixed_in"].version if d.get("fixed_in") else None,
-            expected_version=d.get("version"),
-        )
+        transition = request.POST.get("fa_transition", "")
+        try:
+            desk_step(
+                feedback_id=obj.pk, actor=actor, labels=form.label_values(),
+                assignee=d["assignee"].username if d.get("assignee") else None,
+                team=d["team"].slug if d.get("team") else None,
+                release=d["release"].version if d.get("release") else None,
+                fixed_in=d["fixed_in"].version if d.get("fixed_in") else None,
+                expected_version=d.get("version"),
+                transition=transition, note=d.get("fa_note", ""), resolution=d.get("fa_resolution", ""),
+                reply=d.get("fa_reply", ""), no_reply_reason=d.get("fa_no_reply_reason", ""),
+            )
+        except ApplicationError as exc:
+            raise _Refused(exc) from exc
 
     def save_related(self, request, form, formsets, change):
         pass  # labels and owner were saved by the service in save_model
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save the services refuse (a guard, a stale version, another team's item) re-renders the
+        page with the refusal beside everything the agent typed: the refused attempt rolled back,
+        the same POST is bound again and the form carries the refusal as its errors."""
+        if request.method == "POST" and object_id is not None and "_saveasnew" not in request.POST:
+            obj = self.get_object(request, object_id)
+            if obj is not None and not self.has_change_permission(request, obj) and request.user.has_perm("feedback.change_feedback"):
+                # the page was opened while the item was still ours to change: say why it is not,
+                # keep the text (the service refuses the same way; this only avoids a bare 403)
+                try:
+                    check_can_change(Actor.for_user(request.user), obj)
+                except ApplicationError as exc:
+                    return self._render_refusal(request, exc, object_id, form_url, extra_context, force_form=True)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as exc:
+        except _Refused as refused:
+            return self._render_refusal(request, refused.exc, object_id, form_url, extra_context)
+
+    def _render_refusal(self, request, exc, object_id, form_url, extra_context, force_form=False):
+        refusal_token, force_token = _refusal.set(exc), _force_form.set(force_form)
+        try:
             self.message_user(request, _errors_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.path)
+            if object_id is not None:
+                self.message_user(request, _("Nothing was saved; what you typed is still in the form."), messages.WARNING)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while the refusal is still known to get_form
+            return response
+        finally:
+            _refusal.reset(refusal_token)
+            _force_form.reset(force_token)
+
+    def response_change(self, request, obj):
+        preserved = self.get_preserved_filters(request)
+        transition = request.POST.get("fa_transition", "")
+        if "_savenext" in request.POST or (transition and request.POST.get("fa_then_next")):
+            if transition:
+                self.message_user(request, _("Done: %(name)s.") % {"name": TRANSITION_LABELS.get(transition, transition)},
+                                  messages.SUCCESS)
+            else:
+                self.message_user(request, _("Saved #%(id)s.") % {"id": obj.pk}, messages.SUCCESS)
+            return HttpResponseRedirect(self._neighbour_url(request, obj, preserved, "next"))
+        if transition:
+            self.message_user(request, _("Done: %(name)s.") % {"name": TRANSITION_LABELS.get(transition, transition)},
+                              messages.SUCCESS)
+            url = reverse("admin:feedback_feedback_change", args=[obj.pk])
+            return HttpResponseRedirect(add_preserved_filters({"preserved_filters": preserved, "opts": self.opts}, url))
+        return super().response_change(request, obj)
+
+    def _neighbour_url(self, request, obj, preserved, direction):
+        """The change page of the item after (or before) `obj` in the queue the agent came from;
+        the queue's list when there is none."""
+        filters = QueryDict(preserved).get("_changelist_filters", "") if preserved else ""
+        neighbour = queue_neighbour(self, request, obj, filters, direction)
+        if neighbour is None:
+            self.message_user(request, _("That was the last item of this queue."), messages.INFO)
+            url = reverse("admin:feedback_feedback_changelist")
+            return f"{url}?{filters}" if filters else url
+        url = reverse("admin:feedback_feedback_change", args=[neighbour])
+        return add_preserved_filters({"preserved_filters": preserved, "opts": self.opts}, url)
+
+    def neighbour_view(self, request, object_id):
+        """j / k on the item page: the next or previous item of the queue (a redirect)."""
+        obj = get_object_or_404(Feedback, pk=object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        direction = "previous" if request.GET.get("dir") == "previous" else "next"
+        return HttpResponseRedirect(self._neighbour_url(request, obj, self.get_preserved_filters(request), direction))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(self._workflow_context(obj, request))
+            context.update(self._workflow_context(obj, request, context))
+        if _force_form.get():
+            context["fa_refused_permission"] = True
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _workflow_context(self, obj, request):
+    def _workflow_context(self, obj, request, context):
         sentiment = getattr(obj, "sentiment", None)  # None until the item is classified
+        form = context["adminform"].form
+        can_change = user_can_change(request.user, obj)
+        current = {link.dimension.code: link.label.name for link in obj.label_links.select_related("dimension", "label")}
+        label_rows = [{"field": form[name], "suggestion": form.suggestions.get(code), "current": current.get(code)}
+                      for name, code in getattr(form, "label_names", [])]
+        preserved = self.get_preserved_filters(request)
+        filters = QueryDict(preserved).get("_changelist_filters", "") if preserved else ""
+        queue_url = reverse("admin:feedback_feedback_changelist") + (f"?{filters}" if filters else "")
+        neighbour = reverse("admin:feedback_feedback_neighbour", args=[obj.pk])
+        suffix = f"&{preserved}" if preserved else ""
+        changes = FieldChange.objects.filter(feedback=obj).exclude(field="status").order_by("at", "id")
         return {
-            "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)]
-            if user_can_change(request.user, obj) else [],
-            "fa_resolutions": Resolution.choices,
+            "fa_can_change": can_change,
+            "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)] if can_change else [],
+            "fa_label_rows": label_rows,
+            "fa_has_suggestions": any(row["suggestion"] for row in label_rows),
             "fa_log": TransitionLog.objects.filter(feedback=obj).order_by("at", "id"),
-            "fa_changes": FieldChange.objects.filter(feedback=obj).exclude(field="status").order_by("at", "id"),
+            "fa_changes": audit_rows(changes),
             "fa_replies": Reply.objects.filter(feedback=obj),
-            "fa_suggestions": Suggestion.objects.filter(feedback=obj).select_related("dimension", "label").order_by("dimension__order"),
+            "fa_reply_templates": reply_templates_for(obj),
             "fa_sentiment": sentiment,
             # the intent's name from the taxonomy (投诉), not its code (complaint)
             "fa_intent": Label.objects.filter(dimension__code="intent", code=sentiment.intent).first() if sentiment else None,
             "fa_duplicates": Feedback.objects.filter(canonical=obj).select_related("channel").order_by("-similarity")[:50],
             "fa_status_colour": STATUS_COLOURS.get(obj.status),
+            "fa_problem": obj.problem if obj.problem_id else None,
+            "fa_problem_members": (Feedback.objects.filter(problem_id=obj.problem_id).exclude(pk=obj.pk)
+                                   .order_by("-received_at")[:20] if obj.problem_id else []),
+            "fa_reporter": self.reporter_block(obj),
+            "fa_canonical": self.canonical_link(obj),
+            "fa_needs_reason": not (obj.channel.can_reply and obj.reporter_id),
+            "fa_queue_url": queue_url,
+            "fa_next_url": f"{neighbour}?dir=next{suffix}",
+            "fa_prev_url": f"{neighbour}?dir=previous{suffix}",
         }
 
     def get_urls(self):
@@ -232,6 +369,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             path("<int:object_id>/transition/", self.admin_site.admin_view(self.transition_view), name="feedback_feedback_transition"),
             path("<int:object_id>/accept-suggestions/", self.admin_site.admin_view(self.accept_view), name="feedback_feedback_accept"),
             path("<int:object_id>/duplicate/", self.admin_site.admin_view(self.duplicate_view), name="feedback_feedback_duplicate"),
+            path("<int:object_id>/neighbour/", self.admin_site.admin_view(self.neighbour_view), name="feedback_feedback_neighbour"),
         ]
         return own + super().get_urls()
 
@@ -283,12 +421,17 @@ class FeedbackAdmin(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
         try:
             if request.POST.get("fa_unmerge"):
-                target = get_object_or_404(Feedback, pk=int(request.POST["fa_unmerge"]))
+                number = _feedback_number(request.POST["fa_unmerge"])
+                # only this item or one of its duplicates can be unmerged from its page
+                target = (Feedback.objects.filter(Q(pk=obj.pk) | Q(canonical=obj), pk=number).first()
+                          if number is not None else None)
+                if target is None:
+                    raise ApplicationError("no such feedback", fields={"unmerge": [_("Enter the number of an existing feedback.")]})
                 feedback_unmark_duplicate(feedback=target, actor=actor)
                 self.message_user(request, _("#%(id)s is no longer a duplicate.") % {"id": target.pk}, messages.SUCCESS)
             else:
-                raw = (request.POST.get("fa_canonical") or "").lstrip("#").strip()
-                canonical = Feedback.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+                number = _feedback_number(request.POST.get("fa_canonical") or "")
+                canonical = Feedback.objects.filter(pk=number).first() if number is not None else None
                 if canonical is None:
                     raise ApplicationError("no such feedback", fields={"canonical": [_("Enter the number of an existing feedback.")]})
                 feedback_mark_duplicate(feedback=obj, canonical=canonical, similarity=None, actor=actor)

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Product, Release
 
+from .. import queues
+
 
 def label_filter(dimension_code: str):
     class LabelFilter(admin.SimpleListFilter):
@@ -25,6 +27,8 @@ def label_filter(dimension_code: str):
         def queryset(self, request, queryset):
             if self.value() == "__none__":
                 return queryset.without_label(dimension_code)
+            if self.value() and request.GET.get(SuggestedFilter.parameter_name) == "1":
+                return queues.with_label_or_suggestion(queryset, dimension_code, self.value().split(","))
             if self.value():
                 return queryset.with_labels(dimension_code, self.value().split(","))
             return queryset
@@ -88,8 +92,54 @@ class MineFilter(admin.SimpleListFilter):
         return [("me", _("assigned to me")), ("nobody", _("unassigned"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(assignee=request.user)
-        if self.value() == "nobody":
-            return queryset.filter(assignee__isnull=True)
+        return queues.owned_by(queryset, self.value(), request.user)
+
+
+class ToVerifyFilter(admin.SimpleListFilter):
+    """Items waiting for verification that this user may verify: in their scope and not submitted
+    by them (the close guard refuses the submitter as verifier unless the team allows it)."""
+
+    title = _("to verify")
+    parameter_name = "verify"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("by me (not submitted by me)"))]
+
+    def queryset(self, request, queryset):
+        return queues.to_verify_by(queryset, request.user) if self.value() == "me" else queryset
+
+
+class TeamScopeFilter(admin.SimpleListFilter):
+    title = _("team scope")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("myteams", _("my teams"))]
+
+    def queryset(self, request, queryset):
+        return queues.in_my_teams(queryset, request.user) if self.value() == "myteams" else queryset
+
+
+class ProposalFilter(admin.SimpleListFilter):
+    title = _("problem proposal")
+    parameter_name = "proposed"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("has an open proposal"))]
+
+    def queryset(self, request, queryset):
+        return queues.with_open_proposal(queryset) if self.value() == "1" else queryset
+
+
+class SuggestedFilter(admin.SimpleListFilter):
+    """含建议: the label filters also match items whose label is only suggested so far. The label
+    filters read this parameter; this filter only declares it (and shows it as a choice)."""
+
+    title = _("label filters")
+    parameter_name = "suggested"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("include suggestions"))]
+
+    def queryset(self, request, queryset):
         return queryset
