@@ -8,6 +8,7 @@ from feedback_archive.feedback.choices import Resolution
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.taxonomy.models import Dimension, Label
+from feedback_archive.workflow.models import ReplyEvent
 
 
 def _definitions_html(dimension: Dimension) -> str:
@@ -101,8 +102,15 @@ class TriageActionForm(ActionForm):
         required=False, label=_("label"),
     )
     resolution = forms.ChoiceField(choices=[("", "---------"), *Resolution.choices], required=False, label=_("resolution"))
-    note = forms.CharField(required=False, label=_("note / reply"), widget=forms.TextInput(attrs={"size": 40}))
+    note = forms.CharField(required=False, label=_("internal note"), max_length=2000,
+                           widget=forms.TextInput(attrs={"size": 30, "placeholder": _("for colleagues, not sent")}))
+    reply_template = forms.ChoiceField(required=False, label=_("reply template"))
+    reply = forms.CharField(required=False, label=_("reply to the reporters"), max_length=5000,
+                            widget=forms.TextInput(attrs={"size": 40, "placeholder": _("sent to each reporter on close")}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["label"].label_from_instance = lambda lab: f"{lab.dimension.name}: {lab.name}"
+        # an event's template, filled in per item (number, title, the reporter's language)
+        self.fields["reply_template"].choices = [("", "---------"), *[
+            (value, label) for value, label in ReplyEvent.choices if value != ReplyEvent.RECEIVED]]

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -30,8 +31,9 @@ from feedback_archive.feedback.services import (
 )
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
-from feedback_archive.workflow.models import Reply, TransitionLog
-from feedback_archive.workflow.services import allowed_transitions, feedback_transition, feedback_transition_many
+from feedback_archive.workflow.models import Reply, ReplyEvent, TransitionLog
+from feedback_archive.workflow.outbox import reply_template_text
+from feedback_archive.workflow.services import allowed_transitions, feedback_transition
 
 from ..forms import FeedbackChangeForm, TriageActionForm
 from ..forms_create import FeedbackCreateForm
@@ -73,7 +75,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     action_form = TriageActionForm
     change_form_template = "admin/feedback/feedback/change_form.html"
     list_display = ["id", "summary", "status_badge", "type_label", "severity_label", "module_label", "channel",
-                    "release", "assignee", "received_at", "sla_due_at", "dup_marker"]
+                    "release", "assignee", "received_short", "sla_short", "dup_marker"]
     list_display_links = ["id", "summary"]
     list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], SuggestedFilter, "channel", ProductFilter,
                    ReleaseFilter, MineFilter, ToVerifyFilter, TeamScopeFilter, "assignee", "team", DuplicateFilter, SlaFilter,
@@ -145,6 +147,20 @@ class FeedbackAdmin(admin.ModelAdmin):
     @admin.display(description=_("module"))
     def module_label(self, obj):
         return self._label(obj, "module")
+
+    @admin.display(description=_("received at"), ordering="received_at")
+    def received_short(self, obj):
+        # month-day and time: the year only when it is not this year (the list must fit 1440 px)
+        local = timezone.localtime(obj.received_at)
+        return local.strftime("%m-%d %H:%M" if local.year == timezone.localtime().year else "%Y-%m-%d")
+
+    @admin.display(description=_("SLA due at"), ordering="sla_due_at")
+    def sla_short(self, obj):
+        if obj.sla_due_at is None:
+            return "-"
+        local = timezone.localtime(obj.sla_due_at)
+        text = local.strftime("%m-%d %H:%M")
+        return format_html('<span class="fa-breached">{}</span>', text) if obj.sla_breached else text
 
     @admin.display(description=_("dup."))
     def dup_marker(self, obj):
@@ -442,18 +458,36 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     # --- bulk actions: each item through the services, refusals reported -------------------------
     def _report(self, request, done, refused, what):
+        """Per item: which were done (their numbers) and each refusal with its reason."""
         if done:
-            self.message_user(request, ngettext("%(n)d item: %(what)s.", "%(n)d items: %(what)s.", len(done)) % {"n": len(done), "what": what}, messages.SUCCESS)
-        for fid, reason in list(refused.items())[:10]:
-            self.message_user(request, f"#{fid}: {reason}", messages.WARNING)
+            numbers = ", ".join(f"#{fid}" for fid in done[:30]) + (" …" if len(done) > 30 else "")
+            self.message_user(request, ngettext("%(n)d item: %(what)s (%(ids)s).", "%(n)d items: %(what)s (%(ids)s).", len(done))
+                              % {"n": len(done), "what": what, "ids": numbers}, messages.SUCCESS)
+        for fid, reason in list(refused.items())[:20]:
+            self.message_user(request, _("#%(id)s refused: %(reason)s") % {"id": fid, "reason": reason}, messages.WARNING)
+        if len(refused) > 20:
+            self.message_user(request, _("… and %(n)d more refused.") % {"n": len(refused) - 20}, messages.WARNING)
 
     def _bulk_transition(self, request, queryset, name):
+        """Each item through feedback_transition. The internal note goes to the log; on close the
+        reply goes to each reporter — the typed text, or the chosen template filled in for each
+        item (its number, title and the reporter's language)."""
         form = request.POST
-        done, refused = feedback_transition_many(
-            feedback_ids=list(queryset.values_list("pk", flat=True)[:1000]), name=name, actor=Actor.for_user(request.user),
-            note=form.get("note", ""), resolution=form.get("resolution", ""),
-            reply=form.get("note", "") if name == "close" else "",
-        )
+        note, resolution = form.get("note", ""), form.get("resolution", "")
+        reply_text, event = form.get("reply", ""), form.get("reply_template", "")
+        if event and event not in ReplyEvent.values:
+            event = ""
+        actor = Actor.for_user(request.user)
+        done, refused = [], {}
+        for fb in queryset.select_related("reporter", "fixed_in")[:1000]:
+            reply = ""
+            if name == "close":
+                reply = reply_text or (reply_template_text(feedback=fb, event=event) if event else "")
+            try:
+                feedback_transition(feedback_id=fb.pk, name=name, actor=actor, note=note, resolution=resolution, reply=reply)
+                done.append(fb.pk)
+            except ApplicationError as exc:
+                refused[fb.pk] = _errors_text(exc)
         self._report(request, done, refused, TRANSITION_LABELS[name])
 
     @admin.action(description=_("Start handling"), permissions=["change"])
@@ -464,7 +498,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     def action_submit(self, request, queryset):
         self._bulk_transition(request, queryset, "submit")
 
-    @admin.action(description=_("Close (resolution + reply from the fields above)"), permissions=["change"])
+    @admin.action(description=_("Close (resolution, internal note, reply or template from the fields above)"), permissions=["change"])
     def action_close(self, request, queryset):
         self._bulk_transition(request, queryset, "close")
 
