@@ -151,7 +151,8 @@ def queue_neighbour(model_admin, request, obj, filters: str, direction: str = "n
     key = Q(received_at__lt=obj.received_at) | Q(received_at=obj.received_at, pk__lt=obj.pk)
     if direction == "previous":
         key = Q(received_at__gt=obj.received_at) | Q(received_at=obj.received_at, pk__gt=obj.pk)
-    if list(changelist.get_ordering(fake, qs)) in (["-received_at", "-id"], ["-received_at", "-id", "-pk"]):
+    ordering = [("-id" if o == "-pk" else o) for o in dict.fromkeys(changelist.get_ordering(fake, qs))]
+    if list(dict.fromkeys(ordering)) == ["-received_at", "-id"]:
         following = qs.filter(key)
         if direction == "previous":
             return following.order_by("received_at", "id").values_list("pk", flat=True).first()

@@ -11,4 +11,4 @@ TRANSITION_LABELS = {
 
 
 def errors_text(exc: ApplicationError) -> str:
-    return "; ".join(m for msgs in exc.fields.values() for m in msgs) if exc.fields else exc.message
+    return "; ".join(str(m) for msgs in exc.fields.values() for m in msgs) if exc.fields else str(exc.message)
