@@ -264,3 +264,27 @@ def test_change_page_query_count_is_bounded(admin_client, severe_item, django_as
     feedback_classify(feedback_id=severe_item.pk)
     with django_assert_max_num_queries(45):
         assert admin_client.get(change_url(severe_item)).status_code == 200
+
+
+def test_every_queue_count_is_the_count_of_the_list_it_opens(client, make_user, make_feedback):
+    import re
+
+    from feedback_archive.triage.queues import desk_queues
+
+    agent = make_user("wangfang", "分诊员")
+    colleague = make_user("liuyang", "分诊员")
+    team = Team.objects.create(slug="im", name="即时消息组")
+    team.members.add(agent, colleague)
+    for i in range(3):
+        fb = make_feedback(f"第{i}条：群消息发送失败，提示网络错误")
+        feedback_assign(feedback=fb, actor=Actor.system(), team=team, assignee=agent if i == 0 else None)
+    pool = make_feedback("刚装好就闪退")
+    feedback_transition(feedback_id=pool.pk, name="start", actor=Actor.for_user(colleague))
+    feedback_transition(feedback_id=pool.pk, name="submit", actor=Actor.for_user(colleague), note="已修复")
+    client.force_login(agent)
+    queues = desk_queues(agent)
+    assert {q.key: q.count for q in queues}["unassigned"] == 2
+    for queue in queues:
+        page = client.get(f"{LIST}?{queue.query}").content.decode()
+        shown = re.search(r'class="paginator">\s*(?:<[^>]+>[^<]*</[^>]+>\s*)*([\d,+]+)', page)
+        assert shown and shown.group(1) == queue.count_label, (queue.key, shown and shown.group(1))

@@ -287,9 +287,8 @@ class FeedbackAdmin(admin.ModelAdmin):
     def _render_refusal(self, request, exc, object_id, form_url, extra_context, force_form=False):
         refusal_token, force_token = _refusal.set(exc), _force_form.set(force_form)
         try:
-            self.message_user(request, _errors_text(exc), messages.ERROR)
-            if object_id is not None:
-                self.message_user(request, _("Nothing was saved; what you typed is still in the form."), messages.WARNING)
+            # the refusal itself is shown beside the buttons and the fields it names (form errors)
+            self.message_user(request, _("Nothing was saved; what you typed is still in the form."), messages.WARNING)
             response = super().changeform_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):
                 response.render()  # while the refusal is still known to get_form

@@ -111,13 +111,13 @@ class ToVerifyFilter(admin.SimpleListFilter):
 
 class TeamScopeFilter(admin.SimpleListFilter):
     title = _("team scope")
-    parameter_name = "scope"
+    parameter_name = "teams"
 
     def lookups(self, request, model_admin):
-        return [("myteams", _("my teams"))]
+        return [("mine", _("my teams"))]
 
     def queryset(self, request, queryset):
-        return queues.in_my_teams(queryset, request.user) if self.value() == "myteams" else queryset
+        return queues.in_my_teams(queryset, request.user) if self.value() == "mine" else queryset
 
 
 class ProposalFilter(admin.SimpleListFilter):
