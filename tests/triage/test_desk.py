@@ -288,3 +288,21 @@ def test_every_queue_count_is_the_count_of_the_list_it_opens(client, make_user, 
         page = client.get(f"{LIST}?{queue.query}").content.decode()
         shown = re.search(r'class="paginator">\s*(?:<[^>]+>[^<]*</[^>]+>\s*)*([\d,+]+)', page)
         assert shown and shown.group(1) == queue.count_label, (queue.key, shown and shown.group(1))
+
+
+def test_reporter_pages_and_export_mask_for_roles_without_contacts(admin_client, client, make_user, make_feedback):
+    import json
+
+    fb = make_feedback("群文件传不上去", reporter={"external_id": "u-88", "name": "张三丰", "contact": "zhangsanfeng@example.com"})
+    # an administrator opening a reporter's page: was a 500 (a callable among the form's fields)
+    page = admin_client.get(f"/admin/feedback/reporter/{fb.reporter_id}/change/")
+    assert page.status_code == 200 and "zhangsanfeng@example.com" in page.content.decode()
+    viewer = make_user("guest", "只读")
+    client.force_login(viewer)
+    assert client.get(f"/admin/feedback/reporter/{fb.reporter_id}/change/").status_code == 200
+    r = client.post("/admin/feedback/reporter/", {"action": "export_data", "_selected_action": [fb.reporter_id]})
+    exported = json.loads(r.content)[0]["reporter"]
+    assert exported["contact"] != "zhangsanfeng@example.com" and "***" in exported["contact"]
+    assert exported["name"] != "张三丰"
+    r = admin_client.post("/admin/feedback/reporter/", {"action": "export_data", "_selected_action": [fb.reporter_id]})
+    assert json.loads(r.content)[0]["reporter"]["contact"] == "zhangsanfeng@example.com"

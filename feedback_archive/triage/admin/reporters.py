@@ -1,6 +1,7 @@
 """Channels and reporters: contact details masked for roles without "view reporter contact";
 a reporter's data exported or erased on request (PIPL/GDPR)."""
 import json
+from weakref import WeakKeyDictionary
 
 from django.contrib import admin, messages
 from django.http import HttpResponse
@@ -12,6 +13,10 @@ from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.permissions import user_sees_contacts
 from feedback_archive.feedback.models import Channel, Reporter
 from feedback_archive.feedback.privacy import mask_contact, mask_name, reporter_erase, reporter_export
+
+
+# request → its display callables; entries go with their request
+_PERSONAL: WeakKeyDictionary = WeakKeyDictionary()
 
 
 @admin.register(Channel)
@@ -34,6 +39,10 @@ class ReporterAdmin(admin.ModelAdmin):
     def _personal(self, request):
         """Display callables bound to this request's permission (the ModelAdmin is shared
         between requests, so nothing request-specific is stored on it)."""
+        if request in _PERSONAL:
+            # the same two callables for the whole request: Django tells read-only fields from form
+            # fields by identity, so get_fields and get_readonly_fields must hand out the same ones
+            return _PERSONAL[request]
         sees = user_sees_contacts(request.user)
 
         @admin.display(description=_("name"))
@@ -44,6 +53,7 @@ class ReporterAdmin(admin.ModelAdmin):
         def contact(obj):
             return obj.contact if sees else mask_contact(obj.contact)
 
+        _PERSONAL[request] = (name, contact)
         return name, contact
 
     def get_list_display(self, request):
@@ -57,12 +67,18 @@ class ReporterAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)
 
+    def get_form(self, request, obj=None, **kwargs):
+        # every field is read-only (display callables bound to this request): the form edits none,
+        # so it gets no fields — callables passed on as form fields made the change page a 500
+        kwargs["fields"] = []
+        return super().get_form(request, obj, **kwargs)
+
     def has_add_permission(self, request):
         return False
 
     @admin.action(description=_("Export the selected reporters' data (JSON)"), permissions=["view"])
     def export_data(self, request, queryset):
-        data = [reporter_export(reporter=r) for r in queryset.select_related("channel")[:100]]
+        data = [reporter_export(reporter=r, user=request.user) for r in queryset.select_related("channel")[:100]]
         resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
         resp["Content-Disposition"] = 'attachment; filename="reporter-data.json"'
         return resp
