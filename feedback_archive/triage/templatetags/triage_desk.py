@@ -3,6 +3,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from feedback_archive.core.admin import CappedCountPaginator
+from feedback_archive.feedback import selectors as feedback_selectors
 
 from .. import queues
 
@@ -65,3 +66,13 @@ def fa_filter_chips(cl) -> list[dict]:
         label = f"{_SEARCH_LABEL}: {value}" if name == "q" else f"{name} = {value}"
         chips.append({"label": label, "remove": cl.get_query_string(remove=[name])})
     return chips
+
+
+@register.simple_tag
+def fa_pipeline_lag() -> dict:
+    """How far understanding (classification, search, duplicates) lags intake, for the desk: the
+    oldest waiting item's age and how many wait (wt-pipe's feedback.selectors.pipeline_lag; the
+    home page includes admin/triage/_pipeline_lag.html once that selector is on main)."""
+    lag = feedback_selectors.pipeline_lag()
+    age = lag.get("oldest_age_seconds")
+    return {**lag, "minutes": round(age / 60) if age is not None else None}
