@@ -48,7 +48,9 @@ def lines(series: dict[str, list[float | None]], labels: list[str], *, width: in
     """A small multi-series line chart over period labels (weeks or months)."""
     if not labels or not series:
         return ""
-    left, right, top, bottom = 40, 110, 28 if title else 8, 28
+    # the legend sits right of the plot: room for its longest name (CJK glyphs are ~12 px wide)
+    right = max(110, 24 + 12 * max(len(str(name)) for name in series))
+    left, top, bottom = 40, 28 if title else 8, 28
     values = [v for s in series.values() for v in s if v is not None]
     peak = max(values + [1])
     step = (width - left - right) / max(len(labels) - 1, 1)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
+from feedback_archive.feedback.choices import Status
 from feedback_archive.versions.models import Product, Release
 
 from . import charts
@@ -134,6 +135,9 @@ def monthly(request):
         severity_chart=charts.hbar(sev_rows, title=_("Median hours to resolve, by severity"), compare_key=None),
         trend_chart=trend, drill=_drill(filters, start, end),
         prev_period=month_of(s - dt.timedelta(days=2)), next_period=month_of(e + dt.timedelta(days=2)),
+        # states by their names (待处理), not their codes (pending)
+        stage_rows=[{**row, "name": Status(row["state"]).label if row["state"] in Status.values else row["state"]}
+                    for row in data["stage_hours"]],
     ))
 
 

@@ -21,6 +21,7 @@ from feedback_archive.taxonomy.models import Label
 from .models import Holiday, RoutingDecision, RoutingOutcome, RoutingRule, SlaNotice, SlaPause, SlaPolicy
 from .routing import route_many, rule_validate
 from .sla import sla_pause_many
+from . import admin_transition_log  # noqa: F401 -- registers the transition-log admin
 
 
 def _feedback_link(feedback_id):

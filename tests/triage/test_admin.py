@@ -51,7 +51,7 @@ def test_change_page_shows_transitions_definitions_and_history(staff, make_feedb
     page = staff.get(reverse("admin:feedback_feedback_change", args=[fb.pk])).content.decode()
     assert 'data-transition="start"' in page and 'data-transition="reject"' not in page
     assert "fa-defs" in page  # the standard's definitions beside the label fields
-    assert "fa-suggestion" in page and "卡顿" in page  # the suggestion and its evidence
+    assert "fa-sugg" in page and "fa-accept" in page and "卡顿" in page  # the suggestion, folded into its field
     assert 'name="status"' not in page  # status is never a plain editable field
     assert "(投诉, zh)" in page  # the sentiment's intent by its name in the standard, not its code
     r = staff.post(reverse("admin:feedback_feedback_transition", args=[fb.pk]),

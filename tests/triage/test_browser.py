@@ -66,7 +66,7 @@ def test_agent_filters_opens_and_moves_an_item(browser_page, live_server, django
 
     rows.first.locator("th a").first.click()
     page.wait_for_selector("#fa-workflow")
-    page.fill("#fa_note", "已复现，交给音视频引擎组排查")
+    page.fill("#id_fa_note", "已复现，交给音视频引擎组排查")
     page.click("button[data-transition='start']")
     page.wait_for_selector(".messagelist")
     history = page.locator("#fa-history").inner_text()

@@ -4,10 +4,15 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from feedback_archive.core.roles import roles_sync
+from feedback_archive.core.roles import AGENT, LEAD, roles_sync
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.triage.demo import load_demo_data
 from feedback_archive.triage.schedules import ensure_schedules
+from feedback_archive.triage.services import agent_create
+
+# Demo people (triage/demo): 李娜 works in the 音视频引擎组 that 张伟 leads.
+DEMO_TEAM = "av-engine"
+DEMO_LOGINS = [("lina", AGENT, "分诊员 (agent)"), ("zhangwei", LEAD, "团队负责人 (team lead)")]
 
 
 class Command(BaseCommand):
@@ -35,3 +40,8 @@ class Command(BaseCommand):
             load_demo_data(count=demo_count, progress=lambda d, t: self.stderr.write(f"\r  demo data: {d}/{t}", ending=""))
             self.stderr.write("")
         self.stdout.write(self.style.SUCCESS(f"Admin login: {admin} / {password}"))
+        # the demo's people, ready to log in as a 分诊员 and a 团队负责人 (new passwords on every start)
+        for username, role, label in DEMO_LOGINS:
+            if User.objects.filter(username=username).exists():
+                person, person_password = agent_create(username=username, role=role, team=DEMO_TEAM, reset=True)
+                self.stdout.write(self.style.SUCCESS(f"{label} login: {username} / {person_password}"))

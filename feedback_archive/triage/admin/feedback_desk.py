@@ -1,137 +1,73 @@
+"""The feedback desk: the list agents work from and the item page (labels, owner, workflow,
+duplicates, history). Every write goes through the feedback and workflow services."""
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.core.exceptions import PermissionDenied
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from feedback_archive.api.models import ApiKey
-from feedback_archive.api.services import api_key_issue, api_key_revoke, api_key_rotate
 from feedback_archive.classification.admin import reclassify_selected
 from feedback_archive.classification.models import Suggestion
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.admin import CappedCountPaginator, ReadOnlyAdmin
-from feedback_archive.core.permissions import user_can_change, user_sees_contacts
-from feedback_archive.feedback.privacy import mask_contact, mask_name, reporter_erase, reporter_export
+from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.permissions import check_can_change, user_can_change, user_sees_contacts
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
-from feedback_archive.feedback.models import Channel, Feedback, FieldChange, Reporter
+from feedback_archive.feedback.models import Feedback, FieldChange
+from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.selectors import feedback_list_queryset
 from feedback_archive.intake.services import feedback_receive
 from feedback_archive.feedback.services import (
-    feedback_mark_duplicate, feedback_set_labels, feedback_assign, feedback_unmark_duplicate,
-    feedback_update,
+    feedback_assign, feedback_mark_duplicate, feedback_set_labels, feedback_unmark_duplicate,
 )
 from feedback_archive.taxonomy.models import Dimension, Label
-from feedback_archive.versions.models import Product, Release
 from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
-from feedback_archive.workflow.models import Reply, TransitionLog
-from feedback_archive.workflow.services import allowed_transitions, feedback_transition, feedback_transition_many
+from feedback_archive.workflow.models import Reply, ReplyEvent, TransitionLog
+from feedback_archive.workflow.outbox import reply_template_text
+from feedback_archive.workflow.services import allowed_transitions, feedback_transition
 
-from .forms import FeedbackChangeForm, TriageActionForm
-
-STATUS_COLOURS = {"pending": "#b45309", "in_progress": "#1d4ed8", "verifying": "#7c3aed", "closed": "#15803d"}
-TRANSITION_LABELS = {
-    "start": _("Start handling"), "submit": _("Submit for verification"), "reject": _("Reject (verification failed)"),
-    "close": _("Close"), "reopen": _("Reopen"),
-}
-
-
-def _errors_text(exc: ApplicationError) -> str:
-    return "; ".join(m for msgs in exc.fields.values() for m in msgs) if exc.fields else exc.message
-
-
-# --- list filters: the same FeedbackQuerySet methods the API's FilterSet calls -----------------
-def label_filter(dimension_code: str):
-    class LabelFilter(admin.SimpleListFilter):
-        parameter_name = dimension_code
-        title = dimension_code
-
-        def __init__(self, request, params, model, model_admin):
-            dim = Dimension.objects.filter(code=dimension_code).first()
-            self.title = dim.name if dim else dimension_code
-            super().__init__(request, params, model, model_admin)
-
-        def lookups(self, request, model_admin):
-            return [(lab.code, lab.name) for lab in Label.objects.filter(dimension__code=dimension_code, is_active=True)] + [
-                ("__none__", _("not labelled"))
-            ]
-
-        def queryset(self, request, queryset):
-            if self.value() == "__none__":
-                return queryset.without_label(dimension_code)
-            if self.value():
-                return queryset.with_labels(dimension_code, self.value().split(","))
-            return queryset
-
-    LabelFilter.__name__ = f"{dimension_code.title()}LabelFilter"
-    return LabelFilter
+from ..forms import FeedbackChangeForm, TriageActionForm
+from ..forms_create import FeedbackCreateForm
+from ..display import audit_rows, reply_templates_for
+from ..queues import queue_neighbour
+from ..services import desk_step
+from .common import STATUS_COLOURS, TRANSITION_LABELS
+from .common import errors_text as _errors_text
+from .filters import (
+    DuplicateFilter, MineFilter, ProductFilter, ProposalFilter, ReleaseFilter, SlaFilter, SuggestedFilter, TeamScopeFilter,
+    ToVerifyFilter, label_filter,
+)
 
 
-class BooleanQuerysetFilter(admin.SimpleListFilter):
-    method = ""
-
-    def lookups(self, request, model_admin):
-        return [("1", _("Yes")), ("0", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("0", "1"):
-            return getattr(queryset, self.method)(self.value() == "1")
-        return queryset
+def _feedback_number(raw: str) -> int | None:
+    """"#123" or "123" → 123; anything else (letters, a number no id column holds) → None."""
+    raw = raw.lstrip("#").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
 
 
-class DuplicateFilter(BooleanQuerysetFilter):
-    title = _("is a duplicate")
-    parameter_name = "is_duplicate"
-    method = "duplicates"
+class _Refused(Exception):
+    """A save the services refused, carried out of Django's atomic change view (so the attempt is
+    rolled back) to be shown on the re-rendered form."""
+
+    def __init__(self, exc: ApplicationError):
+        super().__init__(exc.message)
+        self.exc = exc
 
 
-class SlaFilter(BooleanQuerysetFilter):
-    title = _("SLA breached")
-    parameter_name = "sla_breached"
-    method = "breached"
-
-
-class ProductFilter(admin.SimpleListFilter):
-    title = _("product")
-    parameter_name = "product"
-
-    def lookups(self, request, model_admin):
-        return [(p.slug, p.name) for p in Product.objects.all()]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(product__slug=self.value()) if self.value() else queryset
-
-
-class ReleaseFilter(admin.SimpleListFilter):
-    title = _("reported on release")
-    parameter_name = "release"
-
-    def lookups(self, request, model_admin):
-        releases = Release.objects.select_related("product").order_by("product__slug", "-version_key")[:40]
-        return [(r.pk, str(r)) for r in releases]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(release_id=self.value()) if self.value() else queryset
-
-
-class MineFilter(admin.SimpleListFilter):
-    title = _("owner")
-    parameter_name = "owner"
-
-    def lookups(self, request, model_admin):
-        return [("me", _("assigned to me")), ("nobody", _("unassigned"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(assignee=request.user)
-        if self.value() == "nobody":
-            return queryset.filter(assignee__isnull=True)
-        return queryset
+# The refusal being re-rendered, for get_form (the ModelAdmin is shared by every request, so it is
+# kept per request context, not on the admin).
+_refusal: ContextVar[ApplicationError | None] = ContextVar("fa_refusal", default=None)
+_force_form: ContextVar[bool] = ContextVar("fa_force_form", default=False)
 
 
 @admin.register(Feedback)
@@ -140,10 +76,11 @@ class FeedbackAdmin(admin.ModelAdmin):
     action_form = TriageActionForm
     change_form_template = "admin/feedback/feedback/change_form.html"
     list_display = ["id", "summary", "status_badge", "type_label", "severity_label", "module_label", "channel",
-                    "release", "assignee", "received_at", "sla_due_at", "dup_marker"]
+                    "release", "assignee", "received_short", "sla_short", "dup_marker"]
     list_display_links = ["id", "summary"]
-    list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], "channel", ProductFilter, ReleaseFilter,
-                   MineFilter, "assignee", "team", DuplicateFilter, SlaFilter, "received_at"]
+    list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], SuggestedFilter, "channel", ProductFilter,
+                   ReleaseFilter, MineFilter, ToVerifyFilter, TeamScopeFilter, "assignee", "team", DuplicateFilter, SlaFilter,
+                   ProposalFilter, "received_at"]
     search_fields = ["content"]  # replaced by the jieba-token search in get_search_results
     search_help_text = _("Chinese full-text search: 卡顿, 文件传输, 屏幕共享 黑屏 … or #id")
     ordering = ["-received_at", "-id"]
@@ -175,7 +112,8 @@ class FeedbackAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if term.lstrip("#").isdigit():
-            return queryset.filter(pk=int(term.lstrip("#"))), False
+            number = _feedback_number(term)
+            return (queryset.filter(pk=number) if number is not None else queryset.none()), False
         return queryset.search(term, ranked=False), False
 
     @admin.display(description=_("feedback"))
@@ -211,6 +149,20 @@ class FeedbackAdmin(admin.ModelAdmin):
     def module_label(self, obj):
         return self._label(obj, "module")
 
+    @admin.display(description=_("received at"), ordering="received_at")
+    def received_short(self, obj):
+        # month-day and time: the year only when it is not this year (the list must fit 1440 px)
+        local = timezone.localtime(obj.received_at)
+        return local.strftime("%m-%d %H:%M" if local.year == timezone.localtime().year else "%Y-%m-%d")
+
+    @admin.display(description=_("SLA due at"), ordering="sla_due_at")
+    def sla_short(self, obj):
+        if obj.sla_due_at is None:
+            return "-"
+        local = timezone.localtime(obj.sla_due_at)
+        text = local.strftime("%m-%d %H:%M")
+        return format_html('<span class="fa-breached">{}</span>', text) if obj.sla_breached else text
+
     @admin.display(description=_("dup."))
     def dup_marker(self, obj):
         if obj.canonical_id:
@@ -218,6 +170,8 @@ class FeedbackAdmin(admin.ModelAdmin):
         return f"×{obj.duplicate_count}" if obj.duplicate_count else ""
 
     def has_change_permission(self, request, obj=None):
+        if _force_form.get():
+            return True  # re-rendering a refused save so the agent keeps the text (see changeform_view)
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or user_can_change(request.user, obj))
 
@@ -245,12 +199,14 @@ class FeedbackAdmin(admin.ModelAdmin):
     def canonical_link(self, obj):
         if not obj.canonical_id:
             return "-"
-        return format_html('<a href="{}">#{}</a> ({:.0%})', reverse("admin:feedback_feedback_change", args=[obj.canonical_id]),
-                           obj.canonical_id, obj.similarity or 0)
+        # format_html escapes its arguments with str.format: the percentage is formatted first
+        similarity = f"{obj.similarity:.0%}" if obj.similarity is not None else _("manual")
+        return format_html('<a href="{}">#{}</a> ({})', reverse("admin:feedback_feedback_change", args=[obj.canonical_id]),
+                           obj.canonical_id, similarity)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ["channel_in", "content_in", "title_in", "app_version_in"]})]
+            return [(None, {"fields": FeedbackCreateForm.FIELDS})]
         sets = [list(fs) for fs in self.fieldsets]
         sets[1][1] = {**sets[1][1], "fields": [f"label_{d}" for d in Dimension.objects.order_by("order").values_list("code", flat=True)]}
         return sets
@@ -259,19 +215,25 @@ class FeedbackAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj else []
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            obj._sees_contacts = user_sees_contacts(request.user)
         if obj is None:
-            from .forms_create import FeedbackCreateForm
+            refusal = _refusal.get()
 
-            return FeedbackCreateForm
+            class CreateForm(FeedbackCreateForm):
+                def __init__(self, *args, **kw):
+                    kw["refusal"] = refusal
+                    super().__init__(*args, **kw)
+
+            return CreateForm
+        obj._sees_contacts = user_sees_contacts(request.user)
         suggestions = {s.dimension.code: s for s in Suggestion.objects.filter(feedback=obj).select_related("dimension", "label")}
+        refusal = _refusal.get()
         kwargs["fields"] = ["assignee", "team", "release", "fixed_in"]
         base = super().get_form(request, obj, change=change, **kwargs)
 
         class Form(base):
             def __init__(self, *args, **kw):
                 kw["suggestions"] = suggestions
+                kw["refusal"] = refusal
                 super().__init__(*args, **kw)
 
         return Form
@@ -279,52 +241,144 @@ class FeedbackAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         actor = Actor.for_user(request.user)
         if not change:
-            created, _ = feedback_receive(actor=actor, **form.service_kwargs())  # stored, then the pipeline
+            try:
+                # stored now; reporter, release, tokens, matching and labels follow in the pipeline
+                created, _ = feedback_receive(actor=actor, **form.service_kwargs())
+            except ApplicationError as exc:
+                raise _Refused(exc) from exc
             form.instance = created
             obj.pk = created.pk
             return
         d = form.cleaned_data
-        feedback_update(
-            feedback_id=obj.pk, actor=actor, labels=form.label_values(),
-            assignee=d["assignee"].username if d.get("assignee") else None,
-            team=d["team"].slug if d.get("team") else None,
-            release=d["release"].version if d.get("release") else None,
-            fixed_in=d["fixed_in"].version if d.get("fixed_in") else None,
-            expected_version=d.get("version"),
-        )
+        transition = request.POST.get("fa_transition", "")
+        try:
+            desk_step(
+                feedback_id=obj.pk, actor=actor, labels=form.label_values(),
+                assignee=d["assignee"].username if d.get("assignee") else None,
+                team=d["team"].slug if d.get("team") else None,
+                release=d["release"].version if d.get("release") else None,
+                fixed_in=d["fixed_in"].version if d.get("fixed_in") else None,
+                expected_version=d.get("version"),
+                transition=transition, note=d.get("fa_note", ""), resolution=d.get("fa_resolution", ""),
+                reply=d.get("fa_reply", ""), no_reply_reason=d.get("fa_no_reply_reason", ""),
+            )
+        except ApplicationError as exc:
+            raise _Refused(exc) from exc
 
     def save_related(self, request, form, formsets, change):
         pass  # labels and owner were saved by the service in save_model
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save the services refuse (a guard, a stale version, another team's item) re-renders the
+        page with the refusal beside everything the agent typed: the refused attempt rolled back,
+        the same POST is bound again and the form carries the refusal as its errors."""
+        if request.method == "POST" and object_id is not None and "_saveasnew" not in request.POST:
+            obj = self.get_object(request, object_id)
+            if obj is not None and not self.has_change_permission(request, obj) and request.user.has_perm("feedback.change_feedback"):
+                # the page was opened while the item was still ours to change: say why it is not,
+                # keep the text (the service refuses the same way; this only avoids a bare 403)
+                try:
+                    check_can_change(Actor.for_user(request.user), obj)
+                except ApplicationError as exc:
+                    return self._render_refusal(request, exc, object_id, form_url, extra_context, force_form=True)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as exc:
-            self.message_user(request, _errors_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.path)
+        except _Refused as refused:
+            return self._render_refusal(request, refused.exc, object_id, form_url, extra_context)
+
+    def _render_refusal(self, request, exc, object_id, form_url, extra_context, force_form=False):
+        refusal_token, force_token = _refusal.set(exc), _force_form.set(force_form)
+        try:
+            # the refusal itself is shown beside the buttons and the fields it names (form errors)
+            self.message_user(request, _("Nothing was saved; what you typed is still in the form."), messages.WARNING)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while the refusal is still known to get_form
+            return response
+        finally:
+            _refusal.reset(refusal_token)
+            _force_form.reset(force_token)
+
+    def response_change(self, request, obj):
+        preserved = self.get_preserved_filters(request)
+        transition = request.POST.get("fa_transition", "")
+        if "_savenext" in request.POST or (transition and request.POST.get("fa_then_next")):
+            if transition:
+                self.message_user(request, _("Done: %(name)s.") % {"name": TRANSITION_LABELS.get(transition, transition)},
+                                  messages.SUCCESS)
+            else:
+                self.message_user(request, _("Saved #%(id)s.") % {"id": obj.pk}, messages.SUCCESS)
+            return HttpResponseRedirect(self._neighbour_url(request, obj, preserved, "next"))
+        if transition:
+            self.message_user(request, _("Done: %(name)s.") % {"name": TRANSITION_LABELS.get(transition, transition)},
+                              messages.SUCCESS)
+            url = reverse("admin:feedback_feedback_change", args=[obj.pk])
+            return HttpResponseRedirect(add_preserved_filters({"preserved_filters": preserved, "opts": self.opts}, url))
+        return super().response_change(request, obj)
+
+    def _neighbour_url(self, request, obj, preserved, direction):
+        """The change page of the item after (or before) `obj` in the queue the agent came from;
+        the queue's list when there is none."""
+        filters = QueryDict(preserved).get("_changelist_filters", "") if preserved else ""
+        neighbour = queue_neighbour(self, request, obj, filters, direction)
+        if neighbour is None:
+            self.message_user(request, _("That was the last item of this queue."), messages.INFO)
+            url = reverse("admin:feedback_feedback_changelist")
+            return f"{url}?{filters}" if filters else url
+        url = reverse("admin:feedback_feedback_change", args=[neighbour])
+        return add_preserved_filters({"preserved_filters": preserved, "opts": self.opts}, url)
+
+    def neighbour_view(self, request, object_id):
+        """j / k on the item page: the next or previous item of the queue (a redirect)."""
+        obj = get_object_or_404(Feedback, pk=object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        direction = "previous" if request.GET.get("dir") == "previous" else "next"
+        return HttpResponseRedirect(self._neighbour_url(request, obj, self.get_preserved_filters(request), direction))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(self._workflow_context(obj, request))
+            context.update(self._workflow_context(obj, request, context))
+        if _force_form.get():
+            context["fa_refused_permission"] = True
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _workflow_context(self, obj, request):
-        from feedback_archive.feedback.choices import Resolution
-
+    def _workflow_context(self, obj, request, context):
         sentiment = getattr(obj, "sentiment", None)  # None until the item is classified
+        form = context["adminform"].form
+        can_change = user_can_change(request.user, obj)
+        current = {link.dimension.code: link.label.name for link in obj.label_links.select_related("dimension", "label")}
+        label_rows = [{"field": form[name], "suggestion": form.suggestions.get(code), "current": current.get(code)}
+                      for name, code in getattr(form, "label_names", [])]
+        preserved = self.get_preserved_filters(request)
+        filters = QueryDict(preserved).get("_changelist_filters", "") if preserved else ""
+        queue_url = reverse("admin:feedback_feedback_changelist") + (f"?{filters}" if filters else "")
+        neighbour = reverse("admin:feedback_feedback_neighbour", args=[obj.pk])
+        suffix = f"&{preserved}" if preserved else ""
+        changes = FieldChange.objects.filter(feedback=obj).exclude(field="status").order_by("at", "id")
         return {
-            "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)]
-            if user_can_change(request.user, obj) else [],
-            "fa_resolutions": Resolution.choices,
+            "fa_can_change": can_change,
+            "fa_transitions": [(name, TRANSITION_LABELS[name]) for name in allowed_transitions(obj)] if can_change else [],
+            "fa_label_rows": label_rows,
+            "fa_has_suggestions": any(row["suggestion"] for row in label_rows),
             "fa_log": TransitionLog.objects.filter(feedback=obj).order_by("at", "id"),
-            "fa_changes": FieldChange.objects.filter(feedback=obj).exclude(field="status").order_by("at", "id"),
+            "fa_changes": audit_rows(changes),
             "fa_replies": Reply.objects.filter(feedback=obj),
-            "fa_suggestions": Suggestion.objects.filter(feedback=obj).select_related("dimension", "label").order_by("dimension__order"),
+            "fa_reply_templates": reply_templates_for(obj),
             "fa_sentiment": sentiment,
             # the intent's name from the taxonomy (投诉), not its code (complaint)
             "fa_intent": Label.objects.filter(dimension__code="intent", code=sentiment.intent).first() if sentiment else None,
             "fa_duplicates": Feedback.objects.filter(canonical=obj).select_related("channel").order_by("-similarity")[:50],
             "fa_status_colour": STATUS_COLOURS.get(obj.status),
+            "fa_problem": obj.problem if obj.problem_id else None,
+            "fa_problem_members": (Feedback.objects.filter(problem_id=obj.problem_id).exclude(pk=obj.pk)
+                                   .order_by("-received_at")[:20] if obj.problem_id else []),
+            "fa_reporter": self.reporter_block(obj),
+            "fa_canonical": self.canonical_link(obj),
+            "fa_needs_reason": not (obj.channel.can_reply and obj.reporter_id),
+            "fa_queue_url": queue_url,
+            "fa_next_url": f"{neighbour}?dir=next{suffix}",
+            "fa_prev_url": f"{neighbour}?dir=previous{suffix}",
         }
 
     def get_urls(self):
@@ -332,6 +386,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             path("<int:object_id>/transition/", self.admin_site.admin_view(self.transition_view), name="feedback_feedback_transition"),
             path("<int:object_id>/accept-suggestions/", self.admin_site.admin_view(self.accept_view), name="feedback_feedback_accept"),
             path("<int:object_id>/duplicate/", self.admin_site.admin_view(self.duplicate_view), name="feedback_feedback_duplicate"),
+            path("<int:object_id>/neighbour/", self.admin_site.admin_view(self.neighbour_view), name="feedback_feedback_neighbour"),
         ]
         return own + super().get_urls()
 
@@ -383,12 +438,17 @@ class FeedbackAdmin(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
         try:
             if request.POST.get("fa_unmerge"):
-                target = get_object_or_404(Feedback, pk=int(request.POST["fa_unmerge"]))
+                number = _feedback_number(request.POST["fa_unmerge"])
+                # only this item or one of its duplicates can be unmerged from its page
+                target = (Feedback.objects.filter(Q(pk=obj.pk) | Q(canonical=obj), pk=number).first()
+                          if number is not None else None)
+                if target is None:
+                    raise ApplicationError("no such feedback", fields={"unmerge": [_("Enter the number of an existing feedback.")]})
                 feedback_unmark_duplicate(feedback=target, actor=actor)
                 self.message_user(request, _("#%(id)s is no longer a duplicate.") % {"id": target.pk}, messages.SUCCESS)
             else:
-                raw = (request.POST.get("fa_canonical") or "").lstrip("#").strip()
-                canonical = Feedback.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+                number = _feedback_number(request.POST.get("fa_canonical") or "")
+                canonical = Feedback.objects.filter(pk=number).first() if number is not None else None
                 if canonical is None:
                     raise ApplicationError("no such feedback", fields={"canonical": [_("Enter the number of an existing feedback.")]})
                 feedback_mark_duplicate(feedback=obj, canonical=canonical, similarity=None, actor=actor)
@@ -399,18 +459,36 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     # --- bulk actions: each item through the services, refusals reported -------------------------
     def _report(self, request, done, refused, what):
+        """Per item: which were done (their numbers) and each refusal with its reason."""
         if done:
-            self.message_user(request, ngettext("%(n)d item: %(what)s.", "%(n)d items: %(what)s.", len(done)) % {"n": len(done), "what": what}, messages.SUCCESS)
-        for fid, reason in list(refused.items())[:10]:
-            self.message_user(request, f"#{fid}: {reason}", messages.WARNING)
+            numbers = ", ".join(f"#{fid}" for fid in done[:30]) + (" …" if len(done) > 30 else "")
+            self.message_user(request, ngettext("%(n)d item: %(what)s (%(ids)s).", "%(n)d items: %(what)s (%(ids)s).", len(done))
+                              % {"n": len(done), "what": what, "ids": numbers}, messages.SUCCESS)
+        for fid, reason in list(refused.items())[:20]:
+            self.message_user(request, _("#%(id)s refused: %(reason)s") % {"id": fid, "reason": reason}, messages.WARNING)
+        if len(refused) > 20:
+            self.message_user(request, _("… and %(n)d more refused.") % {"n": len(refused) - 20}, messages.WARNING)
 
     def _bulk_transition(self, request, queryset, name):
+        """Each item through feedback_transition. The internal note goes to the log; on close the
+        reply goes to each reporter — the typed text, or the chosen template filled in for each
+        item (its number, title and the reporter's language)."""
         form = request.POST
-        done, refused = feedback_transition_many(
-            feedback_ids=list(queryset.values_list("pk", flat=True)[:1000]), name=name, actor=Actor.for_user(request.user),
-            note=form.get("note", ""), resolution=form.get("resolution", ""),
-            reply=form.get("note", "") if name == "close" else "",
-        )
+        note, resolution = form.get("note", ""), form.get("resolution", "")
+        reply_text, event = form.get("reply", ""), form.get("reply_template", "")
+        if event and event not in ReplyEvent.values:
+            event = ""
+        actor = Actor.for_user(request.user)
+        done, refused = [], {}
+        for fb in queryset.select_related("reporter", "fixed_in")[:1000]:
+            reply = ""
+            if name == "close":
+                reply = reply_text or (reply_template_text(feedback=fb, event=event) if event else "")
+            try:
+                feedback_transition(feedback_id=fb.pk, name=name, actor=actor, note=note, resolution=resolution, reply=reply)
+                done.append(fb.pk)
+            except ApplicationError as exc:
+                refused[fb.pk] = _errors_text(exc)
         self._report(request, done, refused, TRANSITION_LABELS[name])
 
     @admin.action(description=_("Start handling"), permissions=["change"])
@@ -421,7 +499,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     def action_submit(self, request, queryset):
         self._bulk_transition(request, queryset, "submit")
 
-    @admin.action(description=_("Close (resolution + reply from the fields above)"), permissions=["change"])
+    @admin.action(description=_("Close (resolution, internal note, reply or template from the fields above)"), permissions=["change"])
     def action_close(self, request, queryset):
         self._bulk_transition(request, queryset, "close")
 
@@ -466,125 +544,3 @@ class FeedbackAdmin(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
         self._each(request, queryset, _("label set"),
                    lambda fb: feedback_set_labels(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))
-
-
-@admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "can_reply", "acknowledge", "is_active"]
-    list_editable = ["acknowledge"]
-
-
-@admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
-    """Reporters' contact details are masked for roles without "view reporter contact"; a
-    reporter's data can be exported and erased on request (PIPL/GDPR)."""
-
-    list_filter = ["channel", ("erased_at", admin.EmptyFieldListFilter)]
-    search_fields = ["external_id", "name"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    actions = ["export_data", "erase_data"]
-
-    def _personal(self, request):
-        """Display callables bound to this request's permission (the ModelAdmin is shared
-        between requests, so nothing request-specific is stored on it)."""
-        sees = user_sees_contacts(request.user)
-
-        @admin.display(description=_("name"))
-        def name(obj):
-            return obj.name if sees else mask_name(obj.name)
-
-        @admin.display(description=_("contact"))
-        def contact(obj):
-            return obj.contact if sees else mask_contact(obj.contact)
-
-        return name, contact
-
-    def get_list_display(self, request):
-        name, contact = self._personal(request)
-        return ["id", name, "external_id", "channel", contact, "erased_at", "created_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        name, contact = self._personal(request)
-        return ["channel", "external_id", name, contact, "locale", "erased_at", "created_at"]
-
-    def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description=_("Export the selected reporters' data (JSON)"), permissions=["view"])
-    def export_data(self, request, queryset):
-        import json
-
-        from django.http import HttpResponse
-
-        data = [reporter_export(reporter=r) for r in queryset.select_related("channel")[:100]]
-        resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
-        resp["Content-Disposition"] = 'attachment; filename="reporter-data.json"'
-        return resp
-
-    @admin.action(description=_("Erase the selected reporters' personal data"), permissions=["change"])
-    def erase_data(self, request, queryset):
-        from django.template.response import TemplateResponse
-
-        if request.POST.get("confirm") == "yes":
-            actor = Actor.for_user(request.user)
-            for reporter in queryset:
-                reporter_erase(reporter=reporter, actor=actor)
-            self.message_user(request, _("Erased %(n)d reporters; their feedback stays, anonymised.") % {"n": queryset.count()}, messages.SUCCESS)
-            return None
-        return TemplateResponse(request, "admin/feedback/reporter/erase_confirm.html", {
-            **self.admin_site.each_context(request), "title": _("Erase personal data?"), "reporters": queryset,
-            "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
-
-
-@admin.register(TransitionLog)
-class TransitionLogAdmin(ReadOnlyAdmin):
-    list_display = ["at", "feedback_id", "name", "source", "target", "actor_name", "owner_name", "seconds_in_previous", "note"]
-    list_filter = ["name", "target", "via"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-
-
-@admin.register(FieldChange)
-class FieldChangeAdmin(ReadOnlyAdmin):
-    list_display = ["at", "feedback_id", "field", "old", "new", "actor_name", "via"]
-    list_filter = ["field", "via"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-
-
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "scope", "channel", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    list_filter = ["scope", "channel"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    fields = ["name", "scope", "channel", "throttle_rate", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke", "rotate"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "name", "scope", "channel"] if obj else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save(update_fields=["expires_at", "throttle_rate"])
-            return
-        key, raw = api_key_issue(name=obj.name, scope=obj.scope, channel=obj.channel.slug if obj.channel else None,
-                                 expires_at=obj.expires_at, throttle_rate=obj.throttle_rate)
-        obj.pk = key.pk
-        self.message_user(request, format_html(_("New key (shown once — copy it now): <code>{key}</code>"), key=raw), messages.WARNING)
-
-    @admin.action(description=_("Revoke the selected keys"))
-    def revoke(self, request, queryset):
-        for key in queryset:
-            api_key_revoke(key=key)
-        self.message_user(request, _("Revoked."), messages.SUCCESS)
-
-    @admin.action(description=_("Rotate: revoke and issue a replacement"))
-    def rotate(self, request, queryset):
-        for key in queryset:
-            new, raw = api_key_rotate(key=key)
-            self.message_user(request, format_html(_("Replacement for {name}: <code>{key}</code> (shown once)"), name=key.name, key=raw), messages.WARNING)

@@ -1,0 +1,11 @@
+"""The triage desk's admin, by sub-domain. Importing a module registers its ModelAdmins.
+
+- feedback_desk: the feedback list and item page (labels, owner, workflow, duplicates, history)
+- filters: the list filters (FeedbackQuerySet methods, shared with the API's FilterSet)
+- reporters: channels and reporters (masking, export, erasure)
+- audit: the field-change trail
+The API-key admin lives in api/admin.py, the transition log's in workflow/admin_transition_log.py.
+"""
+from . import audit, feedback_desk, reporters  # noqa: F401 -- registers the admins
+
+# Problem admin (wt-prob, feedback_archive/triage/problem_admin.py): the lead adds its import here.
