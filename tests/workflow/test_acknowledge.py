@@ -9,7 +9,7 @@ from feedback_archive.core.exceptions import ConflictError
 from feedback_archive.feedback.models import Channel
 from feedback_archive.feedback.services import feedback_create, feedback_create_many
 from feedback_archive.workflow.models import Delivery, Reply
-from feedback_archive.workflow.outbox import feedback_acknowledge
+from feedback_archive.workflow.replies import feedback_acknowledge
 from feedback_archive.workflow.services import feedback_transition
 
 pytestmark = pytest.mark.django_db
