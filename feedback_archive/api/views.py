@@ -131,7 +131,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         feedback_transition(
             feedback_id=feedback.pk, name=v["name"], actor=actor_from_request(request), note=v["note"],
             resolution=v["resolution"], reply=v["reply"], no_reply_reason=v["no_reply_reason"],
-            expected_version=v.get("version"),
+            reason=v["reason"], expected_version=v.get("version"),
         )
         return self._detail(feedback.pk)
 
