@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from .efficiency import EfficiencyReportView
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]), name="api-docs"),
     path("reports/weekly/", WeeklyReportView.as_view(), name="report-weekly"),
     path("reports/monthly/", MonthlyReportView.as_view(), name="report-monthly"),
+    path("reports/efficiency/", EfficiencyReportView.as_view(), name="report-efficiency"),
     path("reports/releases/<int:pk>/", ReleaseReportView.as_view(), name="report-release"),
     path("", include(router.urls)),
 ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .efficiency import efficiency_summary
 from .models import ReportSnapshot
 from .selectors import monthly_report, release_report, weekly_report
 
 BUILDERS = {
     "weekly": lambda period, filters: weekly_report(week=period, filters=filters),
-    "monthly": lambda period, filters: monthly_report(month=period, filters=filters),
+    "monthly": lambda period, filters: {**monthly_report(month=period, filters=filters),
+                                        "efficiency": efficiency_summary(month=period, filters=filters)},
     "release": lambda period, filters: release_report(release_id=int(period), filters=filters),
 }
 
