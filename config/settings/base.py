@@ -226,3 +226,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- certification of the people who classify (workflow/certification.py, docs/workflow.md) -----------
+CERTIFICATION_QUIZ_SIZE = int(os.environ.get("CERTIFICATION_QUIZ_SIZE", 25))
+# per dimension code ("*" for every dimension): {"kappa": …, "accuracy": …}; defaults κ ≥ 0.7, accuracy ≥ 0.8
+CERTIFICATION_PASS_MARKS: dict = {"*": {"kappa": 0.7, "accuracy": 0.8}}
+# on: only certified agents confirm labels; others' choices become suggestions for review
+CERTIFICATION_REQUIRED_TO_CONFIRM = os.environ.get("CERTIFICATION_REQUIRED_TO_CONFIRM", "0") == "1"

@@ -11,10 +11,11 @@ from feedback_archive.classification.models import Suggestion
 from feedback_archive.feedback.filtersets import FeedbackFilterSet
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.selectors import feedback_list_queryset
-from feedback_archive.feedback.services import feedback_create, feedback_create_many, feedback_update
+from feedback_archive.feedback.services import feedback_create, feedback_create_many
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
 from feedback_archive.versions.services import product_get, release_create
+from feedback_archive.workflow.certification import feedback_update_checked
 from feedback_archive.workflow.services import feedback_transition
 
 from . import serializers as s
@@ -114,7 +115,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data = s.FeedbackPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        feedback_update(
+        feedback_update_checked(  # the certification rule, then feedback_update
             feedback_id=feedback.pk, actor=actor_from_request(request), labels=v.get("labels"),
             assignee=v.get("assignee", ...), team=v.get("team", ...), release=v.get("release", ...),
             fixed_in=v.get("fixed_in", ...), expected_version=v.get("version"),

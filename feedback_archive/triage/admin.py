@@ -22,12 +22,12 @@ from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Channel, Feedback, FieldChange, Reporter
 from feedback_archive.feedback.selectors import feedback_list_queryset
 from feedback_archive.feedback.services import (
-    feedback_create, feedback_mark_duplicate, feedback_set_labels, feedback_assign, feedback_unmark_duplicate,
-    feedback_update,
+    feedback_create, feedback_mark_duplicate, feedback_assign, feedback_unmark_duplicate,
 )
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Product, Release
 from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
+from feedback_archive.workflow.certification import feedback_update_checked, labels_confirm_checked
 from feedback_archive.workflow.models import Reply, TransitionLog
 from feedback_archive.workflow.services import allowed_transitions, feedback_transition, feedback_transition_many
 
@@ -283,7 +283,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             obj.pk = created.pk
             return
         d = form.cleaned_data
-        feedback_update(
+        feedback_update_checked(  # the certification rule (workflow), then feedback_update
             feedback_id=obj.pk, actor=actor, labels=form.label_values(),
             assignee=d["assignee"].username if d.get("assignee") else None,
             team=d["team"].slug if d.get("team") else None,
@@ -369,7 +369,7 @@ class FeedbackAdmin(admin.ModelAdmin):
         sugg = Suggestion.objects.filter(feedback=obj).select_related("dimension", "label")
         labels = {s.dimension.code: s.label.code for s in sugg if not only or s.dimension.code == only}
         try:
-            feedback_set_labels(feedback=obj, labels=labels, actor=Actor.for_user(request.user))
+            labels_confirm_checked(feedback=obj, labels=labels, actor=Actor.for_user(request.user))
             self.message_user(request, _("Suggestions accepted: %(n)s.") % {"n": len(labels)}, messages.SUCCESS)
         except ApplicationError as exc:
             self.message_user(request, _errors_text(exc), messages.ERROR)
@@ -464,7 +464,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             return
         actor = Actor.for_user(request.user)
         self._each(request, queryset, _("label set"),
-                   lambda fb: feedback_set_labels(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))
+                   lambda fb: labels_confirm_checked(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))
 
 
 @admin.register(Channel)

@@ -1,5 +1,8 @@
 """Workflow models by sub-domain; every model is re-exported here, so `workflow.models.X` and the
 app label stay what they were (no migration churn)."""
+from .certification import (
+    Certification, CertificationStatus, LabelSuggestion, LabelSuggestionStatus,
+)
 from .replies import (
     SURVEY_EVENT, TEMPLATE_EVENTS, ChannelDelivery, DeadLetter, Delivery, DeliveryMethod, DeliveryStatus, Reply,
     ReplyEvent, ReplyTemplate, TemplateLanguage,
@@ -11,7 +14,8 @@ from .sla import Holiday, HolidayKind, SlaClock, SlaNotice, SlaNoticeKind, SlaPa
 from .transitions import TransitionLog
 
 __all__ = [
-    "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "ChannelDelivery", "DeadLetter", "Delivery",
+    "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "Certification", "CertificationStatus",
+    "LabelSuggestion", "LabelSuggestionStatus", "ChannelDelivery", "DeadLetter", "Delivery",
     "DeliveryMethod", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
     "RoadmapItem", "RoadmapStatus", "RoutingDecision", "RoutingOutcome", "RoutingRule", "SlaClock", "SlaNotice",
     "SlaNoticeKind", "SlaPause", "SlaPolicy", "SlaTarget", "Survey", "TemplateLanguage", "TransitionLog",
