@@ -1,12 +1,18 @@
 """The roadmap: items, their demand, links and shipping."""
 from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 
 from ..models import RoadmapItem, RoadmapStatus
+from ..planning import planning_decline, planning_link, planning_queue
 from ..roadmap import roadmap_demand, roadmap_list, roadmap_set_links, roadmap_ship
 
 
@@ -80,3 +86,36 @@ class RoadmapItemAdmin(admin.ModelAdmin):
                                          "%(r)d replied, %(x)d not yours to change.") % {
                 "title": item.title, "c": len(out["closed"]), "v": len(out["verifying"]),
                 "r": len(out["replied"]), "x": len(out["refused"])}, messages.SUCCESS)
+
+    # --- the product owners' planning queue -------------------------------------------------------------
+    def get_urls(self):
+        return [path("planning/", self.admin_site.admin_view(self.planning_view), name="workflow_roadmapitem_planning"),
+                *super().get_urls()]
+
+    def planning_view(self, request):
+        if not request.user.has_perm("workflow.change_roadmapitem"):
+            raise PermissionDenied
+        if request.method == "POST":
+            ids = [int(v) for v in request.POST.get("feedback_ids", "").split(",") if v.strip().isdigit()]
+            actor = Actor.for_user(request.user)
+            try:
+                if request.POST.get("decision") == "link":
+                    raw = request.POST.get("roadmap_item", "")
+                    done, refused = planning_link(feedback_ids=ids, roadmap_item_id=int(raw) if raw.isdigit() else 0,
+                                                  actor=actor)
+                else:
+                    done, refused = planning_decline(feedback_ids=ids, reason=request.POST.get("reason", ""),
+                                                     actor=actor)
+            except ApplicationError as exc:
+                details = "; ".join(m for v in exc.fields.values() for m in v)
+                self.message_user(request, details or exc.message, messages.ERROR)
+            else:
+                if done:
+                    self.message_user(request, ngettext("%(n)d item decided.", "%(n)d items decided.", len(done))
+                                      % {"n": len(done)}, messages.SUCCESS)
+                for fid, why in list(refused.items())[:10]:
+                    self.message_user(request, f"#{fid}: {why}", messages.WARNING)
+            return HttpResponseRedirect(request.path)
+        return TemplateResponse(request, "workflow/planning_queue.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Product planning queue"),
+            "groups": planning_queue(), "roadmap": RoadmapItem.objects.exclude(status=RoadmapStatus.SHIPPED)})

@@ -7,7 +7,7 @@ from .replies import (
     SURVEY_EVENT, TEMPLATE_EVENTS, ChannelDelivery, DeadLetter, Delivery, DeliveryMethod, DeliveryStatus, Reply,
     ReplyEvent, ReplyTemplate, TemplateLanguage,
 )
-from .roadmap import RoadmapItem, RoadmapStatus
+from .roadmap import DecisionKind, ProductDecision, RoadmapItem, RoadmapStatus
 from .routing import AssignmentStrategy, RoutingDecision, RoutingOutcome, RoutingRule
 from .satisfaction import Survey
 from .sla import Holiday, HolidayKind, SlaClock, SlaNotice, SlaNoticeKind, SlaPause, SlaPolicy, SlaTarget
@@ -16,7 +16,7 @@ from .transitions import TransitionLog
 __all__ = [
     "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "Certification", "CertificationStatus",
     "LabelSuggestion", "LabelSuggestionStatus", "ChannelDelivery", "DeadLetter", "Delivery",
-    "DeliveryMethod", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
+    "DecisionKind", "DeliveryMethod", "ProductDecision", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
     "RoadmapItem", "RoadmapStatus", "RoutingDecision", "RoutingOutcome", "RoutingRule", "SlaClock", "SlaNotice",
     "SlaNoticeKind", "SlaPause", "SlaPolicy", "SlaTarget", "Survey", "TemplateLanguage", "TransitionLog",
 ]

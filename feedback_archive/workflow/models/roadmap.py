@@ -34,3 +34,30 @@ class RoadmapItem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class DecisionKind(models.TextChoices):
+    LINKED = "linked", _("linked to a roadmap item")
+    DECLINED = "declined", _("declined")
+
+
+class ProductDecision(models.Model):
+    """The product owners' answer to one suggestion or won't-fix item in the planning queue: linked to a
+    roadmap item, or declined with the reason the reporter was told. One per item; a later decision
+    replaces it (workflow/planning.py)."""
+
+    feedback = models.OneToOneField("feedback.Feedback", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("decision"), max_length=10, choices=DecisionKind.choices)
+    roadmap_item = models.ForeignKey(RoadmapItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("roadmap item"))
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by_name = models.CharField(_("decided by"), max_length=150)
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("product decision")
+        verbose_name_plural = _("product decisions")
+
+    def __str__(self):
+        return f"#{self.feedback_id} {self.kind}"
