@@ -3,6 +3,7 @@ app label stay what they were (no migration churn)."""
 from .certification import (
     Certification, CertificationStatus, LabelSuggestion, LabelSuggestionStatus,
 )
+from .guidance import GuidanceNote
 from .replies import (
     SURVEY_EVENT, TEMPLATE_EVENTS, ChannelDelivery, DeadLetter, Delivery, DeliveryMethod, DeliveryStatus, Reply,
     ReplyEvent, ReplyTemplate, TemplateLanguage,
@@ -16,7 +17,7 @@ from .transitions import TransitionLog
 __all__ = [
     "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "Certification", "CertificationStatus",
     "LabelSuggestion", "LabelSuggestionStatus", "ChannelDelivery", "DeadLetter", "Delivery",
-    "DecisionKind", "DeliveryMethod", "ProductDecision", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
+    "DecisionKind", "DeliveryMethod", "GuidanceNote", "ProductDecision", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
     "RoadmapItem", "RoadmapStatus", "RoutingDecision", "RoutingOutcome", "RoutingRule", "SlaClock", "SlaNotice",
     "SlaNoticeKind", "SlaPause", "SlaPolicy", "SlaTarget", "Survey", "TemplateLanguage", "TransitionLog",
 ]
