@@ -13,6 +13,7 @@ from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NA
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.feedback.services import audit_record, check_version
 
+from .incidents import review_missing
 from .models import ReplyEvent, TransitionLog
 from .replies import canonical_answer, close_answer, reply_record
 from .satisfaction import survey_after_close
@@ -89,6 +90,8 @@ def _transition_one(
             if feedback.channel.can_reply and feedback.reporter_id:
                 raise ConflictError(_("This reporter can be answered: write a reply instead of a reason for not replying."))
             feedback.no_reply_reason = no_reply_reason.strip()[:300]
+        if source == Status.VERIFYING and following is None and (missing := review_missing(feedback)):
+            raise ConflictError(missing)  # a critical item's fix is verified only after its post-incident review
         if source == Status.VERIFYING and feedback.resolution not in NON_FIX_RESOLUTIONS and following is None:
             submitter = _last_submitter(feedback)
             if submitter and submitter == actor.name and not (feedback.team and feedback.team.allow_self_verify):

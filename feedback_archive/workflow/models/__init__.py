@@ -4,6 +4,7 @@ from .certification import (
     Certification, CertificationStatus, LabelSuggestion, LabelSuggestionStatus,
 )
 from .guidance import GuidanceNote
+from .incidents import FollowUpAction, IncidentReview
 from .replies import (
     SURVEY_EVENT, TEMPLATE_EVENTS, ChannelDelivery, DeadLetter, Delivery, DeliveryMethod, DeliveryStatus, Reply,
     ReplyEvent, ReplyTemplate, TemplateLanguage,
@@ -17,7 +18,7 @@ from .transitions import TransitionLog
 __all__ = [
     "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "Certification", "CertificationStatus",
     "LabelSuggestion", "LabelSuggestionStatus", "ChannelDelivery", "DeadLetter", "Delivery",
-    "DecisionKind", "DeliveryMethod", "GuidanceNote", "ProductDecision", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
+    "DecisionKind", "DeliveryMethod", "FollowUpAction", "GuidanceNote", "IncidentReview", "ProductDecision", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
     "RoadmapItem", "RoadmapStatus", "RoutingDecision", "RoutingOutcome", "RoutingRule", "SlaClock", "SlaNotice",
     "SlaNoticeKind", "SlaPause", "SlaPolicy", "SlaTarget", "Survey", "TemplateLanguage", "TransitionLog",
 ]
