@@ -14,7 +14,9 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.models import Feedback
@@ -99,7 +101,10 @@ def _sla_breaches(base, start, end, teams: dict) -> list[dict]:
 
 def efficiency_report(*, month: str, team: str | None = None, now: dt.datetime | None = None) -> dict:
     """The whole review as plain data (the admin page, the API and the monthly report share it)."""
-    start, end = month_bounds(month)
+    try:
+        start, end = month_bounds(month)
+    except (ValueError, OverflowError):  # a month the calendar cannot hold (0000-01, 9999-12)
+        raise ApplicationError("bad month", fields={"month": [_("'%(month)s' is out of range.") % {"month": month}]}) from None
     now = now or timezone.now()
     teams = {t["id"]: t for t in Team.objects.values("id", "slug", "name")}
     team_id = None

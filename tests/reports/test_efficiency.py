@@ -101,7 +101,8 @@ def test_api_endpoint(example, api):
     r = api.get("/api/v1/reports/efficiency/?month=2025-03")
     assert r.status_code == 200 and r.json()["kind"] == "efficiency"
     assert _row(r.json()["stages"]["by_team"], state="pending", team_id=example["a"].team_id)["spans"] == 2
-    assert api.get("/api/v1/reports/efficiency/?month=2025-13").status_code == 400
+    for bad in ("2025-13", "0000-01", "9999-12", "next"):
+        assert api.get(f"/api/v1/reports/efficiency/?month={bad}").status_code == 400
 
 
 def test_admin_page_labels_clocks_and_drills_down(example, client, django_user_model):
