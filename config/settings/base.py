@@ -233,3 +233,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- certification of the people who classify (workflow/certification.py, docs/workflow.md) -----------
+CERTIFICATION_QUIZ_SIZE = int(os.environ.get("CERTIFICATION_QUIZ_SIZE", 25))
+# per dimension code ("*" for every dimension): {"kappa": …, "accuracy": …}; defaults κ ≥ 0.7, accuracy ≥ 0.8
+CERTIFICATION_PASS_MARKS: dict = {"*": {"kappa": 0.7, "accuracy": 0.8}}
+# on: only certified agents confirm labels; others' choices become suggestions for review
+CERTIFICATION_REQUIRED_TO_CONFIRM = os.environ.get("CERTIFICATION_REQUIRED_TO_CONFIRM", "0") == "1"
+
+# --- the guidance loop (workflow/guidance.py): who owns the docs that consultation items point at -------
+# a team slug (its members) and/or a role (group name); superusers always may
+GUIDANCE_DOCS_OWNER_TEAM = os.environ.get("GUIDANCE_DOCS_OWNER_TEAM", "")
+GUIDANCE_DOCS_OWNER_ROLE = os.environ.get("GUIDANCE_DOCS_OWNER_ROLE", "团队负责人")

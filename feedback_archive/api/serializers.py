@@ -230,6 +230,11 @@ class TransitionSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.values, required=False, allow_blank=True, default="")
     reply = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     no_reply_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="close as wont_fix / by_design / not_reproducible / answered without a typed reply: the reason, "
+                  "sent to the reporter in the resolution's template",
+    )
     version = serializers.IntegerField(required=False, help_text="the version you saw; a newer one gives 409")
 
 

@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from .health import HealthView
+from .efficiency import EfficiencyReportView
+from .roadmap import PlanningDeclineView, PlanningQueueView, RoadmapViewSet
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -10,6 +12,7 @@ router = DefaultRouter()
 router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("taxonomy", TaxonomyViewSet, basename="taxonomy")
 router.register("releases", ReleaseViewSet, basename="release")
+router.register("roadmap", RoadmapViewSet, basename="roadmap")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),
@@ -17,6 +20,9 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("reports/weekly/", WeeklyReportView.as_view(), name="report-weekly"),
     path("reports/monthly/", MonthlyReportView.as_view(), name="report-monthly"),
+    path("planning/queue/", PlanningQueueView.as_view(), name="planning-queue"),
+    path("planning/decline/", PlanningDeclineView.as_view(), name="planning-decline"),
+    path("reports/efficiency/", EfficiencyReportView.as_view(), name="report-efficiency"),
     path("reports/releases/<int:pk>/", ReleaseReportView.as_view(), name="report-release"),
     path("", include(router.urls)),
 ]

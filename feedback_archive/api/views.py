@@ -11,11 +11,11 @@ from feedback_archive.classification.models import Suggestion
 from feedback_archive.feedback.filtersets import FeedbackFilterSet
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.selectors import feedback_list_queryset
-from feedback_archive.feedback.services import feedback_update
 from feedback_archive.intake.services import feedback_receive, feedback_receive_many
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
 from feedback_archive.versions.services import product_get, release_create
+from feedback_archive.workflow.certification import feedback_update_checked
 from feedback_archive.workflow.services import feedback_transition
 
 from . import serializers as s
@@ -115,7 +115,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data = s.FeedbackPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        feedback_update(
+        feedback_update_checked(  # the certification rule, then feedback_update
             feedback_id=feedback.pk, actor=actor_from_request(request), labels=v.get("labels"),
             assignee=v.get("assignee", ...), team=v.get("team", ...), release=v.get("release", ...),
             fixed_in=v.get("fixed_in", ...), expected_version=v.get("version"),
@@ -132,7 +132,7 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         feedback_transition(
             feedback_id=feedback.pk, name=v["name"], actor=actor_from_request(request), note=v["note"],
             resolution=v["resolution"], reply=v["reply"], no_reply_reason=v["no_reply_reason"],
-            expected_version=v.get("version"),
+            reason=v["reason"], expected_version=v.get("version"),
         )
         return self._detail(feedback.pk)
 

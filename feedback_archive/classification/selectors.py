@@ -69,3 +69,11 @@ def agent_label_pairs(*, dimension: Dimension) -> list[tuple[str, str]]:
             codes = list(per.values())
             pairs += [(codes[i], codes[j]) for i in range(len(codes)) for j in range(i + 1, len(codes))]
     return pairs
+
+
+def suggested_label_feedback(*, dimension: str, codes: list[str]):
+    """Feedback ids (a subquery) whose classifier suggestion on `dimension` is one of `codes` — for
+    higher layers (the workflow's planning queue) that must not read the suggestion table themselves."""
+    from .models import Suggestion
+
+    return Suggestion.objects.filter(dimension__code=dimension, label__code__in=codes).values("feedback_id")

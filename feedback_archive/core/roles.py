@@ -13,6 +13,9 @@ ROLES: dict[str, list[str]] = {
         "feedback.add_feedback", "feedback.change_feedback", "feedback.view_reporter_contact",
         "workflow.add_reply",
         "classification.add_quizattempt",
+        # post-incident reviews are written by whoever verifies a critical fix (workflow/incidents.py)
+        "workflow.add_incidentreview", "workflow.change_incidentreview",
+        "workflow.add_followupaction", "workflow.change_followupaction",
     ],
     LEAD: [
         VIEW_ALL,
@@ -27,6 +30,8 @@ ROLES: dict[str, list[str]] = {
         "workflow.add_roadmapitem", "workflow.change_roadmapitem", "workflow.delete_roadmapitem",
         "reports.add_reportsnapshot",
         "classification.review_quizattempts",
+        "workflow.add_incidentreview", "workflow.change_incidentreview",
+        "workflow.add_followupaction", "workflow.change_followupaction", "workflow.delete_followupaction",
         "intake.add_importjob", "intake.change_importjob",
         "classification.add_quizattempt",
     ],

@@ -15,11 +15,12 @@ class Resolution(models.TextChoices):
     DUPLICATE = "duplicate", _("duplicate")
     NOT_REPRODUCIBLE = "not_reproducible", _("not reproducible")
     WONT_FIX = "wont_fix", _("won't fix for now")
+    BY_DESIGN = "by_design", _("works as designed")
 
 
 # Closing straight from pending / in progress is only for outcomes that need no fix to verify.
 NON_FIX_RESOLUTIONS = frozenset(
-    {Resolution.ANSWERED, Resolution.DUPLICATE, Resolution.NOT_REPRODUCIBLE, Resolution.WONT_FIX}
+    {Resolution.ANSWERED, Resolution.DUPLICATE, Resolution.NOT_REPRODUCIBLE, Resolution.WONT_FIX, Resolution.BY_DESIGN}
 )
 
 TRANSITION_NAMES = ("start", "submit", "reject", "close", "reopen")

@@ -1,5 +1,7 @@
 """Conditions for django-fsm transitions: small pure functions of the feedback. Each has a
-`reason` an agent can act on; the workflow service reports the first one that fails."""
+`reason` an agent can act on; the workflow service reports the first one that fails.
+Whether the reporter was answered is the workflow's rule (workflow/replies.py `close_answer`): it
+reads replies, which belong to the workflow layer above this one."""
 from django.utils.translation import gettext_lazy as _
 
 from .choices import NON_FIX_RESOLUTIONS, Status
@@ -9,7 +11,7 @@ def has_resolution(feedback) -> bool:
     return bool(feedback.resolution)
 
 
-has_resolution.reason = _("Closing needs a resolution (fixed, answered, duplicate, not_reproducible, wont_fix).")
+has_resolution.reason = _("Closing needs a resolution (fixed, answered, duplicate, not_reproducible, wont_fix, by_design).")
 
 
 def fix_is_verified_or_not_needed(feedback) -> bool:
@@ -18,19 +20,5 @@ def fix_is_verified_or_not_needed(feedback) -> bool:
 
 fix_is_verified_or_not_needed.reason = _(
     "A fix must be submitted and verified before closing; close directly only as answered, "
-    "duplicate, not_reproducible or wont_fix."
-)
-
-
-def reporter_was_answered(feedback) -> bool:
-    """Close the loop: a reply to the reporter is recorded (or pending in this very step), or the
-    agent stated why this channel cannot be answered."""
-    if getattr(feedback, "_reply_in_this_step", False) or feedback.no_reply_reason:
-        return True
-    # the automatic "received" acknowledgement (workflow.ReplyEvent.RECEIVED) answers nothing
-    return feedback.replies.exclude(event="received").exists()
-
-
-reporter_was_answered.reason = _(
-    "Reply to the reporter before closing (or state why the channel cannot be answered)."
+    "duplicate, not_reproducible, wont_fix or by_design."
 )

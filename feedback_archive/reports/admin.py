@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import views
+from . import efficiency_views, views
 from .models import ReportSnapshot
 
 
@@ -22,5 +22,6 @@ class ReportSnapshotAdmin(admin.ModelAdmin):
             path("weekly/", wrap(views.weekly), name="reports_weekly"),
             path("monthly/", wrap(views.monthly), name="reports_monthly"),
             path("release/", wrap(views.release), name="reports_release"),
+            path("efficiency/", wrap(efficiency_views.efficiency), name="reports_efficiency"),
             path("release/<int:pk>/", wrap(views.release), name="reports_release_detail"),
         ] + super().get_urls()

@@ -4,12 +4,19 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from feedback_archive.workflow.guidance import guidance_effect
+
+from .efficiency import efficiency_summary
+from .periods import month_bounds
 from .models import ReportSnapshot
 from .selectors import monthly_report, release_report, weekly_report
 
 BUILDERS = {
     "weekly": lambda period, filters: weekly_report(week=period, filters=filters),
-    "monthly": lambda period, filters: monthly_report(month=period, filters=filters),
+    "monthly": lambda period, filters: {**monthly_report(month=period, filters=filters),
+                                        "efficiency": efficiency_summary(month=period, filters=filters),
+                                        "guidance": guidance_effect(month_start=month_bounds(period)[0],
+                                                                    month_end=month_bounds(period)[1])},
     "release": lambda period, filters: release_report(release_id=int(period), filters=filters),
 }
 

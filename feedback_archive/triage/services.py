@@ -19,7 +19,7 @@ from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
 from feedback_archive.core.roles import ADMINISTRATOR, AGENT, LEAD, ROLES, VIEWER, roles_sync
 from feedback_archive.feedback.models import Feedback
-from feedback_archive.feedback.services import feedback_update
+from feedback_archive.workflow.certification import feedback_update_checked
 from feedback_archive.workflow.services import feedback_transition
 
 
@@ -32,7 +32,7 @@ def desk_step(
     either is refused. The version the agent saw guards the edits; the transition then runs
     against the version the edits produced (same transaction, row locked by feedback_update)."""
     with transaction.atomic():
-        feedback = feedback_update(
+        feedback = feedback_update_checked(  # the certification rule, then feedback_update
             feedback_id=feedback_id, actor=actor, labels=labels, assignee=assignee, team=team, release=release,
             fixed_in=fixed_in, expected_version=expected_version,
         )

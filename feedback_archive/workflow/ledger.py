@@ -12,6 +12,8 @@ review in the reports app. Rows are plain dicts so the reports can render or exp
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import defaultdict
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.utils import timezone
@@ -21,7 +23,8 @@ from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.models import Feedback, FieldChange
 
-from .models import TransitionLog
+from .models import SlaClock, SlaPause, TransitionLog
+from .sla import calendar_load, clock_seconds
 
 # What each grouping is keyed by in the rows returned.
 GROUPS = {
@@ -135,3 +138,53 @@ def item_ledger(*, feedback_id: int, now: dt.datetime | None = None) -> list[dic
                   "owner": feedback["assignee__username"] or "", "team": feedback["team__name"] or "", "step": "",
                   "actor": "", "resolution": "", "note": ""})
     return spans
+
+
+# --- stage time on both clocks (the efficiency review) --------------------------------------------------
+def _percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..1): a value that occurred, as a lead would read it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q * len(ordered)))
+    return ordered[rank - 1]
+
+
+def hours_summary(seconds: list[float]) -> dict:
+    """{median, p90} in hours, rounded; None when there is nothing to measure."""
+    med, p90 = _percentile(seconds, 0.5), _percentile(seconds, 0.9)
+    return {"median": round(med / 3600, 2) if med is not None else None,
+            "p90": round(p90 / 3600, 2) if p90 is not None else None}
+
+
+def stage_spans(*, start: dt.datetime, end: dt.datetime, team_id: int | None = None) -> list[dict]:
+    """Every span that ended in [start, end), with its length on both clocks: `calendar_seconds`
+    (wall time, as logged) and `business_seconds` (the SLA's working-hours calendar, holidays and
+    make-up days included, SLA pauses — waiting for the reporter — left out)."""
+    rows = list(ledger_spans(start=start, end=end, team_id=team_id)
+                .values("feedback_id", "source", "at", "seconds_in_previous", "owner_id", "owner_name", "team_id",
+                        "team__slug", "team__name"))
+    calendar = calendar_load()
+    pauses: dict[int, list] = defaultdict(list)
+    for fid, p_start, p_end in SlaPause.objects.filter(feedback_id__in={r["feedback_id"] for r in rows}).values_list(
+            "feedback_id", "started_at", "ended_at"):
+        pauses[fid].append((p_start, p_end or end))
+    out = []
+    for r in rows:
+        span_start = r["at"] - dt.timedelta(seconds=r["seconds_in_previous"])
+        business = clock_seconds(span_start, r["at"], calendar=calendar, clock=SlaClock.BUSINESS,
+                                 pauses=pauses.get(r["feedback_id"], []))
+        out.append({"feedback_id": r["feedback_id"], "state": r["source"], "ended_at": r["at"],
+                    "owner_id": r["owner_id"], "owner": r["owner_name"], "team_id": r["team_id"],
+                    "team": r["team__slug"], "team_name": r["team__name"],
+                    "calendar_seconds": r["seconds_in_previous"], "business_seconds": business})
+    return out
+
+
+def item_handoffs(*, feedback_ids: list[int]) -> dict[int, int]:
+    """Hand-offs per item: changes of assignee or team after the first owner was set (audit trail)."""
+    counts = dict.fromkeys(feedback_ids, 0)
+    for row in (FieldChange.objects.filter(feedback_id__in=feedback_ids, field__in=("assignee", "team"))
+                .exclude(old="").values("feedback_id").annotate(n=Count("id"))):
+        counts[row["feedback_id"]] = row["n"]
+    return counts

@@ -150,34 +150,6 @@ def delivery_enqueue_survey(*, survey, survey_url: str, days: int) -> Delivery:
     return _create(feedback=feedback, survey=survey, subject=subject, body=body, language=survey.language)
 
 
-def reply_from_template(*, feedback, event: str, actor: Actor, **extra) -> Reply:
-    """Record a reply written from the event's template in the reporter's language (the roadmap
-    uses it for "fixed in X"); it goes out through the outbox like any other reply."""
-    from .services import reply_record
-
-    body = reply_template_render(feedback=feedback, event=event, **extra)[1]
-    return reply_record(feedback=feedback, body=body, actor=actor, event=event)
-
-
-def feedback_acknowledge(*, feedback_ids: list[int]) -> int:
-    """The "received" reply, from its template, for new feedback of channels that acknowledge
-    receipt (`Channel.acknowledge`) and whose reporter can be answered. Idempotent: an item that was
-    acknowledged once is not acknowledged again (a retried job, a re-run import). Returns how many."""
-    from feedback_archive.feedback.models import Feedback
-
-    from .models import ReplyEvent
-
-    pending = (Feedback.objects.filter(pk__in=feedback_ids, channel__acknowledge=True, channel__can_reply=True,
-                                       reporter__isnull=False, reporter__erased_at__isnull=True)
-               .exclude(replies__event=ReplyEvent.RECEIVED).select_related("channel", "reporter"))
-    done = 0
-    for feedback in pending:
-        with transaction.atomic():
-            reply_from_template(feedback=feedback, event=ReplyEvent.RECEIVED, actor=Actor.system())
-        done += 1
-    return done
-
-
 def reply_template_text(*, feedback, event: str, **extra) -> str:
     """The template's text for an agent to start from (e.g. the close form's reply field)."""
     return reply_template_render(feedback=feedback, event=event, **extra)[1]

@@ -37,7 +37,8 @@ from feedback_archive.feedback.services import audit_record, feedback_set_releas
 from feedback_archive.versions.models import Release
 
 from .models import Reply, ReplyEvent, RoadmapItem, RoadmapStatus
-from .outbox import reply_from_template, reply_template_text
+from .replies import reply_from_template, template_reply_text
+from .services import feedback_transition
 
 
 # --- reads -------------------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ def roadmap_set_links(*, item: RoadmapItem, feedback_ids: list[int], actor: Acto
 
 
 def _fixed_reply_text(feedback: Feedback, release: Release) -> str:
-    return reply_template_text(feedback=feedback, event=ReplyEvent.FIXED, release=release.version)
+    return template_reply_text(feedback=feedback, event=ReplyEvent.FIXED, release=release.version)
 
 
 @transaction.atomic
@@ -93,8 +94,6 @@ def roadmap_ship(*, item: RoadmapItem, release: Release, actor: Actor) -> dict:
     started = timezone.now()
     item.status, item.shipped_in, item.shipped_at = RoadmapStatus.SHIPPED, release, started
     item.save(update_fields=["status", "shipped_in", "shipped_at", "updated_at"])
-    from .services import feedback_transition  # the workflow service imports this module's neighbours
-
     outcome = {"closed": [], "verifying": [], "replied": [], "refused": {}}
     for fid in list(item.feedback.order_by(F("canonical_id").asc(nulls_first=True), "pk").values_list("pk", flat=True)):
         try:

@@ -5,6 +5,8 @@
   SATISFACTION_LINK_DAYS (14) days. Tampered links are refused (400), expired ones are gone (410).
 - One survey per closing. Submitting again through the same link, while it is valid, updates the
   rating (a reporter who mis-tapped can correct it); a later closing after a reopen gets a new survey.
+- The reporter's answer is stored by `survey_responses.survey_submit` (it may reopen the item through
+  the workflow service, which itself calls `survey_after_close` here — hence two modules).
 - A rating at or below SATISFACTION_LOW_RATING (2) flags the survey and writes an audit entry on the
   feedback; with SATISFACTION_REOPEN_LOW = True it also reopens the item through `feedback_transition`.
 - Back-dated closings (history imports, demo data: `at` given) send nothing.
@@ -15,14 +17,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
-from feedback_archive.feedback.choices import Status
-from feedback_archive.feedback.services import audit_record
 
 from .models import DeliveryMethod, Survey
 from .outbox import delivery_enqueue_survey, delivery_route, reporter_language
@@ -79,36 +77,6 @@ def survey_after_close(*, feedback, at=None) -> Survey | None:
     survey = Survey.objects.create(feedback=feedback, reporter=feedback.reporter, language=reporter_language(feedback),
                                    sent_at=timezone.now())
     delivery_enqueue_survey(survey=survey, survey_url=survey_url(survey), days=link_days())
-    return survey
-
-
-@transaction.atomic
-def survey_submit(*, token: str, rating, comment: str = "") -> Survey:
-    """Store (or update) the reporter's rating. Raises LinkTampered / LinkExpired /
-    ApplicationError (bad rating)."""
-    survey = survey_from_token(token)
-    try:
-        rating = int(rating)
-    except (TypeError, ValueError):
-        rating = 0
-    if not 1 <= rating <= 5:
-        raise ApplicationError("bad rating", fields={"rating": ["1–5"]})
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
-    old = survey.rating
-    survey.rating, survey.comment, survey.rated_at = rating, (comment or "").strip()[:2000], timezone.now()
-    was_flagged = survey.flagged
-    survey.flagged = rating <= low_rating()
-    survey.save(update_fields=["rating", "comment", "rated_at", "flagged"])
-    actor = Actor.system("system")
-    feedback = survey.feedback
-    audit_record(feedback=feedback, actor=actor, field="satisfaction", old=old, new=rating)
-    if survey.flagged and not was_flagged:
-        audit_record(feedback=feedback, actor=actor, field="satisfaction_flag", old="", new=f"low rating {rating}/5")
-        if getattr(settings, "SATISFACTION_REOPEN_LOW", False) and feedback.status == Status.CLOSED:
-            from .services import feedback_transition
-
-            feedback_transition(feedback_id=feedback.pk, name="reopen", actor=actor,
-                                note=f"满意度评分 {rating}/5: {survey.comment}"[:500])
     return survey
 
 

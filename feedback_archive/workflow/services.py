@@ -13,14 +13,12 @@ from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NA
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.feedback.services import audit_record, check_version
 
-from .models import Reply, ReplyEvent, TransitionLog
-from .outbox import delivery_enqueue_reply
+from .incidents import review_missing
+from .models import ReplyEvent, TransitionLog
+from .replies import canonical_answer, close_answer, reply_record
 from .satisfaction import survey_after_close
 
-_RESOLUTION_EVENT = {
-    Resolution.FIXED: ReplyEvent.FIXED, Resolution.ANSWERED: ReplyEvent.ANSWERED,
-    Resolution.DUPLICATE: ReplyEvent.DUPLICATE, Resolution.WONT_FIX: ReplyEvent.NOT_NOW,
-}
+__all__ = ["allowed_transitions", "feedback_transition", "feedback_transition_many", "reply_record"]
 
 
 def allowed_transitions(feedback: Feedback) -> list[str]:
@@ -47,17 +45,22 @@ def _last_submitter(feedback: Feedback) -> str | None:
 @transaction.atomic
 def feedback_transition(
     *, feedback_id: int, name: str, actor: Actor, note: str = "", resolution: str = "", reply: str = "",
-    no_reply_reason: str = "", expected_version: int | None = None, at=None,
+    no_reply_reason: str = "", reason: str = "", expected_version: int | None = None, at=None,
 ) -> Feedback:
     """Move one feedback — and its duplicates, which follow their canonical item — through the
-    workflow. `at` back-dates the step (imports of history, demo data); by default it is now."""
+    workflow. `at` back-dates the step (imports of history, demo data); by default it is now.
+    A close needs the answer `replies.close_answer` asks for: `reply` (the text), or `reason` to
+    send the resolution's template."""
     feedback = _transition_one(feedback_id=feedback_id, name=name, actor=actor, note=note, resolution=resolution,
-                               reply=reply, no_reply_reason=no_reply_reason, expected_version=expected_version, at=at)
+                               reply=reply, no_reply_reason=no_reply_reason, reason=reason,
+                               expected_version=expected_version, at=at)
+    # duplicates hear what the canonical item's reporter heard (its answer since its last reopen)
+    follow_reply = canonical_answer(feedback.pk) if name == "close" else reply
     for dup_id in Feedback.objects.filter(canonical=feedback).order_by("id").values_list("id", flat=True):
         try:
             with transaction.atomic():
                 _transition_one(feedback_id=dup_id, name=name, actor=actor, resolution=feedback.resolution if name == "close" else "",
-                                reply=reply, no_reply_reason=no_reply_reason, at=at, following=feedback.pk,
+                                reply=follow_reply, no_reply_reason=no_reply_reason, at=at, following=feedback.pk,
                                 note=f"{note.strip()} (#{feedback.pk})".strip())
         except ApplicationError:
             continue  # a duplicate in another state, or one that needs its own reply, stays where it is
@@ -66,7 +69,8 @@ def feedback_transition(
 
 def _transition_one(
     *, feedback_id: int, name: str, actor: Actor, note: str = "", resolution: str = "", reply: str = "",
-    no_reply_reason: str = "", expected_version: int | None = None, at=None, following: int | None = None,
+    no_reply_reason: str = "", reason: str = "", expected_version: int | None = None, at=None,
+    following: int | None = None,
 ) -> Feedback:
     if name not in TRANSITION_NAMES:
         raise ApplicationError("unknown transition", fields={"name": [_("Unknown transition '%(name)s'. Use one of: %(choices)s.") % {"name": name, "choices": ", ".join(TRANSITION_NAMES)}]})
@@ -82,11 +86,12 @@ def _transition_one(
                             % {"name": name, "label": Status(source).label, "status": source})
     if name == "close":
         feedback.resolution = resolution or ("" if source != Status.VERIFYING else Resolution.FIXED)
-        feedback._reply_in_this_step = bool(reply.strip())
         if no_reply_reason:
             if feedback.channel.can_reply and feedback.reporter_id:
                 raise ConflictError(_("This reporter can be answered: write a reply instead of a reason for not replying."))
             feedback.no_reply_reason = no_reply_reason.strip()[:300]
+        if source == Status.VERIFYING and following is None and (missing := review_missing(feedback)):
+            raise ConflictError(missing)  # a critical item's fix is verified only after its post-incident review
         if source == Status.VERIFYING and feedback.resolution not in NON_FIX_RESOLUTIONS and following is None:
             submitter = _last_submitter(feedback)
             if submitter and submitter == actor.name and not (feedback.team and feedback.team.allow_self_verify):
@@ -99,6 +104,9 @@ def _transition_one(
     method = getattr(feedback, name)
     if not can_proceed(method):
         raise ConflictError(_failed_guard_reason(feedback, name))
+    # close the loop: the answer this resolution needs (raises 409 naming what is missing)
+    answer = close_answer(feedback=feedback, resolution=feedback.resolution, reply=reply, reason=reason) \
+        if name == "close" else None
 
     now = at or timezone.now()
     since = feedback.status_changed_at or feedback.created_at
@@ -125,9 +133,10 @@ def _transition_one(
     except ConcurrentTransition as exc:
         raise ConflictError(_("Someone else changed the status of feedback #%(id)s first; reload it.") % {"id": feedback.pk}) from exc
 
-    if reply.strip():
-        reply_record(feedback=feedback, body=reply, actor=actor,
-                     event=_RESOLUTION_EVENT.get(feedback.resolution, ReplyEvent.OTHER) if name == "close" else ReplyEvent.IN_PROGRESS)
+    if answer is not None:
+        reply_record(feedback=feedback, body=answer[1], actor=actor, event=answer[0])
+    elif reply.strip() and name != "close":
+        reply_record(feedback=feedback, body=reply, actor=actor, event=ReplyEvent.IN_PROGRESS)
     TransitionLog.objects.create(
         feedback=feedback, name=name, source=source, target=feedback.status, actor_id=actor.user_id,
         actor_name=actor.name, via=actor.via, owner_id=feedback.assignee_id,
@@ -141,18 +150,6 @@ def _transition_one(
     if name == "close":
         survey_after_close(feedback=feedback, at=at)
     return feedback
-
-
-def reply_record(*, feedback: Feedback, body: str, actor: Actor, event: str = ReplyEvent.OTHER) -> Reply:
-    body = body.strip()
-    if not body:
-        raise ApplicationError("empty reply", fields={"reply": [_("A reply may not be empty.")]})
-    reply = Reply.objects.create(
-        feedback=feedback, reporter=feedback.reporter, event=event, body=body[:5000],
-        author_id=actor.user_id, author_name=actor.name,
-    )
-    delivery_enqueue_reply(reply=reply)  # sent by a job after commit
-    return reply
 
 
 def feedback_transition_many(*, feedback_ids: list[int], name: str, actor: Actor, **kwargs) -> tuple[list[int], dict[int, str]]:

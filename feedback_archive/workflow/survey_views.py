@@ -7,7 +7,8 @@ from django.views.decorators.http import require_http_methods
 
 from feedback_archive.core.exceptions import ApplicationError
 
-from .satisfaction import LinkExpired, LinkTampered, link_days, survey_from_token, survey_submit
+from .satisfaction import LinkExpired, LinkTampered, link_days, survey_from_token
+from .survey_responses import survey_submit
 
 TEXTS = {
     "zh": {

@@ -3,7 +3,7 @@ from django_q.models import Schedule
 
 from .outbox import delivery_send as _delivery_send
 from .outbox import delivery_send_due as _delivery_send_due
-from .outbox import feedback_acknowledge
+from .replies import feedback_acknowledge
 from .routing import route_feedback as _route
 from .sla import sla_check as _sla_check
 from .sla import sla_refresh

@@ -10,7 +10,7 @@ from feedback_archive.feedback.models import Channel
 from feedback_archive.intake.services import feedback_receive as feedback_create
 from feedback_archive.intake.services import feedback_receive_many as feedback_create_many
 from feedback_archive.workflow.models import Delivery, Reply
-from feedback_archive.workflow.outbox import feedback_acknowledge
+from feedback_archive.workflow.replies import feedback_acknowledge
 from feedback_archive.workflow.services import feedback_transition
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@
 - filters: the list filters (FeedbackQuerySet methods, shared with the API's FilterSet)
 - reporters: channels and reporters (masking, export, erasure)
 - audit: the field-change trail
-The API-key admin lives in api/admin.py, the transition log's in workflow/admin_transition_log.py.
+The API-key admin lives in api/admin.py, the transition log's in workflow/admin/transition_log.py.
 """
 from . import audit, feedback_desk, reporters  # noqa: F401 -- registers the admins
 

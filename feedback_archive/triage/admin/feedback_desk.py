@@ -28,10 +28,11 @@ from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.selectors import feedback_list_queryset
 from feedback_archive.intake.services import feedback_receive
 from feedback_archive.feedback.services import (
-    feedback_assign, feedback_mark_duplicate, feedback_set_labels, feedback_unmark_duplicate,
+    feedback_assign, feedback_mark_duplicate, feedback_unmark_duplicate,
 )
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.workflow.admin import pause_sla, resume_sla, route_again
+from feedback_archive.workflow.certification import labels_confirm_checked
 from feedback_archive.workflow.models import Reply, ReplyEvent, TransitionLog
 from feedback_archive.workflow.outbox import reply_template_text
 from feedback_archive.workflow.services import allowed_transitions, feedback_transition
@@ -425,7 +426,7 @@ class FeedbackAdmin(admin.ModelAdmin):
         sugg = Suggestion.objects.filter(feedback=obj).select_related("dimension", "label")
         labels = {s.dimension.code: s.label.code for s in sugg if not only or s.dimension.code == only}
         try:
-            feedback_set_labels(feedback=obj, labels=labels, actor=Actor.for_user(request.user))
+            labels_confirm_checked(feedback=obj, labels=labels, actor=Actor.for_user(request.user))
             self.message_user(request, _("Suggestions accepted: %(n)s.") % {"n": len(labels)}, messages.SUCCESS)
         except ApplicationError as exc:
             self.message_user(request, _errors_text(exc), messages.ERROR)
@@ -543,4 +544,4 @@ class FeedbackAdmin(admin.ModelAdmin):
             return
         actor = Actor.for_user(request.user)
         self._each(request, queryset, _("label set"),
-                   lambda fb: feedback_set_labels(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))
+                   lambda fb: labels_confirm_checked(feedback=fb, labels={label.dimension.code: label.code}, actor=actor))

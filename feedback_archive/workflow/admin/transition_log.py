@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from feedback_archive.core.admin import CappedCountPaginator, ReadOnlyAdmin
 
-from .models import TransitionLog
+from ..models import TransitionLog
 
 
 @admin.register(TransitionLog)
