@@ -44,7 +44,7 @@ from feedback_archive.feedback.services import (
     is_deadlock,
     search_tokens_for,
 )
-from feedback_archive.workflow.outbox import feedback_acknowledge
+from feedback_archive.workflow.replies import feedback_acknowledge
 from feedback_archive.workflow.routing import active_rules, route_feedback
 from feedback_archive.workflow.sla import SlaContext, sla_refresh
 

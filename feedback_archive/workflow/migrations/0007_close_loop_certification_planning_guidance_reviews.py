@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('classification', '0003_seed_gold_examples'),
-        ('feedback', '0011_resolution_by_design'),
+        ('feedback', '0012_resolution_by_design'),
         ('taxonomy', '0002_standard_taxonomy'),
         ('workflow', '0006_report_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0010_problems'),
+        ('feedback', '0011_pipeline_state'),
     ]
 
     operations = [
