@@ -107,6 +107,22 @@ def stage_name(done: int) -> str:
     return STAGE_NAMES[done] if done < len(STAGES) else "done"
 
 
+def _transient(exc: BaseException) -> bool:
+    """A deadlock victim (PostgreSQL) or SQLite's busy timeout: nothing wrong with the items, try again."""
+    return isinstance(exc, OperationalError) and (is_deadlock(exc) or "database is locked" in str(exc))
+
+
+def _retrying(fn, *, attempts: int = 6):
+    """Run `fn` (its own transaction), again after a growing pause when it failed transiently."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if not _transient(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(min(0.2 * 2 ** attempt, 5.0))
+
+
 def _at_stage(ids: list[int], done: int, *, lock: bool):
     qs = Feedback.objects.filter(pk__in=ids, pipeline_stage=done).exclude(pipeline_state=PipelineState.UNDERSTOOD)
     if lock and connection.features.has_select_for_update_skip_locked:
@@ -125,22 +141,19 @@ def _run_stage(stage: Stage, number: int, ids: list[int]) -> list[int]:
             return []
         pre = stage.pre(waiting)
     if stage.atomic:
-        for attempt in range(3):
-            try:
-                with transaction.atomic():
-                    claimed = _at_stage(ids, done_before, lock=True)
-                    if claimed:
-                        stage.run(claimed, pre)
-                        Feedback.objects.filter(pk__in=claimed, pipeline_stage=done_before).update(pipeline_stage=number)
-                return claimed
-            except OperationalError as exc:
-                if not is_deadlock(exc) or attempt == 2:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        def attempt():
+            with transaction.atomic():
+                claimed = _at_stage(ids, done_before, lock=True)
+                if claimed:
+                    stage.run(claimed, pre)
+                    Feedback.objects.filter(pk__in=claimed, pipeline_stage=done_before).update(pipeline_stage=number)
+            return claimed
+
+        return _retrying(attempt)
     waiting = _at_stage(ids, done_before, lock=False)
     if waiting:
-        stage.run(waiting, pre)
-        Feedback.objects.filter(pk__in=waiting, pipeline_stage=done_before).update(pipeline_stage=number)
+        _retrying(lambda: stage.run(waiting, pre))
+        _retrying(lambda: Feedback.objects.filter(pk__in=waiting, pipeline_stage=done_before).update(pipeline_stage=number))
     return waiting
 
 
@@ -150,6 +163,10 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 
 def _fail(fid: int, stage: Stage, exc: BaseException) -> None:
+    _retrying(lambda: _mark_failed(fid, stage, exc))
+
+
+def _mark_failed(fid: int, stage: Stage, exc: BaseException) -> None:
     attempts = (Feedback.objects.filter(pk=fid).values_list("pipeline_attempts", flat=True).first() or 0) + 1
     Feedback.objects.filter(pk=fid).update(
         pipeline_state=PipelineState.FAILED, pipeline_attempts=attempts,
@@ -174,19 +191,23 @@ def pipeline_run(*, feedback_ids: list[int], stop_after: str | None = None) -> d
                 break
             try:
                 _run_stage(stage, number, chunk)
-            except Exception:
+            except Exception as exc:
+                if _transient(exc):
+                    raise  # still locked after the retries: the job fails whole and is retried, no item is blamed
                 # one item may be what breaks the chunk: each on its own, the bad ones marked
                 for fid in list(chunk):
                     try:
                         _run_stage(stage, number, [fid])
                     except Exception as exc:
+                        if _transient(exc):
+                            raise
                         _fail(fid, stage, exc)
                         chunk.remove(fid)
                         failed += 1
         if last == len(STAGES) and chunk:
-            understood += Feedback.objects.filter(pk__in=chunk, pipeline_stage=len(STAGES)).exclude(
-                pipeline_state=PipelineState.UNDERSTOOD).update(
-                pipeline_state=PipelineState.UNDERSTOOD, pipeline_error="", pipeline_retry_at=None)
+            understood += _retrying(lambda chunk=chunk: Feedback.objects.filter(
+                pk__in=chunk, pipeline_stage=len(STAGES)).exclude(pipeline_state=PipelineState.UNDERSTOOD).update(
+                pipeline_state=PipelineState.UNDERSTOOD, pipeline_error="", pipeline_retry_at=None))
     return {"understood": understood, "failed": failed}
 
 

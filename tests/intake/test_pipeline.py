@@ -272,3 +272,27 @@ def test_pipeline_status_prints_metric_lines(importer, sent, django_capture_on_c
     lines = dict(line.split() for line in out.getvalue().splitlines() if not line.startswith("#"))
     assert lines["feedback_pipeline_depth"] == "2" and lines["feedback_pipeline_failed"] == "0"
     assert float(lines["feedback_pipeline_oldest_age_seconds"]) >= 0
+
+
+def test_a_locked_database_is_waited_for_not_blamed_on_an_item(importer, sent, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    """SQLite's busy timeout (or a PostgreSQL deadlock) during a stage: the stage is tried again
+    after a pause; no item is marked failed for it."""
+    from django.db import OperationalError
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results = feedback_receive_many(items=_items(CALLS, FILES), actor=importer)
+    stage = next(s for s in pipeline.STAGES if s.name == "match")
+    real, calls = stage.run, {"n": 0}
+
+    def locked_twice(batch, pre):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise OperationalError("database is locked")
+        return real(batch, pre)
+
+    monkeypatch.setattr(stage, "run", locked_twice)
+    monkeypatch.setattr(pipeline.time, "sleep", lambda s: None)
+    assert pipeline.pipeline_run(feedback_ids=[r["id"] for r in results]) == {"understood": 2, "failed": 0}
+    assert calls["n"] == 3
+    assert not Feedback.objects.filter(pipeline_attempts__gt=0).exists()
