@@ -55,6 +55,7 @@ def test_start_saves_the_corrected_label_in_the_same_step(admin_client, severe_i
     assert [c for c in changes if c[0] == "labels.type"] == []
     assert TransitionLog.objects.get(feedback=fb, name="start").note == "确认是个别机型，降为一般"
     assert r["Location"] == change_url(fb)  # back to the item, which now shows the next steps
+    assert fb.assignee.username == "admin"  # started by the desk: it is mine now (my in-progress queue)
 
 
 def test_a_refused_close_keeps_labels_note_resolution_and_reply(admin_client, severe_item):
