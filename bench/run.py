@@ -35,6 +35,7 @@ ADMIN_VIEWS = {
     "filtered": "/admin/feedback/feedback/?status__exact=pending&type=performance",
     "search": "/admin/feedback/feedback/?q=%E5%8D%A1%E9%A1%BF",  # 卡顿
     "search_common": "/admin/feedback/feedback/?q=%E6%88%BF%E9%97%B4",  # 房间: in ~25% of rows
+    "desk_home": "/admin/",  # the desk's queues with their capped counts (docs/desk.md)
 }
 
 
@@ -96,9 +97,15 @@ def _drop_key(name):
 
 # --- read measurements -------------------------------------------------------------------------
 def bench_admin(args):
+    from feedback_archive.feedback.models import Feedback
+
     c = _client()
     c.force_login(_superuser())
-    return {name: summary(timed_get(c, url, args.n)) for name, url in ADMIN_VIEWS.items()}
+    out = {name: summary(timed_get(c, url, args.n)) for name, url in ADMIN_VIEWS.items()}
+    newest = Feedback.objects.order_by("-received_at", "-id").values_list("pk", flat=True).first()
+    if newest:  # the item page: labels, suggestions, history, templates (issue #12: p95 < 500 ms)
+        out["item_page"] = summary(timed_get(c, f"/admin/feedback/feedback/{newest}/change/", args.n))
+    return out
 
 
 def bench_api(args):

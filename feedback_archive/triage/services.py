@@ -29,13 +29,17 @@ def desk_step(
     transition: str = "", note: str = "", resolution: str = "", reply: str = "", no_reply_reason: str = "",
 ) -> Feedback:
     """Edits first, then the optional transition; raises ApplicationError (nothing stored) when
-    either is refused. The version the agent saw guards the edits; the transition then runs
+    either is refused. Starting an item nobody owns assigns it to the agent who starts it. The version the agent saw guards the edits; the transition then runs
     against the version the edits produced (same transaction, row locked by feedback_update)."""
     with transaction.atomic():
         feedback = feedback_update_checked(  # the certification rule, then feedback_update
             feedback_id=feedback_id, actor=actor, labels=labels, assignee=assignee, team=team, release=release,
             fixed_in=fixed_in, expected_version=expected_version,
         )
+        if transition == "start" and feedback.assignee_id is None and assignee in (None, ...) and actor.user is not None:
+            # starting an unowned item from the desk makes it the agent's: it moves from "unassigned
+            # for my team" to "my feedback in progress" instead of belonging to nobody
+            feedback = feedback_update(feedback_id=feedback_id, actor=actor, assignee=actor.user.get_username())
         if transition:
             feedback = feedback_transition(
                 feedback_id=feedback_id, name=transition, actor=actor, note=note, resolution=resolution, reply=reply,

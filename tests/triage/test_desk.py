@@ -55,6 +55,7 @@ def test_start_saves_the_corrected_label_in_the_same_step(admin_client, severe_i
     assert [c for c in changes if c[0] == "labels.type"] == []
     assert TransitionLog.objects.get(feedback=fb, name="start").note == "确认是个别机型，降为一般"
     assert r["Location"] == change_url(fb)  # back to the item, which now shows the next steps
+    assert fb.assignee.username == "admin"  # started by the desk: it is mine now (my in-progress queue)
 
 
 def test_a_refused_close_keeps_labels_note_resolution_and_reply(admin_client, severe_item):
@@ -323,3 +324,14 @@ def test_another_teams_item_by_url_is_read_only(client, make_user, make_feedback
     assert "视频会议里共享屏幕对方看到的是黑屏" in page and "严重" in page
     assert "data-transition=" not in page and 'name="fa_note"' not in page and 'name="label_severity"' not in page
 
+
+
+def test_a_refused_add_keeps_the_typed_report(admin_client):
+    r = admin_client.post("/admin/feedback/feedback/add/", {
+        "channel_in": 1, "content_in": "电话反馈：会议室投屏断开\x00", "title_in": "投屏", "product_in": "",
+        "platform_in": "", "app_version_in": "", "reporter_name_in": "王经理", "reporter_contact_in": "13800000000",
+        "reporter_id_in": ""})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "王经理" in page and "13800000000" in page and "errorlist" in page
+    assert not Feedback.objects.exists()
