@@ -184,7 +184,7 @@ def test_api_close_refused_with_409_naming_what_is_missing(make_feedback, api):
     url = f"/api/v1/feedback/{fb.pk}/transition/"
     assert api.post(url, {"name": "start", "reply": PROGRESS}, format="json").status_code == 200
     r = api.post(url, {"name": "close", "resolution": "wont_fix"}, format="json")
-    assert r.status_code == 409 and "reason" in str(r.json())
+    assert r.status_code == 409 and "说明原因的回复" in str(r.json()) and "进度回复和自动回执不算答复" in str(r.json())
     r = api.post(url, {"name": "close", "resolution": "wont_fix", "reason": REASON}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "closed"
     r = api.post(url, {"name": "reopen"}, format="json")
@@ -200,7 +200,7 @@ def test_admin_bulk_close_reports_the_missing_answer(client, make_feedback, agen
                     {"action": "action_close", "_selected_action": [fb.pk], "resolution": "wont_fix"}, follow=True)
     assert r.status_code == 200
     assert Feedback.objects.get(pk=fb.pk).status == "pending"
-    assert "reason" in r.content.decode()
+    assert "说明原因的回复" in r.content.decode()  # the admin speaks Chinese first
 
 
 def test_roadmap_shipping_closes_with_a_fixed_reply_naming_the_release(make_feedback, a, v, agent):
