@@ -153,8 +153,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback_archive.api.permissions.HasScope"],
     # the contract is JSON in and out: other bodies get 415 in JSON, not a parser's HTML error
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # (with a nesting limit: deep JSON otherwise overflows Python's recursion → 500)
+    "DEFAULT_PARSER_CLASSES": ["feedback_archive.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["feedback_archive.api.renderers.SafeJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "feedback_archive.api.pagination.CappedCountPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -184,6 +185,8 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 1_000_000))
 API_MAX_BULK_BODY_BYTES = int(os.environ.get("API_MAX_BULK_BODY_BYTES", 64_000_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BULK_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# JSON bodies nested deeper than this get 400 (bulk → item → metadata and metadata's own 20 levels fit)
+API_MAX_JSON_DEPTH = 32
 
 # --- Jobs (django-q2): ORM broker by default, Redis when REDIS_URL is set -------------------
 Q_CLUSTER = {
