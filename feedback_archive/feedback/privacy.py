@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback_archive.core.actors import Actor
+from feedback_archive.core.permissions import user_sees_contacts
 
 from .models import FieldChange, Reporter
 
@@ -34,15 +35,29 @@ def mask_name(value: str) -> str:
     return value[:1] + "*" * min(max(len(value) - 1, 1), 3) if value else ""
 
 
-def reporter_export(*, reporter: Reporter) -> dict:
-    """Everything stored about one reporter, for a data-access request."""
+# metadata keys that hold personal data: removed on erasure, masked in exports for people who may
+# not see contacts
+PERSONAL_METADATA_KEYS = frozenset({"email", "phone", "name", "contact", "ip", "user"})
+
+
+def _masked_metadata(metadata: dict | None) -> dict:
+    return {k: ("***" if k.lower() in PERSONAL_METADATA_KEYS else v) for k, v in (metadata or {}).items()}
+
+
+def reporter_export(*, reporter: Reporter, user) -> dict:
+    """Everything stored about one reporter, for a data-access request, as `user` may see it: the
+    same rule as the API and the change pages — name and contact (and personal metadata keys)
+    masked unless the user's role may see reporters' contacts. `user` is required so that no
+    export path can forget to ask."""
+    sees = user_sees_contacts(user)
+    name, contact = (reporter.name, reporter.contact) if sees else (mask_name(reporter.name), mask_contact(reporter.contact))
     return {
-        "reporter": {"channel": reporter.channel.slug, "external_id": reporter.external_id, "name": reporter.name,
-                     "contact": reporter.contact, "locale": reporter.locale, "created_at": reporter.created_at.isoformat(),
+        "reporter": {"channel": reporter.channel.slug, "external_id": reporter.external_id, "name": name,
+                     "contact": contact, "locale": reporter.locale, "created_at": reporter.created_at.isoformat(),
                      "erased_at": reporter.erased_at.isoformat() if reporter.erased_at else None},
         "feedback": [
             {"id": fb.pk, "received_at": fb.received_at.isoformat(), "channel": fb.channel.slug, "title": fb.title,
-             "content": fb.content, "status": fb.status, "metadata": fb.metadata,
+             "content": fb.content, "status": fb.status, "metadata": fb.metadata if sees else _masked_metadata(fb.metadata),
              "replies": [{"at": r.created_at.isoformat(), "body": r.body} for r in fb.replies.all()]}
             for fb in reporter.feedback.select_related("channel").prefetch_related("replies").order_by("received_at")
         ],
@@ -60,7 +75,7 @@ def reporter_erase(*, reporter: Reporter, actor: Actor) -> Reporter:
     for fb in reporter.feedback.all():
         FieldChange.objects.create(feedback=fb, actor_id=actor.user_id, actor_name=actor.name, via=actor.via,
                                    field="reporter", old="(personal data)", new=f"erased as {pseudonym}")
-        personal = {k: v for k, v in (fb.metadata or {}).items() if k.lower() in {"email", "phone", "name", "contact", "ip", "user"}}
+        personal = {k: v for k, v in (fb.metadata or {}).items() if k.lower() in PERSONAL_METADATA_KEYS}
         if personal:
             fb.metadata = {k: v for k, v in fb.metadata.items() if k not in personal}
             fb.save(update_fields=["metadata"])

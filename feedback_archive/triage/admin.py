@@ -519,7 +519,7 @@ class ReporterAdmin(admin.ModelAdmin):
 
         from django.http import HttpResponse
 
-        data = [reporter_export(reporter=r) for r in queryset.select_related("channel")[:100]]
+        data = [reporter_export(reporter=r, user=request.user) for r in queryset.select_related("channel")[:100]]
         resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
         resp["Content-Disposition"] = 'attachment; filename="reporter-data.json"'
         return resp

@@ -19,7 +19,7 @@ def test_masking():
 def test_export_and_erase_keep_feedback_and_are_audited(make_feedback, agent):
     fb = make_feedback("语音通话有回声", reporter=WANG, metadata={"device": "iPhone 15", "phone": "13812345678"})
     reporter = Reporter.objects.get()
-    exported = reporter_export(reporter=reporter)
+    exported = reporter_export(reporter=reporter, user=agent)
     assert exported["reporter"]["contact"] == "wang.fang@example.com" and exported["feedback"][0]["content"] == "语音通话有回声"
     reporter_erase(reporter=reporter, actor=Actor.for_user(agent))
     reporter.refresh_from_db()
@@ -27,6 +27,21 @@ def test_export_and_erase_keep_feedback_and_are_audited(make_feedback, agent):
     assert reporter.name == "" and reporter.contact == "" and reporter.external_id.startswith("erased-")
     assert fb.content == "语音通话有回声" and fb.metadata == {"device": "iPhone 15"}
     assert FieldChange.objects.filter(feedback=fb, field="reporter", actor_name="zhangwei").exists()
+
+
+def test_export_masks_for_roles_that_may_not_see_contacts(make_feedback, make_user, client):
+    make_feedback("语音通话有回声", reporter=WANG, metadata={"device": "iPhone 15", "phone": "13812345678"})
+    reporter = Reporter.objects.get()
+    viewer = make_user("zhaolei", role="只读")
+    exported = reporter_export(reporter=reporter, user=viewer)
+    assert exported["reporter"]["name"] == "王*" and exported["reporter"]["contact"] == "wa***@example.com"
+    assert exported["feedback"][0]["metadata"] == {"device": "iPhone 15", "phone": "***"}
+    # the admin's export action (needs only the view permission) goes through the same rule
+    client.force_login(viewer)
+    r = client.post("/admin/feedback/reporter/", {"action": "export_data", "_selected_action": [reporter.pk]})
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "wang.fang@example.com" not in body and "王芳" not in body and "13812345678" not in body
 
 
 def test_contacts_are_masked_for_read_keys_and_shown_to_write_keys(api, make_feedback):
