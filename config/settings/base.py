@@ -62,9 +62,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+# Which X-Forwarded-For hops to believe (core/clientip.py, docs/security.md): the number of our
+# proxies in front of the app, or their addresses/networks. Neither: the header is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))  # per username and client address
+# per username from all addresses together (a guess spread over many addresses)
+LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", 20))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "feedback_archive.core.clientip.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "feedback_archive.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -163,6 +170,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["feedback_archive.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_THROTTLE_RATE", "6000/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # DRF's default (None) believes any X-Forwarded-For; our throttle reads core.clientip instead
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Feedback Archive API",

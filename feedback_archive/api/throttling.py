@@ -2,6 +2,8 @@ import logging
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from feedback_archive.core.clientip import client_ip
+
 from .models import validate_throttle_rate
 
 log = logging.getLogger(__name__)
@@ -34,5 +36,5 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         elif request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
-            ident = self.get_ident(request)
+            ident = client_ip(request) or ""  # the trusted-proxy rule of the login lockout
         return self.cache_format % {"scope": self.scope, "ident": ident}
