@@ -198,16 +198,29 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 API_MAX_JSON_DEPTH = 32
 
 # --- Jobs (django-q2): ORM broker by default, Redis when REDIS_URL is set -------------------
+# Stopping (SIGTERM to the qcluster main process): django-q2 stops taking jobs, then every worker
+# finishes its current job AND every job already fetched into the cluster's local queue before
+# it exits. By default that queue holds workers² jobs; "queue_limit" = workers keeps the drain to
+# about two jobs per worker, so a stop takes ~2× the longest job, not minutes (docs/reliability.md).
+Q_WORKERS = int(os.environ.get("Q_WORKERS", 2))
 Q_CLUSTER = {
     "name": "feedback_archive",
-    "workers": int(os.environ.get("Q_WORKERS", 2)),
-    "timeout": 600,
+    "workers": Q_WORKERS,
+    "queue_limit": Q_WORKERS,
+    "timeout": int(os.environ.get("Q_TIMEOUT", 600)),
     "retry": 900,
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,
     "label": _("Jobs"),
 }
+# Jobs lost with a killed cluster: the Redis broker hands a job over with BLPOP and never sees it
+# again (no acknowledgement, so `retry` does nothing there); the ORM broker re-delivers after
+# `retry`. Our sweeper finds the work itself (feedback still unclassified after
+# JOB_LOST_AFTER_SECONDS) every JOB_SWEEP_MINUTES, so a lost job is redone within about
+# JOB_LOST_AFTER_SECONDS + 60 × JOB_SWEEP_MINUTES + 30 s (the scheduler's own check).
+JOB_SWEEP_MINUTES = int(os.environ.get("JOB_SWEEP_MINUTES", 1))
+JOB_LOST_AFTER_SECONDS = int(os.environ.get("JOB_LOST_AFTER_SECONDS", 120))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
