@@ -33,10 +33,14 @@ REDIS = os.environ.get("DRILL_REDIS", "redis://127.0.0.1:6379/1")
 PORT = int(os.environ.get("DRILL_PORT", 8112))
 SWEEP_MIN = int(os.environ.get("JOB_SWEEP_MINUTES", 1))
 LOST_AFTER = int(os.environ.get("JOB_LOST_AFTER_SECONDS", 30))
+BATCH = int(os.environ.get("DRILL_BATCH", 30))  # items per bulk request
+PHASES = os.environ.get("DRILL_PHASES", "graceful,kill").split(",")
 ENV = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}", "REDIS_URL": REDIS,
        "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "0", "API_THROTTLE_RATE": "1000000/min",
        "JOB_SWEEP_MINUTES": str(SWEEP_MIN), "JOB_LOST_AFTER_SECONDS": str(LOST_AFTER), "Q_WORKERS": "2",
-       "LOG_LEVEL": "WARNING"}
+       "LOG_LEVEL": "WARNING",
+       # JOB_MAX_ITEMS and Q_QUEUE_LIMIT pass through from the caller's environment (see docs/reliability.md)
+       }
 SENTENCES = ["视频通话时画面经常卡顿，对方说我的声音断断续续", "群文件上传太慢了，十几兆要传好几分钟",
              "更新到新版以后语音消息没有声音", "希望能加一个消息定时发送的功能", "安卓版登录一直提示网络错误",
              "屏幕共享的时候对方看到的是黑屏", "发红包之后余额没有变化", "消息提醒经常延迟半小时才收到"]
@@ -150,7 +154,8 @@ def main():
     try:
         time.sleep(3)
         t0 = time.time()
-        report["load_http_codes"] = load(key, n)
+        report["load_http_codes"] = load(key, n, batch=BATCH)
+        report["settings"] = {k: os.environ.get(k, "default") for k in ("JOB_MAX_ITEMS", "Q_QUEUE_LIMIT")} | {"bulk": BATCH}
         report["load_seconds"] = round(time.time() - t0, 1)
         stored = int(sql("select count(*) from feedback_feedback"))
         report["stored"] = stored
@@ -162,6 +167,9 @@ def main():
         left, queued = unclassified(), queued_ids()
         report["graceful"] = {"stop_seconds": round(stop_s, 1), "classified_before_stop": before - len(left),
                               "unclassified": len(left), "unclassified_in_no_queued_job": len(left - queued)}
+        if "kill" not in PHASES:
+            print(json.dumps(report, ensure_ascii=False, indent=1))
+            return 0
         # --- kill -9 of the whole cluster mid-run
         before = len(left)
         cluster = start_cluster()

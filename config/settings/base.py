@@ -206,7 +206,7 @@ Q_WORKERS = int(os.environ.get("Q_WORKERS", 2))
 Q_CLUSTER = {
     "name": "feedback_archive",
     "workers": Q_WORKERS,
-    "queue_limit": Q_WORKERS,
+    "queue_limit": int(os.environ.get("Q_QUEUE_LIMIT", Q_WORKERS)),
     "timeout": int(os.environ.get("Q_TIMEOUT", 600)),
     "retry": 900,
     "max_attempts": 3,
@@ -220,6 +220,9 @@ Q_CLUSTER = {
 # JOB_LOST_AFTER_SECONDS) every JOB_SWEEP_MINUTES, so a lost job is redone within about
 # JOB_LOST_AFTER_SECONDS + 60 × JOB_SWEEP_MINUTES + 30 s (the scheduler's own check).
 JOB_SWEEP_MINUTES = int(os.environ.get("JOB_SWEEP_MINUTES", 1))
+# Items per classification job: a bulk of 1,000 was one job of 1,000 items, and a stopping worker
+# must finish its job (and the fetched ones) first — so the job size bounds the stop time.
+JOB_MAX_ITEMS = int(os.environ.get("JOB_MAX_ITEMS", 100))
 JOB_LOST_AFTER_SECONDS = int(os.environ.get("JOB_LOST_AFTER_SECONDS", 120))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

@@ -22,8 +22,9 @@ def sweep_unclassified() -> int:
     from django_q.tasks import async_task
 
     ids = unclassified_ids(older_than_seconds=settings.JOB_LOST_AFTER_SECONDS)
-    for start in range(0, len(ids), 200):
-        async_task("feedback_archive.classification.tasks.classify_many", ids[start:start + 200], group="classify-sweep")
+    size = settings.JOB_MAX_ITEMS
+    for start in range(0, len(ids), size):
+        async_task("feedback_archive.classification.tasks.classify_many", ids[start:start + size], group="classify-sweep")
     return len(ids)
 
 

@@ -342,7 +342,8 @@ def _enqueue_with_commit(ids: list[int]) -> None:
 def _enqueue_acknowledgements(ids: list[int]) -> None:
     from django_q.tasks import async_task
 
-    async_task(ACKNOWLEDGE_TASK, ids, group="acknowledge")
+    for start in range(0, len(ids), settings.JOB_MAX_ITEMS):  # bounded jobs, as for classification
+        async_task(ACKNOWLEDGE_TASK, ids[start:start + settings.JOB_MAX_ITEMS], group="acknowledge")
 
 
 def _enqueue_classification(ids: list[int]) -> None:
@@ -351,7 +352,10 @@ def _enqueue_classification(ids: list[int]) -> None:
     if len(ids) == 1:
         async_task(CLASSIFY_TASK, ids[0], task_name=f"classify-{ids[0]}", group="classify")
     else:
-        async_task("feedback_archive.classification.tasks.classify_many", ids, group="classify")
+        # jobs of at most JOB_MAX_ITEMS: a stopping worker finishes its job first (docs/reliability.md)
+        for start in range(0, len(ids), settings.JOB_MAX_ITEMS):
+            async_task("feedback_archive.classification.tasks.classify_many", ids[start:start + settings.JOB_MAX_ITEMS],
+                       group="classify")
 
 
 def feedback_create_many(*, items: list[dict], actor: Actor) -> list[dict]:
