@@ -6,8 +6,8 @@
 #
 # Usage: bench/drills/fuzz.sh [max-examples]
 # schemathesis lives in a throw-away virtualenv (ST_VENV, default /tmp/fa-st-venv), never in .venv
-# or requirements.txt. Env: DRILL_DB (fa_sec_drill_fuzz), DRILL_REDIS (redis://127.0.0.1:6379/1),
-# PORT (8111).
+# or requirements.txt. Env: DRILL_DB (fa_sec_drill_fuzz), DRILL_REDIS (redis://127.0.0.1:6379/1 —
+# flushed), PORT (8111).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${PORT:-8111}
@@ -16,8 +16,8 @@ DB=${DRILL_DB:-fa_sec_drill_fuzz}
 ST_VENV=${ST_VENV:-/tmp/fa-st-venv}
 [ -x "$ST_VENV/bin/st" ] || { python3 -m venv "$ST_VENV" && "$ST_VENV/bin/pip" install -q "schemathesis==4.32.5"; }
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB REDIS_URL=${DRILL_REDIS:-redis://127.0.0.1:6379/1} \
-  DJANGO_SETTINGS_MODULE=config.settings.dev DEBUG=0 API_THROTTLE_RATE=1000000/min LOG_LEVEL=ERROR \
-  Q_CLUSTER_NAME=fa_fuzz_drill  # its own Redis queue: nobody else's worker runs the jobs it queues
+  DJANGO_SETTINGS_MODULE=config.settings.dev DEBUG=0 API_THROTTLE_RATE=1000000/min LOG_LEVEL=ERROR
+redis-cli -u "$REDIS_URL" flushdb >/dev/null  # the drill's own Redis database (FLUSHED)
 dropdb -h 127.0.0.1 -U postgres --if-exists "$DB"
 createdb -h 127.0.0.1 -U postgres "$DB"
 .venv/bin/python manage.py migrate -v0

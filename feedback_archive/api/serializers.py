@@ -151,11 +151,12 @@ class ReleaseBriefSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+    # allow_null: these are null until set, and the served schema must say so (schemathesis ST108)
     channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    release = ReleaseBriefSerializer(read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    release = ReleaseBriefSerializer(read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     labels = serializers.SerializerMethodField()
     canonical = serializers.IntegerField(source="canonical_id", read_only=True, allow_null=True)
 
@@ -173,7 +174,7 @@ class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 class FeedbackSerializer(FeedbackListSerializer):
     reporter = serializers.SerializerMethodField()
-    fixed_in = ReleaseBriefSerializer(read_only=True)
+    fixed_in = ReleaseBriefSerializer(read_only=True, allow_null=True)
     suggestions = serializers.SerializerMethodField()
     sentiment = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
