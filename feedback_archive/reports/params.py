@@ -6,6 +6,7 @@ period. Each problem is an ApplicationError naming the parameter — the API ans
 the admin pages show it as a message."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from feedback_archive.core.validation import max_length, text_error
 from feedback_archive.feedback.models import Channel, Feedback
 from feedback_archive.versions.models import Product
 
-from .periods import month_bounds, week_bounds
+from .periods import month_bounds, month_of, week_bounds, week_of
 from .selectors import FILTERS
 
 # Reports cover stored feedback (received_at ≥ 1970) and look a year back and a period ahead.
@@ -87,5 +88,9 @@ def _checked_period(kind: str, period: str) -> str:
     if year.isascii() and year.isdigit() and not MIN_YEAR <= int(year) <= MAX_YEAR:
         raise ApplicationError("bad year", fields={name: [
             _("Reports cover the years %(lo)d to %(hi)d; '%(period)s' is outside.") % {"lo": MIN_YEAR, "hi": MAX_YEAR, "period": period}]})
-    bounds(period)  # the format: raises with the parameter's own message
-    return period
+    start, _end = bounds(period)  # the format: raises with the parameter's own message
+    # the canonical spelling ("2026-W4" → "2026-W04", "2026-1" → "2026-01"): the reports key their
+    # periods (and snapshots) by it, so another spelling of the same period found nothing — a 500
+    if kind == "weekly":
+        return week_of(start + dt.timedelta(days=3))
+    return month_of(start + dt.timedelta(days=3))

@@ -119,3 +119,13 @@ def test_admin_report_pages_show_a_message_not_an_error(admin_client, kind, quer
 def test_admin_release_page_with_an_unknown_id_in_the_path(admin_client):
     r = admin_client.get("/admin/reports/reportsnapshot/release/424242/", follow=True)
     assert r.status_code == 200 and [str(m) for m in r.context["messages"]]
+
+
+@pytest.mark.parametrize("kind, query, canonical", [
+    ("weekly", "week=2026-W4", "2026-W04"), ("weekly", "week=3500-W4", "3500-W04"), ("monthly", "month=2026-1", "2026-01"),
+])
+def test_a_period_spelled_without_its_leading_zero_is_the_same_period(api, kind, query, canonical):
+    """Found by the schemathesis drill: '3500-W4' was a KeyError (500) inside the weekly report."""
+    r = api.get(f"/api/v1/reports/{kind}/?{query}")
+    assert r.status_code == 200, r.content[:300]
+    assert canonical in r.content.decode()
