@@ -62,9 +62,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+# Which X-Forwarded-For hops to believe (core/clientip.py, docs/security.md): the number of our
+# proxies in front of the app, or their addresses/networks. Neither: the header is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))  # per username and client address
+# per username from all addresses together (a guess spread over many addresses)
+LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", 20))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "feedback_archive.core.clientip.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "feedback_archive.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -153,8 +160,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback_archive.api.permissions.HasScope"],
     # the contract is JSON in and out: other bodies get 415 in JSON, not a parser's HTML error
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # (with a nesting limit: deep JSON otherwise overflows Python's recursion → 500)
+    "DEFAULT_PARSER_CLASSES": ["feedback_archive.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["feedback_archive.api.renderers.SafeJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "feedback_archive.api.pagination.CappedCountPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -162,6 +170,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["feedback_archive.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_THROTTLE_RATE", "6000/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # DRF's default (None) believes any X-Forwarded-For; our throttle reads core.clientip instead
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Feedback Archive API",
@@ -184,18 +194,36 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 1_000_000))
 API_MAX_BULK_BODY_BYTES = int(os.environ.get("API_MAX_BULK_BODY_BYTES", 64_000_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BULK_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# JSON bodies nested deeper than this get 400 (bulk → item → metadata and metadata's own 20 levels fit)
+API_MAX_JSON_DEPTH = 32
 
 # --- Jobs (django-q2): ORM broker by default, Redis when REDIS_URL is set -------------------
+# Stopping (SIGTERM to the qcluster main process): django-q2 stops taking jobs, then every worker
+# finishes its current job AND every job already fetched into the cluster's local queue before
+# it exits. By default that queue holds workers² jobs; "queue_limit" = workers keeps the drain to
+# about two jobs per worker, so a stop takes ~2× the longest job, not minutes (docs/reliability.md).
+Q_WORKERS = int(os.environ.get("Q_WORKERS", 2))
 Q_CLUSTER = {
     "name": "feedback_archive",
-    "workers": int(os.environ.get("Q_WORKERS", 2)),
-    "timeout": 600,
+    "workers": Q_WORKERS,
+    "queue_limit": int(os.environ.get("Q_QUEUE_LIMIT", Q_WORKERS)),
+    "timeout": int(os.environ.get("Q_TIMEOUT", 600)),
     "retry": 900,
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,
     "label": _("Jobs"),
 }
+# Jobs lost with a killed cluster: the Redis broker hands a job over with BLPOP and never sees it
+# again (no acknowledgement, so `retry` does nothing there); the ORM broker re-delivers after
+# `retry`. Our sweeper finds the work itself (feedback still unclassified after
+# JOB_LOST_AFTER_SECONDS) every JOB_SWEEP_MINUTES, so a lost job is redone within about
+# JOB_LOST_AFTER_SECONDS + 60 × JOB_SWEEP_MINUTES + 30 s (the scheduler's own check).
+JOB_SWEEP_MINUTES = int(os.environ.get("JOB_SWEEP_MINUTES", 1))
+# Items per classification job: a bulk of 1,000 was one job of 1,000 items, and a stopping worker
+# must finish its job (and the fetched ones) first — so the job size bounds the stop time.
+JOB_MAX_ITEMS = int(os.environ.get("JOB_MAX_ITEMS", 100))
+JOB_LOST_AFTER_SECONDS = int(os.environ.get("JOB_LOST_AFTER_SECONDS", 120))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

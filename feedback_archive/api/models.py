@@ -1,5 +1,7 @@
 import hashlib
+import re
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,17 @@ class Scope(models.TextChoices):
     INGEST = "ingest", _("ingest: create feedback only")
     READ = "read", _("read: list and read")
     WRITE = "write", _("write: read, transition, edit labels")
+
+
+# What DRF's SimpleRateThrottle.parse_rate understands: <count>/<s|m|h|d…> (it reads the unit's first
+# letter). Checked by the model so the admin's add AND change forms refuse anything else.
+_RATE = re.compile(r"^[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def validate_throttle_rate(value: str) -> None:
+    if value and not _RATE.match(value):
+        raise ValidationError(_("Use a rate like 600/min or 20/s (a number, then /s, /min, /hour or /day)."),
+                              code="invalid_rate")
 
 
 def hash_key(raw: str) -> str:
@@ -28,7 +41,7 @@ class ApiKey(models.Model):
         help_text=_("An ingest key bound to a channel may only create feedback for that channel."),
     )
     throttle_rate = models.CharField(
-        _("rate limit"), max_length=20, blank=True,
+        _("rate limit"), max_length=20, blank=True, validators=[validate_throttle_rate],
         help_text=_("e.g. 600/min or 20/s; empty: the default for all keys (API_THROTTLE_RATE)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

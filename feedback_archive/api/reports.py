@@ -4,10 +4,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feedback_archive.reports.params import report_params
 from feedback_archive.reports.periods import month_of, week_of
 from feedback_archive.reports.selectors import FILTERS
 from feedback_archive.reports.services import report_get
@@ -19,15 +19,12 @@ FILTER_PARAMS = [OpenApiParameter(name, str, description=f"{name} slug") for nam
     OpenApiParameter("fresh", bool, description="recompute from current data even where a snapshot exists")]
 
 
-def _filters(request) -> dict:
-    return {k: request.query_params.get(k) for k in FILTERS if request.query_params.get(k)}
+def _last_week():
+    return week_of(timezone.now() - dt.timedelta(days=7))
 
 
-def _fresh(request) -> bool:
-    value = request.query_params.get("fresh", "").lower()
-    if value not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise ValidationError({"fresh": [_("Use fresh=1 (recompute) or fresh=0.")]})
-    return value in ("1", "true", "yes")
+def _last_month():
+    return month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))
 
 
 class WeeklyReportView(APIView):
@@ -37,8 +34,8 @@ class WeeklyReportView(APIView):
                                                pattern=r"^\d{4}-W\d{1,2}$"), *FILTER_PARAMS],
                    responses={200: dict})
     def get(self, request):
-        week = request.query_params.get("week") or week_of(timezone.now() - dt.timedelta(days=7))
-        return Response(report_get(kind="weekly", period=week, filters=_filters(request), fresh=_fresh(request)))
+        p = report_params(request.query_params, kind="weekly", default_period=_last_week)
+        return Response(report_get(kind="weekly", period=p.period, filters=p.filters, fresh=p.fresh))
 
 
 class MonthlyReportView(APIView):
@@ -48,8 +45,8 @@ class MonthlyReportView(APIView):
                                                pattern=r"^\d{4}-\d{1,2}$"), *FILTER_PARAMS],
                    responses={200: dict})
     def get(self, request):
-        month = request.query_params.get("month") or month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))
-        return Response(report_get(kind="monthly", period=month, filters=_filters(request), fresh=_fresh(request)))
+        p = report_params(request.query_params, kind="monthly", default_period=_last_month)
+        return Response(report_get(kind="monthly", period=p.period, filters=p.filters, fresh=p.fresh))
 
 
 class ReleaseReportView(APIView):
@@ -57,6 +54,7 @@ class ReleaseReportView(APIView):
 
     @extend_schema(parameters=FILTER_PARAMS, responses={200: dict})
     def get(self, request, pk: int):
-        if not Release.objects.filter(pk=pk).exists():
+        p = report_params(request.query_params, kind="release")
+        if pk > 2**63 - 1 or not Release.objects.filter(pk=pk).exists():
             raise Http404(_("No such release."))
-        return Response(report_get(kind="release", period=str(pk), filters=_filters(request), fresh=_fresh(request)))
+        return Response(report_get(kind="release", period=str(pk), filters=p.filters, fresh=p.fresh))

@@ -1,14 +1,48 @@
 import copy
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from feedback_archive.core.permissions import user_sees_contacts
+from feedback_archive.core.validation import json_error, max_length, text_error
 from feedback_archive.feedback.choices import TRANSITION_NAMES, Resolution
 from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.models import Feedback
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
+from feedback_archive.versions.versioning import normalise_version, version_key
+
+
+class StorableTextMixin:
+    """Every string the client sent (keys and values, nested too) must be storable: PostgreSQL
+    refuses NUL and a lone surrogate cannot even be encoded into the error message, so either
+    would end in a 500. Checked after the fields' own validation, reported under the field's name."""
+
+    def validate(self, attrs):
+        errors = {name: [err] for name, value in attrs.items() if (err := json_error(value, max_depth=64))}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().validate(attrs)
+
+
+def storable_key(value: str) -> str:
+    """A dictionary key that the database and the error message can hold."""
+    if err := text_error(value):
+        raise serializers.ValidationError(_("A key %(err)s.") % {"err": err})
+    return value
+
+
+def release_version_error(raw: str) -> str | None:
+    """Why `raw` cannot become a release's version: longer than the column, or numbers so long
+    that the sort key no longer fits its column."""
+    version = normalise_version(raw) or (raw or "").strip()
+    limit = max_length(Release, "version")
+    if len(version) > limit:
+        return _("A version has at most %(n)d characters.") % {"n": limit}
+    if len(version_key(version)) > max_length(Release, "version_key"):
+        return _("The numbers in this version are too long to be a release version.")
+    return None
 
 
 class ReporterInSerializer(serializers.Serializer):
@@ -17,7 +51,7 @@ class ReporterInSerializer(serializers.Serializer):
     contact = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class FeedbackCreateSerializer(serializers.Serializer):
+class FeedbackCreateSerializer(StorableTextMixin, serializers.Serializer):
     channel = serializers.CharField(max_length=40)
     external_id = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
     content = serializers.CharField(max_length=settings.FEEDBACK_MAX_CONTENT_CHARS, trim_whitespace=True)
@@ -54,13 +88,21 @@ class BulkCreateSerializer(serializers.Serializer):
     items = serializers.ListField(child=serializers.JSONField(allow_null=True), min_length=1, max_length=1000)
 
 
-class ReleaseCreateSerializer(serializers.Serializer):
-    product = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    platform = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    version = serializers.CharField(max_length=64)
+class ReleaseCreateSerializer(StorableTextMixin, serializers.Serializer):
+    # limits read from the model, so a longer value is a 400 here and not a database error
+    product = serializers.CharField(max_length=max_length(Release._meta.get_field("product").related_model, "slug"),
+                                    required=False, allow_blank=True)
+    platform = serializers.CharField(max_length=max_length(Release, "platform"), required=False, allow_blank=True, default="")
+    version = serializers.CharField(max_length=max_length(Release, "version"))
     released_at = serializers.DateTimeField(required=False, allow_null=True)
-    install_base = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    # PositiveIntegerField: 0 … 2³¹−1 on every database Django supports
+    install_base = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2_147_483_647)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
+
+    def validate_version(self, value):
+        if err := text_error(value) or release_version_error(value):
+            raise serializers.ValidationError(err)
+        return value
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
@@ -110,11 +152,12 @@ class ReleaseBriefSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+    # allow_null: these are null until set, and the served schema must say so (schemathesis ST108)
     channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    release = ReleaseBriefSerializer(read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    release = ReleaseBriefSerializer(read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     labels = serializers.SerializerMethodField()
     canonical = serializers.IntegerField(source="canonical_id", read_only=True, allow_null=True)
 
@@ -133,7 +176,7 @@ class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 class FeedbackSerializer(FeedbackListSerializer):
     reporter = serializers.SerializerMethodField()
-    fixed_in = ReleaseBriefSerializer(read_only=True)
+    fixed_in = ReleaseBriefSerializer(read_only=True, allow_null=True)
     suggestions = serializers.SerializerMethodField()
     sentiment = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
@@ -215,16 +258,29 @@ class FeedbackSerializer(FeedbackListSerializer):
                 "at": serializers.DateTimeField().to_representation(rated["rated_at"])}
 
 
-class FeedbackPatchSerializer(serializers.Serializer):
-    labels = serializers.DictField(child=serializers.CharField(), required=False)
-    assignee = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    team = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    release = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    fixed_in = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    version = serializers.IntegerField(required=False, help_text="the version you saw; a newer one gives 409")
+class FeedbackPatchSerializer(StorableTextMixin, serializers.Serializer):
+    labels = serializers.DictField(child=serializers.CharField(max_length=100), required=False)
+    assignee = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=150)
+    team = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    release = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=max_length(Release, "version"))
+    fixed_in = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=max_length(Release, "version"))
+    version = serializers.IntegerField(required=False, min_value=0, max_value=2_147_483_647,
+                                       help_text="the version you saw; a newer one gives 409")
+
+    def validate_labels(self, value):
+        for key in value:
+            storable_key(key)
+        return value
+
+    def validate_release(self, value):
+        if value and (err := release_version_error(value)):
+            raise serializers.ValidationError(err)
+        return value
+
+    validate_fixed_in = validate_release
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StorableTextMixin, serializers.Serializer):
     name = serializers.ChoiceField(choices=TRANSITION_NAMES)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     resolution = serializers.ChoiceField(choices=Resolution.values, required=False, allow_blank=True, default="")
@@ -235,7 +291,8 @@ class TransitionSerializer(serializers.Serializer):
         help_text="close as wont_fix / by_design / not_reproducible / answered without a typed reply: the reason, "
                   "sent to the reporter in the resolution's template",
     )
-    version = serializers.IntegerField(required=False, help_text="the version you saw; a newer one gives 409")
+    version = serializers.IntegerField(required=False, min_value=0, max_value=2_147_483_647,
+                                       help_text="the version you saw; a newer one gives 409")
 
 
 class HistorySerializer(serializers.Serializer):

@@ -58,6 +58,13 @@ class FeedbackViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         self._check_channel(request, data.validated_data["channel"])
         feedback, created = feedback_receive(actor=actor_from_request(request), **data.validated_data)
+        key = request.auth if isinstance(request.auth, ApiKey) else None
+        if not created and key is not None and key.scope == Scope.INGEST:
+            # An ingest key may only create, so a retry tells it no more than the first answer
+            # did: which row it is, and what it sent — never status, owner, labels, notes or
+            # replies, which an ingest key may not read.
+            sent = {k: request.data[k] for k in s.FeedbackCreateSerializer().fields if k in request.data}
+            return Response({"id": feedback.pk, "created": False, **sent}, status=status.HTTP_200_OK)
         if created and not settings.Q_CLUSTER.get("sync"):
             # Just stored, not yet understood (the pipeline runs after the commit): the row in hand
             # is the whole answer, so the detail query and its six prefetches are skipped. (With a

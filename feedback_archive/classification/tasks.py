@@ -1,4 +1,5 @@
 """django-q2 entry points: thin, take ids, idempotent."""
+from django.conf import settings
 from django.db import transaction
 from django_q.models import Schedule
 
@@ -20,9 +21,10 @@ def sweep_unclassified() -> int:
     """Scheduled: re-enqueue feedback whose job was lost (crashed worker, broker restart)."""
     from django_q.tasks import async_task
 
-    ids = unclassified_ids()
-    for start in range(0, len(ids), 200):
-        async_task("feedback_archive.classification.tasks.classify_many", ids[start:start + 200], group="classify-sweep")
+    ids = unclassified_ids(older_than_seconds=settings.JOB_LOST_AFTER_SECONDS)
+    size = settings.JOB_MAX_ITEMS
+    for start in range(0, len(ids), size):
+        async_task("feedback_archive.classification.tasks.classify_many", ids[start:start + size], group="classify-sweep")
     return len(ids)
 
 
@@ -48,8 +50,11 @@ def train_models(actor_name: str = "job") -> dict:
 
 
 SCHEDULES = [
-    ("classification-sweeper", "feedback_archive.classification.tasks.sweep_unclassified", Schedule.MINUTES, 5, None),
-    ("classification-resume-runs", "feedback_archive.classification.tasks.resume_stalled_runs", Schedule.MINUTES, 5, None),
+    # every JOB_SWEEP_MINUTES: bounds how long a job lost with a killed cluster stays undone
+    ("classification-sweeper", "feedback_archive.classification.tasks.sweep_unclassified", Schedule.MINUTES,
+     settings.JOB_SWEEP_MINUTES, None),
+    ("classification-resume-runs", "feedback_archive.classification.tasks.resume_stalled_runs", Schedule.MINUTES,
+     settings.JOB_SWEEP_MINUTES, None),
     # nightly: yesterday's confirmations improve today's suggestions; a model that does not beat
     # the rules on held-out items stays inactive, so this is safe to run unattended
     ("classification-train-models", "feedback_archive.classification.tasks.train_models", Schedule.DAILY, None, None),

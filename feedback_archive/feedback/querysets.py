@@ -80,7 +80,9 @@ class FeedbackQuerySet(models.QuerySet):
         GIN-indexed tsvector and ranks by relevance, then recency."""
         groups = segmenter.query_groups(query or "")
         if not groups:
-            return self
+            # A blank query is no filter; a query of only punctuation or symbols ("？", "!!!")
+            # names no word, so nothing contains it all — an empty result, not everything.
+            return self if not (query or "").strip() else self.none()
         if connection.vendor == "postgresql":
             def lexeme(token):
                 return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -19,15 +19,11 @@ from feedback_archive.feedback.choices import Status
 from feedback_archive.versions.models import Product, Release
 
 from . import charts
+from .params import report_params
 from .periods import month_bounds, month_of, week_bounds, week_of
-from .selectors import FILTERS
 from .services import report_get
 
 LIST_URL = "/admin/feedback/feedback/"
-
-
-def _filters(request) -> dict:
-    return {k: request.GET.get(k) for k in FILTERS if request.GET.get(k)}
 
 
 def _drill(filters: dict, start=None, end=None, **extra) -> str:
@@ -59,12 +55,13 @@ def _context(request, title, kind, period, filters, data, **extra):
     }
 
 
-def _get(request, kind, period, filters):
-    return report_get(kind=kind, period=period, filters=filters, fresh=request.GET.get("fresh") == "1")
+def _get(kind, params):
+    return report_get(kind=kind, period=params.period, filters=params.filters, fresh=params.fresh)
 
 
 def _bad_period(view):
-    """A mistyped week or month is a message and the default period, not an error page."""
+    """A mistyped week, month, release or filter (checked by reports.params, as in the API) is a
+    message and the default report, not an error page."""
     from functools import wraps
 
     @wraps(view)
@@ -72,8 +69,16 @@ def _bad_period(view):
         try:
             return view(request, *args, **kwargs)
         except ApplicationError as exc:
+            # back to the default report: drop the query, or the release id in the path; with
+            # neither there is nothing the user typed to drop, so a redirect would only loop
+            if request.GET:
+                target = request.path
+            elif kwargs.get("pk"):
+                target = request.path.rstrip("/").rsplit("/", 1)[0] + "/"
+            else:
+                raise
             messages.error(request, "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message)
-            return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(target)
 
     return wrapped
 
@@ -81,9 +86,9 @@ def _bad_period(view):
 @staff_member_required
 @_bad_period
 def weekly(request):
-    week = request.GET.get("week") or week_of(timezone.now() - dt.timedelta(days=7))
-    filters = _filters(request)
-    data = _get(request, "weekly", week, filters)
+    params = report_params(request.GET, kind="weekly", default_period=lambda: week_of(timezone.now() - dt.timedelta(days=7)))
+    week, filters = params.period, params.filters
+    data = _get("weekly", params)
     if request.GET.get("format") in ("csv", "xlsx"):
         return export(request.GET["format"], f"weekly-{week}", _weekly_rows(data))
     start, end = (data["start"], data["end"])
@@ -114,9 +119,10 @@ def weekly(request):
 @staff_member_required
 @_bad_period
 def monthly(request):
-    month = request.GET.get("month") or month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))
-    filters = _filters(request)
-    data = _get(request, "monthly", month, filters)
+    params = report_params(request.GET, kind="monthly",
+                           default_period=lambda: month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1)))
+    month, filters = params.period, params.filters
+    data = _get("monthly", params)
     if request.GET.get("format") in ("csv", "xlsx"):
         return export(request.GET["format"], f"monthly-{month}", _monthly_rows(data))
     start, end = data["start"], data["end"]
@@ -142,16 +148,21 @@ def monthly(request):
 
 
 @staff_member_required
+@_bad_period
 def release(request, pk: int | None = None):
-    pk = pk or request.GET.get("id")
+    params = report_params(request.GET, kind="release")
+    pk = pk or params.period
+    if pk and (int(pk) > 2**63 - 1 or not Release.objects.filter(pk=pk).exists()):
+        raise ApplicationError("no release", fields={"id": [_("There is no release #%(id)s.") % {"id": pk}]})
     releases = Release.objects.select_related("product").filter(is_known=True).order_by("product__slug", "-version_key")
     if not pk:
         latest = releases.exclude(released_at=None).order_by("-released_at").first()
         if latest is None:
             return TemplateResponse(request, "reports/release.html", _context(request, _("Release review"), "release", "", {}, None, releases=releases))
         pk = latest.pk
-    filters = _filters(request)
-    data = _get(request, "release", str(pk), filters)
+    params.period = str(pk)
+    filters = params.filters
+    data = _get("release", params)
     if request.GET.get("format") in ("csv", "xlsx"):
         return export(request.GET["format"], f"release-{pk}", _release_rows(data))
     rel, prev = data["release"], data["previous"]

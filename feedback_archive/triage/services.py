@@ -39,7 +39,7 @@ def desk_step(
         if transition == "start" and feedback.assignee_id is None and assignee in (None, ...) and actor.user is not None:
             # starting an unowned item from the desk makes it the agent's: it moves from "unassigned
             # for my team" to "my feedback in progress" instead of belonging to nobody
-            feedback = feedback_update(feedback_id=feedback_id, actor=actor, assignee=actor.user.get_username())
+            feedback = feedback_update_checked(feedback_id=feedback_id, actor=actor, assignee=actor.user.get_username())
         if transition:
             feedback = feedback_transition(
                 feedback_id=feedback_id, name=transition, actor=actor, note=note, resolution=resolution, reply=reply,

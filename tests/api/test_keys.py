@@ -53,3 +53,49 @@ def test_bad_rate_is_refused():
 
     with pytest.raises(ApplicationError):
         api_key_issue(name="x", scope="read", throttle_rate="lots")
+
+
+@pytest.mark.parametrize("rate", ["fast", "10/fortnight", "0/s", "-5/min", "10/", "1e3/s"])
+def test_throttle_rate_is_validated_by_the_model_on_every_form(rate, admin_client):
+    from django.core.exceptions import ValidationError
+
+    key, _raw = api_key_issue(name="crm", scope="read")
+    key.throttle_rate = rate
+    with pytest.raises(ValidationError):
+        key.full_clean()
+    # the admin's change form (not only the add form) refuses it, with the field's message
+    r = admin_client.post(f"/admin/api/apikey/{key.pk}/change/", {"throttle_rate": rate, "expires_at_0": "", "expires_at_1": ""})
+    assert r.status_code == 200 and "throttle_rate" in r.context["adminform"].form.errors
+    key.refresh_from_db()
+    assert key.throttle_rate == ""
+
+
+def test_a_stored_bad_rate_falls_back_to_the_default_and_logs(caplog):
+    key, raw = api_key_issue(name="legacy", scope="read")
+    ApiKey.objects.filter(pk=key.pk).update(throttle_rate="fast")  # written before the validator existed
+    with caplog.at_level("WARNING"):
+        assert client_for(raw).get("/api/v1/taxonomy/").status_code == 200
+    assert "invalid rate limit" in caplog.text
+
+
+def test_rotating_a_key_with_a_name_at_the_column_limit():
+    key, _raw = api_key_issue(name="企" * 100, scope="ingest")
+    new, _ = api_key_rotate(key=key)
+    assert len(new.name) == 100 and new.name.endswith("~2")
+    newer, _ = api_key_rotate(key=new)
+    assert len(newer.name) == 100 and newer.name.endswith("~3") and newer.name.startswith("企" * 90)
+
+
+def test_rotating_keeps_a_readable_suffix_and_skips_taken_names():
+    key, _ = api_key_issue(name="crm-sync", scope="read")
+    api_key_issue(name="crm-sync~2", scope="read")
+    new, _ = api_key_rotate(key=key)
+    assert new.name == "crm-sync~3"
+
+
+@pytest.mark.parametrize("name", ["", "k" * 101, "a\u0000b"])
+def test_issue_refuses_names_the_column_cannot_hold(name):
+    from feedback_archive.core.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        api_key_issue(name=name, scope="read")

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator, ReadOnlyAdmin
+from feedback_archive.core.permissions import user_can_change
 
 from ..models import Holiday, RoutingOutcome, SlaNotice, SlaPause, SlaPolicy
 from ..routing import route_many
@@ -91,6 +92,14 @@ def resume_sla(model_admin, request, queryset):
 
 @admin.action(description=_("Route again by the routing rules"), permissions=["change"])
 def route_again(model_admin, request, queryset):
-    counts = route_many(feedback_ids=list(queryset.values_list("pk", flat=True)[:1000]))
+    # re-routing moves an item to another team: only for items the person may change (the
+    # permission matrix found agents re-routing other teams' items)
+    allowed, refused = [], []
+    for fb in queryset.select_related("team")[:1000]:
+        (allowed if user_can_change(request.user, fb) else refused).append(fb)
+    for fb in refused[:10]:
+        model_admin.message_user(request, _("#%(id)s belongs to the team “%(team)s”; you can only read it.") % {
+            "id": fb.pk, "team": fb.team}, messages.WARNING)
+    counts = route_many(feedback_ids=[fb.pk for fb in allowed])
     labels = {**dict(RoutingOutcome.choices), "unchanged": _("unchanged")}
     model_admin.message_user(request, ", ".join(f"{labels.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "—", messages.INFO)
