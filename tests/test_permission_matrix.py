@@ -25,6 +25,7 @@ from feedback_archive.core.models import Team
 from feedback_archive.core.roles import ADMINISTRATOR, AGENT, LEAD, VIEWER
 from feedback_archive.feedback.models import Feedback, FeedbackLabel, Reporter
 from feedback_archive.feedback.services import feedback_create, feedback_mark_duplicate
+from feedback_archive.intake.pipeline import pipeline_run
 from feedback_archive.taxonomy.models import Label
 from feedback_archive.versions.models import Release
 
@@ -79,15 +80,19 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     "api.releases.create": CREATE,
     "api.taxonomy": ALL,
     "api.reports.weekly": ALL,
+    "api.reports.efficiency": ALL,
+    "api.planning.queue": ALL,
+    # deciding on, linking and shipping feedback acts on each item: the item's team rule holds
+    "api.planning.decline": CHANGE,
+    "api.roadmap.list": ALL,
+    "api.roadmap.link": CHANGE,
+    "api.roadmap.ship": {AGENT: (D, D), LEAD: (A, D), ADMINISTRATOR: (A, A), VIEWER: (D, D)},
     # transitions that follow duplicates: closing one's own canonical item; "other" = the linked
     # duplicate belongs to another team and must stay as it is unless the actor may change it
     "transition.follows_duplicates": CHANGE,
 }
-WT_DESK = "wt-desk fixes: the reporter change page raises TypeError for users who may change reporters (#11 item 3)"
 XFAIL = {("transition.follows_duplicates", AGENT, "other"): WT_PROB,
-         ("transition.follows_duplicates", LEAD, "other"): WT_PROB,
-         ("admin.reporter.change_view", ADMINISTRATOR, "own"): WT_DESK,
-         ("admin.reporter.change_view", ADMINISTRATOR, "other"): WT_DESK}
+         ("transition.follows_duplicates", LEAD, "other"): WT_PROB}
 
 
 # --- the world: two teams, one person per role in team A --------------------------------------
@@ -104,6 +109,7 @@ class World:
         fb, _ = feedback_create(actor=Actor.system("import"), channel="in_app", external_id=f"pm-{n}",
                                 content=kw.pop("content", "视频通话时画面经常卡顿，对方说我的声音断断续续"),
                                 reporter={"external_id": f"u-{n}", "name": "王芳", "contact": "wang.fang@example.com"}, **kw)
+        pipeline_run(feedback_ids=[fb.pk], stop_after="match")  # reporter, release, tokens, problem
         Feedback.objects.filter(pk=fb.pk).update(team=team)
         fb.refresh_from_db()
         return fb
@@ -213,7 +219,8 @@ def run_action(action: str, w: World, user, which: str, client) -> str | bool:
             _start(fb)
             return _transitioned(fb, "verifying", lambda: _action(c, name, fb, note="已在5.3.2修复"))
         if name == "action_close":
-            return _transitioned(fb, "closed", lambda: _action(c, name, fb, resolution="answered", note="您好，这个问题在设置里可以关闭。"))
+            return _transitioned(fb, "closed", lambda: _action(c, name, fb, resolution="answered", note="用户问的是设置项",
+                                                               reply="您好，这个问题在设置里可以关闭。"))
         if name == "action_reopen":
             from feedback_archive.workflow.services import feedback_transition
 
@@ -299,6 +306,31 @@ def run_action(action: str, w: World, user, which: str, client) -> str | bool:
         return api.get("/api/v1/taxonomy/").status_code == 200
     if action == "api.reports.weekly":
         return api.get("/api/v1/reports/weekly/").status_code == 200
+    if action == "api.reports.efficiency":
+        return api.get("/api/v1/reports/efficiency/").status_code == 200
+    if action == "api.planning.queue":
+        return api.get("/api/v1/planning/queue/").status_code == 200
+    if action == "api.planning.decline":
+        api.post("/api/v1/planning/decline/", {"feedback_ids": [fb.pk], "reason": "与产品规划不一致，暂不考虑"}, format="json")
+        return _status(fb) == "closed"
+    if action in ("api.roadmap.list", "api.roadmap.link", "api.roadmap.ship"):
+        from feedback_archive.workflow.models import RoadmapItem
+
+        item = RoadmapItem.objects.create(title="会议支持虚拟背景")
+        if action == "api.roadmap.list":
+            return api.get("/api/v1/roadmap/").status_code == 200 and api.get(f"/api/v1/roadmap/{item.pk}/").status_code == 200
+        if action == "api.roadmap.link":
+            api.post(f"/api/v1/roadmap/{item.pk}/link/", {"feedback_ids": [fb.pk]}, format="json")
+            return item.feedback.filter(pk=fb.pk).exists()
+        item.feedback.add(fb)
+        _start(fb)
+        from feedback_archive.versions.models import Product
+        from feedback_archive.versions.services import release_create
+
+        release = release_create(product=Product.objects.get_or_create(slug="im", defaults={"name": "企业 IM"})[0],
+                                 version="6.2.0")
+        r = api.post(f"/api/v1/roadmap/{item.pk}/ship/", {"release": release.pk}, format="json")
+        return r.status_code == 200 and _status(fb) != "in_progress"
     if action == "transition.follows_duplicates":
         canonical = w.item("own", content="视频通话一直黑屏，重启也没用")
         feedback_mark_duplicate(feedback=fb, canonical=canonical, similarity=0.9, actor=Actor.system("job"))
@@ -345,6 +377,8 @@ FEEDBACK_ADMIN_URLS = {  # URL name → the MATRIX row that covers it
     "feedback_feedback_add": "admin.feedback.add", "feedback_feedback_transition": "admin.feedback.transition",
     "feedback_feedback_accept": "admin.feedback.accept_suggestions", "feedback_feedback_duplicate": "admin.feedback.duplicate",
     "feedback_feedback_history": "admin.feedback.change_view", "feedback_feedback_delete": None,  # nobody deletes
+    # save & next / j,k: a redirect to the next item of the queue, whose change page checks again
+    "feedback_feedback_neighbour": "admin.feedback.changelist",
     "feedback_reporter_changelist": "admin.reporter.export", "feedback_reporter_change": "admin.reporter.change_view",
     "feedback_reporter_add": None, "feedback_reporter_delete": None, "feedback_reporter_history": "admin.reporter.change_view",
 }
@@ -354,6 +388,10 @@ API_ROUTES = {  # URL name → row
     "release-list": "api.releases.create", "taxonomy-list": "api.taxonomy", "report-weekly": "api.reports.weekly",
     "report-monthly": "api.reports.weekly", "report-release": "api.reports.weekly", "api-root": None,
     "api-schema": None, "api-docs": None,
+    "health": None,  # no object: the pipeline's lag and the database's reachability
+    "report-efficiency": "api.reports.efficiency", "planning-queue": "api.planning.queue",
+    "planning-decline": "api.planning.decline", "roadmap-list": "api.roadmap.list", "roadmap-detail": "api.roadmap.list",
+    "roadmap-link": "api.roadmap.link", "roadmap-ship": "api.roadmap.ship",
 }
 
 
