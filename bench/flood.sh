@@ -19,6 +19,8 @@ else
 fi
 mkdir -p bench/out
 .venv/bin/python manage.py migrate --noinput >/dev/null
+# the schedules production has (bootstrap): the pipeline sweeper re-enqueues lost or skipped items
+.venv/bin/python manage.py shell -c "from feedback_archive.triage.schedules import ensure_schedules; ensure_schedules()"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

@@ -149,7 +149,16 @@ def _run_stage(stage: Stage, number: int, ids: list[int]) -> list[int]:
                     Feedback.objects.filter(pk__in=claimed, pipeline_stage=done_before).update(pipeline_stage=number)
             return claimed
 
-        return _retrying(attempt)
+        done = list(_retrying(attempt))
+        # SKIP LOCKED also skips rows locked for another reason (another job's match stage locks
+        # the canonical rows it counts onto, an agent's edit): those still waiting get a few more
+        # passes here; what is left after them the sweeper re-enqueues (PIPELINE_LOST_AFTER_SECONDS)
+        for wait in (0.1, 0.3, 1.0):
+            if not _at_stage(ids, done_before, lock=False):
+                break
+            time.sleep(wait)
+            done += _retrying(attempt)
+        return done
     waiting = _at_stage(ids, done_before, lock=False)
     if waiting:
         _retrying(lambda: stage.run(waiting, pre))
