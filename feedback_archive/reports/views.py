@@ -58,8 +58,28 @@ def _context(request, title, kind, period, filters, data, **extra):
     }
 
 
+def _page(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
+
+
 def _get(request, kind, period, filters):
-    return report_get(kind=kind, period=period, filters=filters, fresh=request.GET.get("fresh") == "1")
+    return report_get(kind=kind, period=period, filters=filters, fresh=request.GET.get("fresh") == "1",
+                      page=_page(request))
+
+
+def problem_href(problem_id: int | None, item_id: int | None) -> str | None:
+    """The problem's admin page where one is installed (the problem admin), else its lead item's."""
+    from django.urls import NoReverseMatch, reverse
+
+    if problem_id:
+        try:
+            return reverse("admin:feedback_problem_change", args=[problem_id])
+        except NoReverseMatch:
+            pass
+    return reverse("admin:feedback_feedback_change", args=[item_id]) if item_id else None
 
 
 def _bad_period(view):
@@ -91,7 +111,10 @@ def weekly(request):
         for row in data[dim]:
             row["href"] = _drill(filters, start, end, **{code: row["label"] if row["label"] != "unlabelled" else "__none__"})
     for h in data.get("hot_spots", []):
-        h["href"] = _drill(filters, start, end, q=h["term"])
+        h["href"] = (problem_href(h.get("problem"), h.get("id")) if h.get("kind") == "problem"
+                     else _drill(filters, start, end, q=h["term"]))
+    for h in data.get("falling_problems", []):
+        h["href"] = problem_href(h.get("problem"), h.get("id"))
     labels = [t["week"][5:] for t in data["trend"]]
     type_codes = [r["label"] for r in data["type_distribution"] if r["label"] != "unlabelled"]
     names = {r["label"]: r["name"] for r in data["type_distribution"]}
@@ -148,16 +171,21 @@ def release(request, pk: int | None = None):
         pk = latest.pk
     filters = _filters(request)
     data = _get(request, "release", str(pk), filters)
-    if request.GET.get("format") in ("csv", "xlsx"):
+    if request.GET.get("format") in ("csv", "xlsx"):  # every problem, not one page
+        data = report_get(kind="release", period=str(pk), filters=filters, fresh=request.GET.get("fresh") == "1",
+                          page=1, page_size=max(1, data["problems"]["count"]))
         return export(request.GET["format"], f"release-{pk}", _release_rows(data))
     rel, prev = data["release"], data["previous"]
     rows = [{"name": rel["version"], "count": rel["per_day"] or 0, "href": _drill(filters, release=rel["release_id"])}]
     if prev:
         rows.append({"name": prev["version"], "count": prev["per_day"] or 0, "href": _drill(filters, release=prev["release_id"])})
+    for row in [*data["problems"]["results"], *data["regressions"], *data["no_longer_reported"]]:
+        row["href"] = problem_href(row.get("problem"), row.get("id"))
     return TemplateResponse(request, "reports/release.html", _context(
         request, _("Release review %(version)s") % {"version": rel["version"]}, "release", str(pk), filters, data,
-        releases=releases, density_chart=charts.hbar(rows, title=_("Feedback per day since release"), compare_key=None),
-        drill=_drill(filters, release=rel["release_id"]),
+        releases=releases, density_chart=charts.hbar(rows, title=_("New defect problems per day of the release window"),
+                                                     compare_key=None),
+        drill=_drill(filters, release=rel["release_id"]), page_query=urlencode({**filters, "id": pk}),
     ))
 
 
@@ -170,7 +198,10 @@ def _weekly_rows(d):
     rows += [["high_priority", k, "", hp[k], "", ""] for k in ("received", "resolved", "open", "sla_breached")]
     for k in ("response", "resolution"):
         rows += [["high_priority_hours", k, m, hp[k][m], "", ""] for m in ("count", "mean_hours", "median_hours", "p90_hours")]
-    rows += [["hot_spot", h["term"], "", h["count"], h["expected"], h["p_value"]] for h in d.get("hot_spots", [])]
+    rows += [["hot_spot", h.get("problem") or h.get("term") or "", "、".join(h.get("evidence") or []), h["count"],
+              h["expected"], h["p_value"]] for h in d.get("hot_spots", [])]
+    rows += [["falling_problem", h.get("problem") or "", "、".join(h.get("evidence") or []), h["count"], h["expected"],
+              h["p_value"]] for h in d.get("falling_problems", [])]
     return rows
 
 
@@ -185,13 +216,18 @@ def _monthly_rows(d):
 
 
 def _release_rows(d):
-    rows = [["release", "version", "feedback", "days", "per_day", "per_thousand_users"]]
+    rows = [["release", "version", "feedback", "days", "per_day", "per_thousand_users", "new_defects"]]
     for key in ("release", "previous"):
         r = d.get(key)
         if r:
-            rows.append([key, r["version"], r["feedback"], r["days"], r["per_day"], r["per_thousand_users"]])
-    rows += [["new_problem", p["id"], p["reports"], "", "", p["text"]] for p in d["new_problems"]]
-    rows += [["regression", g["id"], g["fixed_in"], "", "", g["content"]] for g in d["regressions"]]
+            rows.append([key, r["version"], r["feedback"], r["days"], r["per_day"], r["per_thousand_users"],
+                         r["new_in_window"]["defect"]])
+    rows.append(["problem", "problem_id", "lead_item", "kind", "new", "reporters", "reports", "channels", "severity", "title"])
+    rows += [["problem", p["problem"] or "", p["id"], p["kind"], int(p["new"]), p["reporters"], p["reports"],
+              p["channels"], p["severity"] or "", p["title"]] for p in d["problems"]["results"]]
+    rows += [["regression", g["problem"] or "", g["id"], g["fixed_in"], g["reporters"], g["title"]] for g in d["regressions"]]
+    rows += [["no_longer_reported", g["problem"] or "", g["id"], g["kind"], g["reporters"], g["title"]]
+             for g in d["no_longer_reported"]]
     return rows
 
 

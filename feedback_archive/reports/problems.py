@@ -1,0 +1,170 @@
+"""Reports that count problems, not reports.
+
+Every item counts under one **problem key**, computed by the database:
+
+- a member of a problem (`Feedback.problem`) counts under that problem: key = −problem id;
+- an item without a problem counts as a problem of its own — together with its near-verbatim
+  copies while they still carry only the older duplicate link (`canonical`): key = its canonical
+  item's id, or its own id. So nothing disappears from a count before it has been matched.
+
+The **kind** of a problem keeps praise and questions apart from defects: from the problem's type
+(set from its members' confirmed labels or by a person) and its members' confirmed labels —
+intent 表扬 → praise; type 咨询 or intent 提问 → consultation; type 性能 / 功能 / 体验 → defect;
+nothing confirmed → unlabelled. A problem whose members disagree takes the strongest
+(defect > consultation > praise > unlabelled)."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+
+from feedback_archive.feedback.duplicates import STOPWORDS
+from feedback_archive.feedback.models import Feedback, FeedbackLabel, Problem
+from feedback_archive.taxonomy.models import Label
+
+DEFECT_TYPES = ("performance", "function", "experience")
+KINDS = {3: "defect", 2: "consultation", 1: "praise", 0: "unlabelled"}
+CHUNK = 2000  # ids per IN list (SQLite limits bound parameters)
+
+
+def problem_key():
+    """−problem id for members of a problem; the canonical item's (or the item's own) id otherwise."""
+    return Case(When(problem_id__isnull=False, then=F("problem_id") * -1),
+                default=Coalesce("canonical_id", "id"), output_field=IntegerField())
+
+
+def key_problem(key: int) -> int | None:
+    return -key if key < 0 else None
+
+
+def _label_ids(dimension: str, codes: Iterable[str]) -> list[int]:
+    return list(Label.objects.filter(dimension__code=dimension, code__in=list(codes)).values_list("id", flat=True))
+
+
+def kind_rank():
+    """Per item: 3 defect, 2 consultation, 1 praise, 0 unlabelled (see the module text)."""
+    praise = _label_ids("intent", ["praise"])
+    question = _label_ids("intent", ["question"]) + _label_ids("type", ["consultation"])
+    defect = _label_ids("type", DEFECT_TYPES)
+
+    def has(ids):
+        return Exists(FeedbackLabel.objects.filter(feedback_id=OuterRef("pk"), label_id__in=ids or [0]))
+
+    return Case(
+        When(problem__type_id__in=defect or [0], then=Value(3)),
+        When(problem__type_id__in=question or [0], then=Value(2)),
+        When(has(praise), then=Value(1)),
+        When(has(question), then=Value(2)),
+        When(has(defect), then=Value(3)),
+        default=Value(0), output_field=IntegerField(),
+    )
+
+
+def grouped(qs, *, with_kind: bool = True) -> dict[int, dict]:
+    """{key: {reports, reporters, channels, first, last, kind}} for the items of `qs` — one GROUP BY.
+    Items without a reporter count as distinct reporters (−item id never equals a reporter id)."""
+    qs = qs.order_by().annotate(_key=problem_key())
+    if with_kind:
+        qs = qs.annotate(_kind=kind_rank())
+    aggs = {
+        "reports": Count("*"),
+        "reporters": Count(Coalesce("reporter_id", F("id") * -1), distinct=True),
+        "channels": Count("channel_id", distinct=True),
+        "first": Min("received_at"), "last": Max("received_at"),
+    }
+    if with_kind:
+        aggs["kind"] = Max("_kind")
+    out = {}
+    for row in qs.values("_key").annotate(**aggs):
+        row["kind"] = KINDS[row.get("kind") or 0]
+        out[row.pop("_key")] = row
+    return out
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def keys_with_items(qs, keys: Iterable[int]) -> set[int]:
+    """The keys among `keys` that have at least one item in `qs` (an anti-join done in chunks of
+    ids: the problem and canonical indexes answer each chunk)."""
+    keys = list(keys)
+    problems = [-k for k in keys if k < 0]
+    clusters = [k for k in keys if k > 0]
+    found: set[int] = set()
+    base = qs.order_by()
+    for chunk in _chunks(problems):
+        found.update(-p for p in base.filter(problem_id__in=chunk).values_list("problem_id", flat=True).distinct())
+    for chunk in _chunks(clusters):
+        rows = base.filter(Q(canonical_id__in=chunk) | Q(pk__in=chunk), problem__isnull=True).values_list(
+            "canonical_id", "id")
+        found.update(c or i for c, i in rows.distinct())
+    return found & set(keys)
+
+
+def problem_rows(keys: list[int], qs=None) -> dict[int, dict]:
+    """What a person reads about each key: title, severity, overall counts, fix and regression;
+    `qs` (the items in scope, e.g. of one release) gives the channels the key was reported through."""
+    from feedback_archive.taxonomy.models import Dimension
+
+    pids = [-k for k in keys if k < 0]
+    fids = [k for k in keys if k > 0]
+    out: dict[int, dict] = {}
+    for chunk in _chunks(pids):
+        for p in Problem.objects.filter(pk__in=chunk).values(
+                "id", "title", "severity__code", "severity__name_zh", "reporter_count", "member_count",
+                "channel_count", "lead_id", "fixed_in__version", "regressed_at", "first_seen_at"):
+            out[-p["id"]] = {
+                "key": -p["id"], "problem": p["id"], "lead": p["lead_id"], "title": p["title"],
+                "severity": p["severity__code"], "severity_name": p["severity__name_zh"],
+                "reporters_total": p["reporter_count"], "reports_total": p["member_count"],
+                "fixed_in": p["fixed_in__version"], "regressed_at": p["regressed_at"],
+            }
+    sev_dim = Dimension.objects.filter(code="severity").values_list("id", flat=True).first()
+    for chunk in _chunks(fids):
+        sev = {r["feedback_id"]: r for r in FeedbackLabel.objects.filter(feedback_id__in=chunk, dimension_id=sev_dim)
+               .values("feedback_id", "label__code", "label__name_zh")}
+        for f in Feedback.objects.filter(pk__in=chunk).values("id", "title", "content", "duplicate_count", "fixed_in__version"):
+            s = sev.get(f["id"], {})
+            out[f["id"]] = {
+                "key": f["id"], "problem": None, "lead": f["id"], "title": (f["title"] or f["content"])[:120],
+                "severity": s.get("label__code"), "severity_name": s.get("label__name_zh"),
+                "reporters_total": None, "reports_total": f["duplicate_count"] + 1,
+                "fixed_in": f["fixed_in__version"], "regressed_at": None,
+            }
+    if qs is not None and keys:
+        channels: dict[int, set] = {}
+        scope = qs.order_by().filter(Q(problem_id__in=pids) | Q(problem__isnull=True, canonical_id__in=fids)
+                                     | Q(problem__isnull=True, canonical__isnull=True, pk__in=fids))
+        for key, name in scope.annotate(_key=problem_key()).values_list("_key", "channel__name").distinct():
+            channels.setdefault(key, set()).add(name)
+        for key, row in out.items():
+            row["channel_names"] = sorted(channels.get(key, ()))
+    return out
+
+
+def evidence_words(keys: list[int], qs, top: int = 5, per_key: int = 200) -> dict[int, list[str]]:
+    """The words most members of each key share (their stored jieba tokens), for a person to see
+    why they are one row: the top `top` words by number of members, among at most `per_key` members."""
+    out: dict[int, list[str]] = {}
+    pids = [-k for k in keys if k < 0]
+    fids = [k for k in keys if k > 0]
+    if not keys:
+        return out
+    scope = qs.order_by().filter(Q(problem_id__in=pids) | Q(problem__isnull=True, canonical_id__in=fids)
+                                 | Q(problem__isnull=True, pk__in=fids))
+    counts: dict[int, Counter] = {}
+    seen: Counter = Counter()
+    for key, text in scope.annotate(_key=problem_key()).order_by("-received_at").values_list("_key", "search_text"):
+        if seen[key] >= per_key:
+            continue
+        seen[key] += 1
+        counts.setdefault(key, Counter()).update(
+            w for w in set((text or "").split()) if len(w) >= 2 and w not in STOPWORDS and not w.isdigit())
+    for key, c in counts.items():
+        need = max(1, seen[key] // 2)  # shared: in at least half of the members read
+        out[key] = [w for w, n in c.most_common(top * 3) if n >= need][:top] or [w for w, _n in c.most_common(top)]
+    return out
