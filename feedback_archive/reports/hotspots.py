@@ -180,8 +180,8 @@ def problem_spots(qs_all, start, end, counts: tuple[int, int] | None = None, lim
     baseline = qs_all.filter(received_at__gte=start - span * BASELINE_PERIODS, received_at__lt=start)
     n_cur, n_base = counts if counts is not None else (current.count(), baseline.count())
     volume_ratio = n_cur / (n_base / BASELINE_PERIODS) if n_base and n_cur else 1.0
-    cur = {k: n for k, n in current.order_by().annotate(_key=problems.problem_key()).values("_key")
-           .annotate(n=Count("*")).filter(n__gte=MIN_COUNT).values_list("_key", "n")}
+    cur = dict(current.order_by().annotate(_key=problems.problem_key()).values("_key")
+           .annotate(n=Count("*")).filter(n__gte=MIN_COUNT).values_list("_key", "n"))
     base = _count_keys(baseline, cur) if cur and n_base else {}
     rising = []
     for key, x in cur.items():

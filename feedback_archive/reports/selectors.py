@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Avg, Case, CharField, Count, Exists, F, Min, OuterRef, Q, Sum, Value, When
+from django.db.models import Avg, Case, CharField, Count, Exists, Min, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
