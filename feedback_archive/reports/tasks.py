@@ -4,7 +4,7 @@ import datetime as dt
 from django.utils import timezone
 from django_q.models import Schedule
 
-from . import conf
+from . import alerts, conf
 from .delivery import report_email_leads
 from .periods import month_of, week_of
 from .services import snapshot_store
@@ -13,7 +13,20 @@ SCHEDULES = [
     # 00:30 Shanghai time every day (schedules run in the server's TIME_ZONE); each period is
     # stored and mailed once, on the first run after it closed.
     ("reports-close-periods", "feedback_archive.reports.tasks.close_periods", Schedule.CRON, None, "30 0 * * *"),
+    # every minute: problems rising sharply alert their team (reports/alerts.py), and alerts whose
+    # retry is due (or whose job was lost) are sent
+    ("reports-early-warning", "feedback_archive.reports.tasks.early_warning", Schedule.MINUTES, 1, None),
 ]
+
+
+def early_warning(now=None) -> dict:
+    opened = alerts.early_warning_run(now=now)
+    return {"opened": [i.pk for i in opened], "sent": alerts.alert_send_due(now=now)}
+
+
+def alert_send(delivery_id: int) -> str:
+    """Enqueued after the commit that opened the incident."""
+    return alerts.alert_send(delivery_id=delivery_id)
 
 
 def _due_releases(now) -> list[int]:
