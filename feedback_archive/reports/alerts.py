@@ -4,9 +4,11 @@ Every minute (schedule `reports-early-warning`) the problems with reports in the
 REPORTS_ALERT_WINDOW_MINUTES (W, default 60) are tested — problems as in reports/problems.py, so a
 cluster of unmatched copies counts too. With x reports of the problem in the window and b reports
 over its own baseline (the REPORTS_ALERT_BASELINE_DAYS before the window), the expected count is
-λ = max(b · W / baseline span, REPORTS_ALERT_FLOOR_PER_DAY · W / 1 day) — the floor stands for what
-a problem nobody reported before may get by chance — and p = P(X ≥ x | λ), the Poisson upper tail
-(scipy.stats.poisson.sf). An alert fires on
+λ = max(b · W / baseline span, REPORTS_ALERT_FLOOR_PER_DAY · W / 1 day) · v — the floor stands for
+what a problem nobody reported before may get by chance; v ≥ 1 is how much busier this window is than
+the baseline's average window (all other reports), so the evening peak does not look like a rise of
+every problem — and p = P(X ≥ x | λ), the Poisson upper tail (scipy.stats.poisson.sf). An alert
+fires on
 
 - **count**: x ≥ REPORTS_ALERT_COUNT (its 5th report within the hour) and p < REPORTS_ALERT_COUNT_ALPHA
   (0.001): that many is not its ordinary rate (a problem that always gets a dozen reports an hour
@@ -53,14 +55,15 @@ def _params() -> dict:
              "QUIET_HOURS")}
 
 
-def trigger(x: int, baseline: int, p: dict) -> tuple[str, float, float] | None:
+def trigger(x: int, baseline: int, p: dict, volume: float = 1.0) -> tuple[str, float, float] | None:
     """(rule, λ, p-value) when x reports in the window against `baseline` reports in the baseline
-    span trigger an alert, else None."""
+    span trigger an alert, else None. `volume`: how busy the hour is against the baseline's average
+    hour (all other reports), so the evening peak does not look like a rise of every problem."""
     from scipy.stats import poisson
 
     window = dt.timedelta(minutes=p["WINDOW_MINUTES"])
     span = dt.timedelta(days=p["BASELINE_DAYS"])
-    lam = max(baseline * (window / span), p["FLOOR_PER_DAY"] * (window / dt.timedelta(days=1)))
+    lam = max(baseline * (window / span), p["FLOOR_PER_DAY"] * (window / dt.timedelta(days=1))) * volume
     pv = float(poisson.sf(x - 1, lam))  # P(X ≥ x)
     if x >= p["COUNT"] and pv < p["COUNT_ALPHA"]:
         return "count", lam, pv
@@ -78,12 +81,17 @@ def candidates(now, p: dict | None = None) -> dict[int, dict]:
             .annotate(n=Count("*"), first=Min("received_at")).filter(n__gte=min(p["COUNT"], p["MIN_JUMP"]))}
     if not rows:
         return {}
-    base = hotspots._count_keys(
-        Feedback.objects.filter(received_at__gte=start - dt.timedelta(days=p["BASELINE_DAYS"]), received_at__lte=start),
-        list(rows))
+    baseline = Feedback.objects.filter(received_at__gte=start - dt.timedelta(days=p["BASELINE_DAYS"]),
+                                       received_at__lte=start)
+    base = hotspots._count_keys(baseline, list(rows))
+    # the hour's volume against the baseline's average hour, never below 1: a busy hour raises every
+    # problem's expectation, a quiet night does not lower it (few reports make noisy ratios)
+    per_window = baseline.count() * (dt.timedelta(minutes=p["WINDOW_MINUTES"]) / dt.timedelta(days=p["BASELINE_DAYS"]))
+    total = recent.count()
     out = {}
     for key, row in rows.items():
-        hit = trigger(row["n"], base.get(key, 0), p)
+        volume = max(1.0, (total - row["n"]) / per_window) if per_window else 1.0
+        hit = trigger(row["n"], base.get(key, 0), p, volume)
         if hit:
             out[key] = {"count": row["n"], "rule": hit[0], "expected": hit[1], "p_value": hit[2], "first": row["first"]}
     return out
