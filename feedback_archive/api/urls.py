@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from .report_problems import TopProblemsView
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -16,5 +17,6 @@ urlpatterns = [
     path("reports/weekly/", WeeklyReportView.as_view(), name="report-weekly"),
     path("reports/monthly/", MonthlyReportView.as_view(), name="report-monthly"),
     path("reports/releases/<int:pk>/", ReleaseReportView.as_view(), name="report-release"),
+    path("reports/top-problems/", TopProblemsView.as_view(), name="report-top-problems"),
     path("", include(router.urls)),
 ]

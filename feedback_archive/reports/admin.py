@@ -23,6 +23,7 @@ class ReportSnapshotAdmin(admin.ModelAdmin):
             path("monthly/", wrap(views.monthly), name="reports_monthly"),
             path("release/", wrap(views.release), name="reports_release"),
             path("release/<int:pk>/", wrap(views.release), name="reports_release_detail"),
+            path("top-problems/", wrap(views.top_problems), name="reports_top_problems"),
         ] + super().get_urls()
 
 

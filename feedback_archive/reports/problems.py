@@ -168,3 +168,41 @@ def evidence_words(keys: list[int], qs, top: int = 5, per_key: int = 200) -> dic
         need = max(1, seen[key] // 2)  # shared: in at least half of the members read
         out[key] = [w for w, n in c.most_common(top * 3) if n >= need][:top] or [w for w, _n in c.most_common(top)]
     return out
+
+
+def top_problems(*, filters: dict | None = None, start=None, end=None, page: int = 1, page_size: int = 50) -> dict:
+    """Problems by distinct reporters, most first: in a period [start, end) counted from the period's
+    items (one GROUP BY by problem key: unmatched reports count as their own problems), or all-time.
+    All-time without item filters reads the problems' stored counts (kept by the problem services;
+    `problem_product_reporters` index); with a platform, team or channel filter it counts items."""
+    from .selectors import scope_q
+
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    page = max(1, page)
+    if start is None and not set(filters) - {"product"}:
+        qs = Problem.objects.filter(member_count__gt=0)
+        if filters.get("product"):
+            qs = qs.filter(product__slug=filters["product"])
+        count = qs.count()
+        ids = list(qs.order_by("-reporter_count", "-member_count", "id")
+                   .values_list("id", "reporter_count", "member_count", "channel_count")[(page - 1) * page_size: page * page_size])
+        ranked = [(-pid, {"reporters": r, "reports": m, "channels": c}) for pid, r, m, c in ids]
+        scope = None
+    else:
+        scope = Feedback.objects.filter(scope_q(filters))
+        if start is not None:
+            scope = scope.filter(received_at__gte=start, received_at__lt=end)
+        rows = grouped(scope, with_kind=False)
+        count = len(rows)
+        ordered = sorted(rows.items(), key=lambda kv: (-kv[1]["reporters"], -kv[1]["reports"], kv[0]))
+        ranked = ordered[(page - 1) * page_size: page * page_size]
+    info = problem_rows([k for k, _r in ranked], scope)
+    results = []
+    for rank, (key, row) in enumerate(ranked, start=(page - 1) * page_size + 1):
+        i = info.get(key, {})
+        results.append({"rank": rank, "key": key, "problem": key_problem(key), "id": i.get("lead"),
+                        "title": i.get("title", ""), "severity": i.get("severity"), "severity_name": i.get("severity_name"),
+                        "reporters": row["reporters"], "reports": row["reports"], "channels": row["channels"],
+                        "channel_names": i.get("channel_names", []), "fixed_in": i.get("fixed_in")})
+    pages = max(1, -(-count // page_size))
+    return {"count": count, "page": page, "pages": pages, "page_size": page_size, "results": results}

@@ -323,6 +323,22 @@ def release_page(data: dict, *, page: int = 1, page_size: int | None = None) -> 
     return out
 
 
+def top_problems_report(*, filters: dict | None = None, week: str | None = None, month: str | None = None,
+                        page: int = 1, page_size: int = 50) -> dict:
+    """Top problems by distinct reporters: all-time, or in one ISO week or month (Asia/Shanghai)."""
+    start = end = None
+    if week:
+        start, end = week_bounds(week)
+    elif month:
+        start, end = month_bounds(month)
+    return {
+        "kind": "top_problems", "period": week or month or "all", "start": _iso(start), "end": _iso(end),
+        "filters": {k: v for k, v in (filters or {}).items() if v},
+        "problems": problems.top_problems(filters=filters, start=start, end=end, page=page, page_size=page_size),
+        "generated_at": _iso(timezone.now()),
+    }
+
+
 def satisfaction_figures(filters, *, month: str, months_back: int = 5) -> dict:
     """Ratings given in the month (by `rated_at`) for feedback in scope: count, average, the 1–5
     distribution, the share at or below the low mark; and the months before, for the trend —

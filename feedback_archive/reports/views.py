@@ -19,7 +19,8 @@ from feedback_archive.versions.models import Product, Release
 
 from . import charts
 from .periods import month_bounds, month_of, week_bounds, week_of
-from .selectors import FILTERS
+from . import conf
+from .selectors import FILTERS, top_problems_report
 from .services import report_get
 
 LIST_URL = "/admin/feedback/feedback/"
@@ -53,7 +54,8 @@ def _context(request, title, kind, period, filters, data, **extra):
         **extra, "title": title, "kind": kind, "period": period, "filters": filters, "data": data,
         "products": Product.objects.all(), "teams": Team.objects.all(),
         "platforms": ["ios", "android", "windows", "macos", "linux", "web"],
-        "export_query": urlencode({**filters, kind if kind != "release" else "id": period}),
+        "export_query": extra.get("page_query") if kind == "top" else urlencode(
+            {**filters, kind if kind != "release" else "id": period}),
         "has_permission": True, "site_header": _("Feedback Archive"), "site_title": _("Feedback Archive"),
     }
 
@@ -186,6 +188,27 @@ def release(request, pk: int | None = None):
         releases=releases, density_chart=charts.hbar(rows, title=_("New defect problems per day of the release window"),
                                                      compare_key=None),
         drill=_drill(filters, release=rel["release_id"]), page_query=urlencode({**filters, "id": pk}),
+    ))
+
+
+@staff_member_required
+@_bad_period
+def top_problems(request):
+    filters = _filters(request)
+    week, month = request.GET.get("week") or None, (request.GET.get("month") or None)
+    data = top_problems_report(filters=filters, week=week, month=None if week else month, page=_page(request),
+                               page_size=conf.get("REPORTS_PROBLEM_PAGE_SIZE"))
+    for row in data["problems"]["results"]:
+        row["href"] = problem_href(row["problem"], row["id"])
+    query = {**filters, **({"week": week} if week else {"month": month} if month else {})}
+    if request.GET.get("format") in ("csv", "xlsx"):
+        rows = [["rank", "problem_id", "lead_item", "reporters", "reports", "channels", "severity", "title"]]
+        rows += [[r["rank"], r["problem"] or "", r["id"], r["reporters"], r["reports"], r["channels"], r["severity"] or "",
+                  r["title"]] for r in data["problems"]["results"]]
+        return export(request.GET["format"], f"top-problems-{data['period']}", rows)
+    return TemplateResponse(request, "reports/top_problems.html", _context(
+        request, _("Top problems by reporters"), "top", data["period"], filters, data,
+        week=week or "", month=(month if not week else "") or "", page_query=urlencode(query),
     ))
 
 

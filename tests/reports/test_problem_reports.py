@@ -178,3 +178,29 @@ def test_weekly_email_lists_the_rising_problem(make_feedback, django_user_model,
     report_email_leads(snapshot=snap)
     html = mailoutbox[0].alternatives[0][0]
     assert f"问题 #{black.pk} 共享屏幕时对方黑屏" in html and "黑屏" in html
+
+
+def test_top_problems_by_distinct_reporters_all_time_and_per_period(meeting, api, admin_client):
+    from feedback_archive.reports.selectors import top_problems_report
+
+    black = meeting["black"]
+    all_time = top_problems_report()["problems"]
+    assert all_time["results"][0]["problem"] == black.pk and all_time["results"][0]["reporters"] == 5
+    assert [r["rank"] for r in all_time["results"]] == list(range(1, all_time["count"] + 1))
+    # per period: counted from that week's items (unmatched reports are problems of their own)
+    week = top_problems_report(week="2026-W45")["problems"]  # 2–8 Nov
+    assert week["results"][0]["problem"] == black.pk and week["results"][0]["reporters"] == 5
+    october = top_problems_report(month="2026-10")["problems"]
+    assert {r["problem"] for r in october["results"]} == {meeting["gone"].pk, meeting["back"].pk}
+    assert top_problems_report(filters={"product": "chat"})["problems"]["count"] == 0  # no IM problem yet
+    assert top_problems_report(filters={"channel": "community"})["problems"]["results"][0]["reporters"] == 1
+    r = api.get("/api/v1/reports/top-problems/?week=2026-W45&page_size=1&page=2")
+    assert r.status_code == 200 and r.json()["problems"]["page"] == 2 and len(r.json()["problems"]["results"]) == 1
+    assert r.json()["problems"]["results"][0]["rank"] == 2
+    for bad in ("week=2026-W99", "month=2026-13", "week=2026-W45&month=2026-11", "page_size=0"):
+        assert api.get(f"/api/v1/reports/top-problems/?{bad}").status_code == 400, bad
+    assert api.as_("ingest").get("/api/v1/reports/top-problems/").status_code == 403
+    page = admin_client.get("/admin/reports/reportsnapshot/top-problems/?week=2026-W45").content.decode()
+    assert "共享屏幕时对方黑屏" in page
+    assert admin_client.get("/admin/reports/reportsnapshot/top-problems/?week=bad", follow=True).status_code == 200
+    assert admin_client.get("/admin/reports/reportsnapshot/top-problems/?format=csv").status_code == 200
