@@ -141,7 +141,7 @@ def _open(key: int, hit: dict, now, p: dict) -> ProblemIncident | None:
     quiet = now - dt.timedelta(hours=p["QUIET_HOURS"])
     with transaction.atomic():
         if pid:
-            row = Problem.objects.select_for_update().filter(pk=pid).values("title", "lead_id", "lead__team_id").first()
+            row = Problem.objects.select_for_update(of=("self",)).filter(pk=pid).values("title", "lead_id", "lead__team_id").first()
             if row is None:
                 return None
             title, lead_id, lead_team = row["title"], row["lead_id"], row["lead__team_id"]
@@ -203,7 +203,7 @@ def early_warning_run(*, now=None) -> list[ProblemIncident]:
 # --- sending ---------------------------------------------------------------------------------------
 def _claim(delivery_id: int, now) -> AlertDelivery | None:
     with transaction.atomic():
-        d = AlertDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
+        d = AlertDelivery.objects.select_for_update(of=("self",)).select_related("endpoint").filter(pk=delivery_id).first()
         if d is None or d.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
             return None
         if d.next_attempt_at and d.next_attempt_at > now:
