@@ -142,6 +142,7 @@ def weekly_report(*, week: str, filters: dict | None = None, weeks_back: int = 4
         return _distribution(labels, dimension, by_label.get((None, week, dimension), {}),
                              by_label.get((None, prev_week, dimension), {}), counts[week])
 
+    spots = hotspots.hot_spots(qs_all, start, end, counts=(counts[week], counts["baseline"]))
     return {
         "kind": "weekly", "week": week, "start": _iso(start), "end": _iso(end), "timezone": str(start.tzinfo),
         "filters": {k: v for k, v in (filters or {}).items() if v},
@@ -152,7 +153,10 @@ def weekly_report(*, week: str, filters: dict | None = None, weeks_back: int = 4
         "high_priority": high_priority(filters, start, end),
         "trend": [{"week": w, "received": counts[w], "by_type_counts": by_label.get((None, w, "type"), {}),
                    "by_severity_counts": by_label.get((None, w, "severity"), {})} for w in trend_weeks],
-        **hotspots.hot_spots(qs_all, start, end, counts=(counts[week], counts["baseline"])),
+        **spots,
+        # the rising problems in the shape of the earlier duplicate-cluster rows (kept for API clients)
+        "hot_clusters": [{"canonical": h["id"], "problem": h["problem"], "count": h["count"], "expected": h["expected"],
+                          "p_value": h["p_value"], "text": h["title"]} for h in spots["hot_spots"] if h["kind"] == "problem"],
         "generated_at": _iso(timezone.now()),
     }
 
@@ -195,6 +199,9 @@ def release_problems(release: Release, filters: dict | None = None) -> dict:
     if since:
         days = min(max((min(now, end) - since).total_seconds() / 86400, 1.0), float(conf.get("REPORTS_RELEASE_WINDOW_DAYS")))
     defects = in_window["defect"]
+    links = FeedbackLabel.objects.filter(scope_q(filters, "feedback__"), feedback__release_id=release.pk,
+                                         label_id__in=[lab["id"] for lab in _labels("type", "severity")])
+    by_label = _label_counts(links, {"n": Q()})
     density = {
         "release_id": release.pk, "version": release.version, "platform": release.platform,
         "released_at": _iso(release.released_at), "feedback": sum(r["reports"] for r in rows.values()),
@@ -206,6 +213,9 @@ def release_problems(release: Release, filters: dict | None = None) -> dict:
         "per_day": round(defects / days, 2) if days else None,
         "per_thousand_users": round(defects / release.install_base, 4) if release.install_base else None,
         "install_base_thousands": release.install_base,
+        # confirmed labels of the release's reports (as before problems were counted)
+        "by_type": by_label.get((None, "n", "type"), {}),
+        "by_severity": by_label.get((None, "n", "severity"), {}),
     }
     return {"rows": rows, "density": density, "window": (since, end)}
 
