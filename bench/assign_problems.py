@@ -35,6 +35,10 @@ STEPS = [
            channel_count = (SELECT COUNT(DISTINCT f.channel_id) FROM feedback_feedback f WHERE f.problem_id = feedback_problem.id),
            first_seen_at = (SELECT MIN(f.received_at) FROM feedback_feedback f WHERE f.problem_id = feedback_problem.id),
            last_seen_at = (SELECT MAX(f.received_at) FROM feedback_feedback f WHERE f.problem_id = feedback_problem.id)""",
+    # the first release: the earliest (by version order) release a member was reported on
+    """UPDATE feedback_problem SET first_release_id = (
+           SELECT f.release_id FROM feedback_feedback f JOIN versions_release r ON r.id = f.release_id
+           WHERE f.problem_id = feedback_problem.id ORDER BY r.version_key, r.id LIMIT 1)""",
 ]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, When
 from django.db.models.functions import Coalesce
 
 from feedback_archive.feedback.duplicates import STOPWORDS
@@ -29,10 +29,11 @@ KINDS = {3: "defect", 2: "consultation", 1: "praise", 0: "unlabelled"}
 CHUNK = 2000  # ids per IN list (SQLite limits bound parameters)
 
 
-def problem_key():
-    """−problem id for members of a problem; the canonical item's (or the item's own) id otherwise."""
-    return Case(When(problem_id__isnull=False, then=F("problem_id") * -1),
-                default=Coalesce("canonical_id", "id"), output_field=IntegerField())
+def problem_key(prefix: str = ""):
+    """−problem id for members of a problem; the canonical item's (or the item's own) id otherwise.
+    `prefix` reaches the feedback from another table (e.g. "feedback__" from a label)."""
+    return Case(When(**{f"{prefix}problem_id__isnull": False}, then=F(f"{prefix}problem_id") * -1),
+                default=Coalesce(f"{prefix}canonical_id", f"{prefix}id"), output_field=IntegerField())
 
 
 def key_problem(key: int) -> int | None:
@@ -43,44 +44,69 @@ def _label_ids(dimension: str, codes: Iterable[str]) -> list[int]:
     return list(Label.objects.filter(dimension__code=dimension, code__in=list(codes)).values_list("id", flat=True))
 
 
-def kind_rank():
-    """Per item: 3 defect, 2 consultation, 1 praise, 0 unlabelled (see the module text)."""
-    praise = _label_ids("intent", ["praise"])
-    question = _label_ids("intent", ["question"]) + _label_ids("type", ["consultation"])
-    defect = _label_ids("type", DEFECT_TYPES)
+def kinds(qs, keys: Iterable[int], problem_types: dict[int, int | None] | None = None) -> dict[int, str]:
+    """The kind of each key (see the module text) from the confirmed labels of its items in `qs` and
+    the type of its problem (`problem_types` {key: type label id} when the caller has them, else one
+    look-up): one join of the items to their type and intent labels (probing the (feedback,
+    dimension) index per item)."""
+    from feedback_archive.taxonomy.models import Dimension
 
-    def has(ids):
-        return Exists(FeedbackLabel.objects.filter(feedback_id=OuterRef("pk"), label_id__in=ids or [0]))
-
-    return Case(
-        When(problem__type_id__in=defect or [0], then=Value(3)),
-        When(problem__type_id__in=question or [0], then=Value(2)),
-        When(has(praise), then=Value(1)),
-        When(has(question), then=Value(2)),
-        When(has(defect), then=Value(3)),
-        default=Value(0), output_field=IntegerField(),
-    )
+    praise = set(_label_ids("intent", ["praise"]))
+    question = set(_label_ids("intent", ["question"]) + _label_ids("type", ["consultation"]))
+    defect = set(_label_ids("type", DEFECT_TYPES))
+    dims = list(Dimension.objects.filter(code__in=["type", "intent"]).values_list("id", flat=True))
+    keys = list(keys)
+    if problem_types is None:
+        problem_types = {}
+        for chunk in _chunks([-k for k in keys if k < 0]):
+            problem_types.update((-pid, t) for pid, t in Problem.objects.filter(pk__in=chunk, type__isnull=False)
+                                 .values_list("id", "type_id"))
+    problem_type = {k: 3 if t in defect else 2 if t in question else 0 for k, t in problem_types.items() if t}
+    labels: dict[int, set] = {}
+    member_key: dict[int, int] = {}
+    links = (FeedbackLabel.objects.filter(feedback__in=qs.order_by().values("pk"), dimension_id__in=dims,
+                                          label_id__in=list(praise | question | defect))
+             .annotate(_key=problem_key("feedback__")).values_list("_key", "feedback_id", "label_id"))
+    for key, fid, label_id in links:
+        labels.setdefault(fid, set()).add(label_id)
+        member_key[fid] = key
+    rank: dict[int, int] = {}
+    for fid, ids in labels.items():
+        r = 1 if ids & praise else 2 if ids & question else 3 if ids & defect else 0
+        key = member_key[fid]
+        rank[key] = max(rank.get(key, 0), r)
+    return {k: KINDS[problem_type.get(k) or rank.get(k, 0)] for k in keys}
 
 
 def grouped(qs, *, with_kind: bool = True) -> dict[int, dict]:
-    """{key: {reports, reporters, channels, first, last, kind}} for the items of `qs` — one GROUP BY.
-    Items without a reporter count as distinct reporters (−item id never equals a reporter id)."""
-    qs = qs.order_by().annotate(_key=problem_key())
-    if with_kind:
-        qs = qs.annotate(_kind=kind_rank())
+    """{key: {reports, reporters, channels, first, kind, …}} for the items of `qs` — one GROUP BY
+    (and `kinds` for the kind). Items without a reporter count as distinct reporters (−item id never
+    equals a reporter id)."""
+    qs = qs.order_by()
     aggs = {
         "reports": Count("*"),
         "reporters": Count(Coalesce("reporter_id", F("id") * -1), distinct=True),
         "channels": Count("channel_id", distinct=True),
-        "first": Min("received_at"), "last": Max("received_at"),
+        "first": Min("received_at"),
+        # of the problem (one per key): its type and first release; whether the key has members
+        # elsewhere (a problem, or a duplicate cluster) — a lone report cannot be on another release
+        "ptype": Max("problem__type_id"), "pfirst": Max("problem__first_release__version_key"),
+        "pproduct": Max("problem__first_release__product_id"),
+        "linked": Max(Case(When(Q(problem__isnull=False) | Q(canonical__isnull=False) | Q(duplicate_count__gt=0),
+                                then=1), default=0, output_field=IntegerField())),
     }
-    if with_kind:
-        aggs["kind"] = Max("_kind")
     out = {}
-    for row in qs.values("_key").annotate(**aggs):
-        row["kind"] = KINDS[row.get("kind") or 0]
+    for row in qs.annotate(_key=problem_key()).values("_key").annotate(**aggs):
         out[row.pop("_key")] = row
+    if with_kind:
+        for key, kind in kinds(qs, out, {k: r["ptype"] for k, r in out.items()}).items():
+            out[key]["kind"] = kind
     return out
+
+
+def keys_in(qs) -> set[int]:
+    """The problem keys of the items of `qs` (one GROUP BY)."""
+    return set(qs.order_by().annotate(_key=problem_key()).values_list("_key", flat=True).distinct())
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -146,7 +172,7 @@ def problem_rows(keys: list[int], qs=None) -> dict[int, dict]:
     return out
 
 
-def evidence_words(keys: list[int], qs, top: int = 5, per_key: int = 200) -> dict[int, list[str]]:
+def evidence_words(keys: list[int], qs, top: int = 8, per_key: int = 200) -> dict[int, list[str]]:
     """The words most members of each key share (their stored jieba tokens), for a person to see
     why they are one row: the top `top` words by number of members, among at most `per_key` members."""
     out: dict[int, list[str]] = {}
@@ -166,7 +192,10 @@ def evidence_words(keys: list[int], qs, top: int = 5, per_key: int = 200) -> dic
             w for w in set((text or "").split()) if len(w) >= 2 and w not in STOPWORDS and not w.isdigit())
     for key, c in counts.items():
         need = max(1, seen[key] // 2)  # shared: in at least half of the members read
-        out[key] = [w for w, n in c.most_common(top * 3) if n >= need][:top] or [w for w, _n in c.most_common(top)]
+        # most shared first; among equals the longer (more specific) word, then by the word, so the
+        # evidence does not depend on hash order
+        ranked = sorted(c.items(), key=lambda wn: (-wn[1], -len(wn[0]), wn[0]))
+        out[key] = [w for w, n in ranked if n >= need][:top] or [w for w, _n in ranked[:top]]
     return out
 
 

@@ -21,6 +21,7 @@ from feedback_archive.workflow.models import Reply, ReplyEvent, Survey, Transiti
 from feedback_archive.workflow.satisfaction import low_rating
 
 from . import conf, hotspots, problems
+from .db import report_statements
 from .aggregates import EMPTY, RESOLUTION, RESPONSE, duration_stats, durations
 from .periods import month_bounds, shift_month, shift_week, week_bounds
 
@@ -181,14 +182,16 @@ def release_problems(release: Release, filters: dict | None = None) -> dict:
     members is on an earlier release of the product and its first release is not an earlier one."""
     qs_all = scoped(filters)
     rows = problems.grouped(qs_all.filter(release=release))
+    # Old keys: a problem whose first release is an earlier one of the product (kept by the problem
+    # services); otherwise, for keys with members elsewhere, any member on an earlier release. A
+    # lone report (no problem, no duplicates) is new by definition.
+    old = {k for k, r in rows.items() if r["pfirst"] is not None and r["pproduct"] == release.product_id
+           and r["pfirst"] < release.version_key}
+    check = [k for k, r in rows.items() if r["linked"] and r["pfirst"] is None and k not in old]
     earlier_ids = list(Release.objects.filter(product=release.product, version_key__lt=release.version_key)
                        .values_list("id", flat=True))
-    old = problems.keys_with_items(qs_all.filter(release_id__in=earlier_ids), rows) if earlier_ids else set()
-    pids = [-k for k in rows if k < 0]
-    for chunk in problems._chunks(pids):
-        old.update(-p for p in Problem.objects.filter(
-            pk__in=chunk, first_release__product=release.product,
-            first_release__version_key__lt=release.version_key).values_list("id", flat=True))
+    if check and earlier_ids:
+        old |= problems.keys_with_items(qs_all.filter(release_id__in=earlier_ids), check)
     for key, row in rows.items():
         row["new"] = key not in old
     first = min((r["first"] for r in rows.values()), default=None)
@@ -245,12 +248,12 @@ def release_report(*, release_id: int, filters: dict | None = None) -> dict:
     earlier_keys = set(Release.objects.filter(product=release.product, version_key__lt=release.version_key)
                        .values_list("id", flat=True))
     regressed: dict[int, dict] = {}
-    pids = [-k for k in rows if k < 0]
-    for chunk in problems._chunks(pids):
-        cond = Q(fixed_in_id__in=earlier_keys)
-        if since:
-            cond |= Q(regressed_at__gte=since, regressed_at__lt=end)
-        for p in Problem.objects.filter(cond, pk__in=chunk).values("id", "fixed_in__version", "regressed_at"):
+    # the few problems fixed in an earlier release or reopened in the window, then those on this release
+    cond = Q(fixed_in_id__in=earlier_keys)
+    if since:
+        cond |= Q(regressed_at__gte=since, regressed_at__lt=end)
+    for p in Problem.objects.filter(cond).values("id", "fixed_in__version", "regressed_at"):
+        if -p["id"] in rows:
             regressed[-p["id"]] = {"fixed_in": p["fixed_in__version"], "regressed_at": _iso(p["regressed_at"])}
     # items without a problem: their duplicate cluster closed as fixed in an earlier release
     fixed_map = {}
@@ -281,7 +284,7 @@ def release_report(*, release_id: int, filters: dict | None = None) -> dict:
     if prev and since:
         prev_keys = list(prev["rows"])
         window_items = qs_all.filter(product=release.product, received_at__gte=since, received_at__lt=end)
-        still = problems.keys_with_items(window_items, prev_keys)
+        still = problems.keys_in(window_items)
         gone_keys = sorted((k for k in prev_keys if k not in still),
                            key=lambda k: (KIND_ORDER[prev["rows"][k]["kind"]], *_sort_key((k, prev["rows"][k]))))
         info = problems.problem_rows(gone_keys[:50])
@@ -341,10 +344,11 @@ def top_problems_report(*, filters: dict | None = None, week: str | None = None,
         start, end = week_bounds(week)
     elif month:
         start, end = month_bounds(month)
+    with report_statements():
+        ranked = problems.top_problems(filters=filters, start=start, end=end, page=page, page_size=page_size)
     return {
         "kind": "top_problems", "period": week or month or "all", "start": _iso(start), "end": _iso(end),
-        "filters": {k: v for k, v in (filters or {}).items() if v},
-        "problems": problems.top_problems(filters=filters, start=start, end=end, page=page, page_size=page_size),
+        "filters": {k: v for k, v in (filters or {}).items() if v}, "problems": ranked,
         "generated_at": _iso(timezone.now()),
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .db import report_statements
 from .models import ReportSnapshot
 from .selectors import monthly_report, release_page, release_report, weekly_report
 
@@ -28,10 +29,11 @@ def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bo
         if snap is not None:
             data = snap.data
             snapshot = {"id": snap.pk, "created_at": timezone.localtime(snap.created_at).isoformat()}
-    if data is None:
-        data = BUILDERS[kind](period, filters)
-    if kind == "release" and "problem_index" in data:
-        data = release_page(data, page=page, page_size=page_size)
+    with report_statements():
+        if data is None:
+            data = BUILDERS[kind](period, filters)
+        if kind == "release" and "problem_index" in data:
+            data = release_page(data, page=page, page_size=page_size)
     return {**data, "snapshot": snapshot}
 
 
@@ -42,7 +44,8 @@ def snapshot_store(*, kind: str, period: str, filters: dict | None = None, with_
     existing = ReportSnapshot.objects.filter(kind=kind, period=period, params=key).first()
     if existing is not None:
         return (existing, False) if with_created else existing
-    data = BUILDERS[kind](period, filters)
+    with report_statements():
+        data = BUILDERS[kind](period, filters)
     try:
         with transaction.atomic():
             snap, created = ReportSnapshot.objects.create(kind=kind, period=period, params=key, data=data), True
