@@ -181,7 +181,9 @@ def release_problems(release: Release, filters: dict | None = None) -> dict:
     and the density figures of the release. A problem is **new** on the release when none of its
     members is on an earlier release of the product and its first release is not an earlier one."""
     qs_all = scoped(filters)
-    rows = problems.grouped(qs_all.filter(release=release))
+    on_release = qs_all.filter(release=release)
+    since, end = _window(release, None if release.released_at else on_release.aggregate(m=Min("received_at"))["m"])
+    rows = problems.grouped(on_release, window_end=end) if end else {}
     # Old keys: a problem whose first release is an earlier one of the product (kept by the problem
     # services); otherwise, for keys with members elsewhere, any member on an earlier release. A
     # lone report (no problem, no duplicates) is new by definition.
@@ -194,17 +196,12 @@ def release_problems(release: Release, filters: dict | None = None) -> dict:
         old |= problems.keys_with_items(qs_all.filter(release_id__in=earlier_ids), check)
     for key, row in rows.items():
         row["new"] = key not in old
-    first = min((r["first"] for r in rows.values()), default=None)
-    since, end = _window(release, first)
     now = timezone.now()
-    in_window = Counter(r["kind"] for r in rows.values() if r["new"] and since and r["first"] < end)
+    in_window = Counter(r["kind"] for r in rows.values() if r["new"] and r["early"])
     days = None
     if since:
         days = min(max((min(now, end) - since).total_seconds() / 86400, 1.0), float(conf.get("REPORTS_RELEASE_WINDOW_DAYS")))
     defects = in_window["defect"]
-    links = FeedbackLabel.objects.filter(scope_q(filters, "feedback__"), feedback__release_id=release.pk,
-                                         label_id__in=[lab["id"] for lab in _labels("type", "severity")])
-    by_label = _label_counts(links, {"n": Q()})
     density = {
         "release_id": release.pk, "version": release.version, "platform": release.platform,
         "released_at": _iso(release.released_at), "feedback": sum(r["reports"] for r in rows.values()),
@@ -216,16 +213,13 @@ def release_problems(release: Release, filters: dict | None = None) -> dict:
         "per_day": round(defects / days, 2) if days else None,
         "per_thousand_users": round(defects / release.install_base, 4) if release.install_base else None,
         "install_base_thousands": release.install_base,
-        # confirmed labels of the release's reports (as before problems were counted)
-        "by_type": by_label.get((None, "n", "type"), {}),
-        "by_severity": by_label.get((None, "n", "severity"), {}),
     }
     return {"rows": rows, "density": density, "window": (since, end)}
 
 
 def _sort_key(item):
     key, row = item
-    return (-row["reporters"], -row["reports"], row["first"], key)
+    return (-row["reporters"], -row["reports"], key)
 
 
 KIND_ORDER = {"defect": 0, "unlabelled": 1, "consultation": 2, "praise": 3}
@@ -239,9 +233,18 @@ def release_report(*, release_id: int, filters: dict | None = None) -> dict:
     previous = _previous_release(release)
     this = release_problems(release, filters)
     prev = release_problems(previous, filters) if previous else None
+    # confirmed labels of the reports of both releases (as before problems were counted): one statement
+    ids = [release.pk] + ([previous.pk] if previous else [])
+    links = FeedbackLabel.objects.filter(scope_q(filters, "feedback__"), feedback__release_id__in=ids,
+                                         label_id__in=[lab["id"] for lab in _labels("type", "severity")])
+    by_label = _label_counts(links, {"n": Q()}, group="feedback__release_id")
+    for r, fig in ((release, this), (previous, prev)):
+        if fig is not None:
+            fig["density"]["by_type"] = by_label.get((r.pk, "n", "type"), {})
+            fig["density"]["by_severity"] = by_label.get((r.pk, "n", "severity"), {})
     rows = this["rows"]
     ordered = sorted(rows.items(), key=lambda kv: (KIND_ORDER[kv[1]["kind"]], *_sort_key(kv)))
-    index = [[k, r["reports"], r["reporters"], r["channels"], r["kind"], r["new"], _iso(r["first"])] for k, r in ordered]
+    index = [[k, r["reports"], r["reporters"], r["channels"], r["kind"], r["new"]] for k, r in ordered]
     since, end = this["window"]
     # regressions: problems reopened by a report in the window (regressed_at, set by the problem
     # services), and problems fixed in an earlier release that have a report on this one
@@ -323,13 +326,13 @@ def release_page(data: dict, *, page: int = 1, page_size: int | None = None) -> 
     release_id = data["release"]["release_id"]
     info = problems.problem_rows([r[0] for r in chunk], scoped(data.get("filters")).filter(release_id=release_id))
     results = []
-    for key, reports, reporters, channels, kind, new, first in chunk:
+    for key, reports, reporters, channels, kind, new, *_rest in chunk:
         p = info.get(key, {})
         results.append({
             "key": key, "problem": problems.key_problem(key), "id": p.get("lead"), "title": p.get("title", ""),
             "text": p.get("title", ""), "severity": p.get("severity"), "severity_name": p.get("severity_name"),
             "kind": kind, "new": new, "reports": reports, "reporters": reporters, "channels": channels,
-            "channel_names": p.get("channel_names", []), "first_reported_at": first,
+            "channel_names": p.get("channel_names", []),
         })
     out = {k: v for k, v in data.items() if k != "problem_index"}
     out["problems"] = {"count": len(index), "page": page, "pages": pages, "page_size": page_size, "results": results}
