@@ -44,40 +44,6 @@ def _label_ids(dimension: str, codes: Iterable[str]) -> list[int]:
     return list(Label.objects.filter(dimension__code=dimension, code__in=list(codes)).values_list("id", flat=True))
 
 
-def kinds(qs, keys: Iterable[int], problem_types: dict[int, int | None] | None = None) -> dict[int, str]:
-    """The kind of each key (see the module text) from the confirmed labels of its items in `qs` and
-    the type of its problem (`problem_types` {key: type label id} when the caller has them, else one
-    look-up): one join of the items to their type and intent labels (probing the (feedback,
-    dimension) index per item)."""
-    from feedback_archive.taxonomy.models import Dimension
-
-    praise = set(_label_ids("intent", ["praise"]))
-    question = set(_label_ids("intent", ["question"]) + _label_ids("type", ["consultation"]))
-    defect = set(_label_ids("type", DEFECT_TYPES))
-    dims = list(Dimension.objects.filter(code__in=["type", "intent"]).values_list("id", flat=True))
-    keys = list(keys)
-    if problem_types is None:
-        problem_types = {}
-        for chunk in _chunks([-k for k in keys if k < 0]):
-            problem_types.update((-pid, t) for pid, t in Problem.objects.filter(pk__in=chunk, type__isnull=False)
-                                 .values_list("id", "type_id"))
-    problem_type = {k: 3 if t in defect else 2 if t in question else 0 for k, t in problem_types.items() if t}
-    labels: dict[int, set] = {}
-    member_key: dict[int, int] = {}
-    links = (FeedbackLabel.objects.filter(feedback__in=qs.order_by().values("pk"), dimension_id__in=dims,
-                                          label_id__in=list(praise | question | defect))
-             .annotate(_key=problem_key("feedback__")).values_list("_key", "feedback_id", "label_id"))
-    for key, fid, label_id in links:
-        labels.setdefault(fid, set()).add(label_id)
-        member_key[fid] = key
-    rank: dict[int, int] = {}
-    for fid, ids in labels.items():
-        r = 1 if ids & praise else 2 if ids & question else 3 if ids & defect else 0
-        key = member_key[fid]
-        rank[key] = max(rank.get(key, 0), r)
-    return {k: KINDS[problem_type.get(k) or rank.get(k, 0)] for k in keys}
-
-
 def kind_rank():
     """Per item, in SQL: 3 defect, 2 consultation, 1 praise, 0 unlabelled (see the module text). The
     item's confirmed type and intent are joined as two filtered relations: (feedback, dimension) is
