@@ -15,6 +15,7 @@ Prints a table and writes the raw numbers to bench/out/<label>-<vendor>-<what>-<
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -176,6 +177,14 @@ class _Rollback(Exception):
     pass
 
 
+def _last_month() -> str:
+    from django.utils import timezone
+
+    from feedback_archive.reports.periods import month_of
+
+    return month_of(timezone.localtime().replace(day=1) - dt.timedelta(days=1))
+
+
 def bench_reports(args):
     from feedback_archive.versions.models import Release
 
@@ -188,6 +197,9 @@ def bench_reports(args):
         "monthly": "/api/v1/reports/monthly/?fresh=1",
         "release_latest": f"/api/v1/reports/releases/{rel}/?fresh=1",
         "release_older": f"/api/v1/reports/releases/{rel_prev}/?fresh=1",
+        "release_latest_page3": f"/api/v1/reports/releases/{rel}/?fresh=1&page=3",
+        "top_problems_all": "/api/v1/reports/top-problems/",
+        "top_problems_month": "/api/v1/reports/top-problems/?month=" + _last_month(),
     }
     out = {}
     for name, url in urls.items():

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -49,12 +50,28 @@ class MonthlyReportView(APIView):
         return Response(report_get(kind="monthly", period=p.period, filters=p.filters, fresh=p.fresh))
 
 
+def _positive(request, name: str, default: int | None, maximum: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError({name: [_("A whole number from 1 to %(max)s.") % {"max": maximum}]})
+    return int(raw)
+
+
+PAGE_PARAMS = [OpenApiParameter("page", int, description="page of the problem list (default 1)"),
+               OpenApiParameter("page_size", int, description="problems per page (default 50, at most 500)")]
+
+
 class ReleaseReportView(APIView):
     required_scope = Scope.READ
 
-    @extend_schema(parameters=FILTER_PARAMS, responses={200: dict})
+    @extend_schema(parameters=[*FILTER_PARAMS, *PAGE_PARAMS], responses={200: dict})
     def get(self, request, pk: int):
         p = report_params(request.query_params, kind="release")
         if pk > 2**63 - 1 or not Release.objects.filter(pk=pk).exists():
             raise Http404(_("No such release."))
-        return Response(report_get(kind="release", period=str(pk), filters=p.filters, fresh=p.fresh))
+        page = _positive(request, "page", 1, 1_000_000)
+        page_size = _positive(request, "page_size", None, 500)
+        return Response(report_get(kind="release", period=str(pk), filters=p.filters, fresh=p.fresh,
+                                   page=page, page_size=page_size))

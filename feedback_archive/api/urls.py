@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from .health import HealthView
 from .efficiency import EfficiencyReportView
 from .roadmap import PlanningDeclineView, PlanningQueueView, RoadmapViewSet
+from .report_problems import TopProblemsView
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -24,5 +25,6 @@ urlpatterns = [
     path("planning/decline/", PlanningDeclineView.as_view(), name="planning-decline"),
     path("reports/efficiency/", EfficiencyReportView.as_view(), name="report-efficiency"),
     path("reports/releases/<int:pk>/", ReleaseReportView.as_view(), name="report-release"),
+    path("reports/top-problems/", TopProblemsView.as_view(), name="report-top-problems"),
     path("", include(router.urls)),
 ]

@@ -18,8 +18,12 @@ def report_email_leads(*, snapshot: ReportSnapshot) -> int:
     path = {"weekly": "admin:reports_weekly", "monthly": "admin:reports_monthly"}.get(snapshot.kind, "admin:reports_release")
     query = {"weekly": f"?week={snapshot.period}", "monthly": f"?month={snapshot.period}"}.get(snapshot.kind, f"?id={snapshot.period}")
     link = f"{settings.SITE_URL.rstrip('/')}{reverse(path)}{query}"
+    name = snapshot.period
+    if snapshot.kind == "release":  # named by product and version, not by its id
+        rel = snapshot.data.get("release", {})
+        name = f"{snapshot.data.get('product', '')} {rel.get('version', snapshot.period)}".strip()
     context = {"data": snapshot.data, "kind": snapshot.kind, "period": snapshot.period, "link": link,
-               "title": f"{TITLES.get(snapshot.kind, '报告')} {snapshot.period}"}
+               "title": f"{TITLES.get(snapshot.kind, '报告')} {name}"}
     html = render_to_string("reports/email.html", context)
     text = render_to_string("reports/email.txt", context)
     message = EmailMultiAlternatives(subject=f"[反馈归档] {context['title']}", body=text, to=recipients)

@@ -1,4 +1,4 @@
-"""Hot spots: terms and duplicate clusters whose frequency in a period rises significantly above
+"""Hot spots: problems (and, for reports not matched to a problem, terms) whose frequency in a period rises significantly above
 their own baseline (the previous BASELINE_PERIODS periods of the same length).
 
 The test: for a term seen in x documents this period, with a baseline rate of b documents per
@@ -11,9 +11,11 @@ import math
 from collections import Counter
 
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 
 from feedback_archive.feedback.duplicates import STOPWORDS
+
+from . import problems
 
 BASELINE_PERIODS = 8
 ALPHA = 0.001
@@ -76,10 +78,14 @@ def _test(x: int, base_total: float, volume_ratio: float) -> tuple[float, float]
     return lam, poisson_sf(x, lam)
 
 
-def rising_terms(qs_all, start, end, limit: int = 10, counts: tuple[int, int] | None = None) -> list[dict]:
-    """`counts`: (items this period, items in the baseline periods) when the caller has them."""
+def rising_terms(qs_all, start, end, limit: int = 10, counts: tuple[int, int] | None = None,
+                 exclude: Q | None = None) -> list[dict]:
+    """`counts`: (items this period, items in the baseline periods) when the caller has them;
+    `exclude`: items of this period left out (the members of rising problems, shown as problems)."""
     span = end - start
     current = qs_all.filter(received_at__gte=start, received_at__lt=end)
+    if exclude is not None:
+        current = current.exclude(exclude)
     baseline = qs_all.filter(received_at__gte=start - span * BASELINE_PERIODS, received_at__lt=start)
     n_cur, n_base = counts if counts is not None else (current.count(), baseline.count())
     if n_cur == 0:
@@ -123,24 +129,97 @@ def _drop_contained(hot: list[dict]) -> list[dict]:
     return sorted(kept, key=lambda h: (h["p_value"], -h["count"]))
 
 
-def rising_clusters(qs_all, start, end, limit: int = 10) -> list[dict]:
-    """Duplicate clusters (canonical items) getting significantly more reports than before."""
-    from feedback_archive.feedback.models import Feedback
+def _key_filter(keys) -> Q:
+    """Items under any of the problem keys (see problems.problem_key), as index-friendly conditions."""
+    pids = [-k for k in keys if k < 0]
+    fids = [k for k in keys if k > 0]
+    return (Q(problem_id__in=pids) | Q(problem__isnull=True, canonical_id__in=fids)
+            | Q(problem__isnull=True, canonical__isnull=True, pk__in=fids))
+
+
+def _count_keys(qs, keys) -> dict[int, int]:
+    out: dict[int, int] = {}
+    keys = list(keys)
+    for i in range(0, len(keys), problems.CHUNK):
+        chunk = keys[i:i + problems.CHUNK]
+        for key, n in (qs.order_by().filter(_key_filter(chunk)).annotate(_key=problems.problem_key())
+                       .values("_key").annotate(n=Count("*")).values_list("_key", "n")):
+            out[key] = out.get(key, 0) + n
+    return out
+
+
+def _describe(rows: list[dict], qs) -> list[dict]:
+    """Title, lead, evidence words and a few example reports for each problem row."""
+    keys = [r["key"] for r in rows]
+    info = problems.problem_rows(keys)
+    words = problems.evidence_words(keys, qs)
+    examples: dict[int, list] = {}
+    if keys:
+        for key, fid, content in (qs.order_by("-received_at").filter(_key_filter(keys))
+                                  .annotate(_key=problems.problem_key()).values_list("_key", "id", "content")):
+            if len(examples.setdefault(key, [])) < 3:
+                examples[key].append({"id": fid, "content": content[:200]})
+    for r in rows:
+        i = info.get(r["key"], {})
+        r.update({"kind": "problem", "problem": problems.key_problem(r["key"]), "id": i.get("lead"),
+                  "title": i.get("title", ""), "term": None, "evidence": words.get(r["key"], []),
+                  "examples": examples.get(r["key"], [])})
+    return rows
+
+
+def problem_spots(qs_all, start, end, counts: tuple[int, int] | None = None, limit: int = 10) -> dict:
+    """Problems (problem keys: a problem, or an unmatched item with its copies) whose reports this
+    period are significantly above (rising) or below (falling) their own baseline, scaled by the
+    change in total volume. Rising: P(X ≥ x | λ) < ALPHA, x ≥ MIN_COUNT, x ≥ MIN_RATIO·λ. Falling:
+    P(X ≤ x | λ) < ALPHA with λ ≥ MIN_COUNT and x ≤ λ / MIN_RATIO. One row per problem, its
+    shared words as the evidence."""
+    from scipy.stats import poisson
 
     span = end - start
-    cur = dict(qs_all.filter(received_at__gte=start, received_at__lt=end, canonical__isnull=False)
-               .values_list("canonical_id").annotate(n=Count("id")).filter(n__gte=MIN_COUNT - 2))
-    if not cur:
-        return []
-    base = dict(qs_all.filter(received_at__gte=start - span * BASELINE_PERIODS, received_at__lt=start,
-                              canonical_id__in=list(cur)).values_list("canonical_id").annotate(n=Count("id")))
-    out = []
-    for cid, x in cur.items():
-        lam, p = _test(x, base.get(cid, 0), 1.0)
+    current = qs_all.filter(received_at__gte=start, received_at__lt=end)
+    baseline = qs_all.filter(received_at__gte=start - span * BASELINE_PERIODS, received_at__lt=start)
+    n_cur, n_base = counts if counts is not None else (current.count(), baseline.count())
+    volume_ratio = n_cur / (n_base / BASELINE_PERIODS) if n_base and n_cur else 1.0
+    cur = dict(current.order_by().annotate(_key=problems.problem_key()).values("_key")
+           .annotate(n=Count("*")).filter(n__gte=MIN_COUNT).values_list("_key", "n"))
+    base = _count_keys(baseline, cur) if cur and n_base else {}
+    rising = []
+    for key, x in cur.items():
+        lam, p = _test(x, base.get(key, 0), volume_ratio)
         if p < ALPHA and x >= MIN_RATIO * lam:
-            out.append({"canonical": cid, "count": x, "expected": round(lam, 2), "p_value": float(f"{p:.3g}")})
-    out.sort(key=lambda h: (h["p_value"], -h["count"]))
-    texts = dict(Feedback.objects.filter(pk__in=[h["canonical"] for h in out[:limit]]).values_list("id", "content"))
-    for h in out[:limit]:
-        h["text"] = texts.get(h["canonical"], "")[:200]
-    return out[:limit]
+            rising.append({"key": key, "count": x, "expected": round(lam, 2), "ratio": round(x / lam, 1),
+                           "p_value": float(f"{p:.3g}"), "baseline_per_period": round(base.get(key, 0) / BASELINE_PERIODS, 2)})
+    rising.sort(key=lambda h: (h["p_value"], -h["count"], h["key"]))
+    falling = []
+    if n_base:
+        # a problem can only fall significantly from λ ≥ MIN_COUNT a period: its baseline total is at
+        # least that many periods' worth (HAVING keeps the GROUP BY's output small)
+        need = max(1, math.ceil(MIN_COUNT * BASELINE_PERIODS / max(volume_ratio, 1e-9)))
+        before = dict(baseline.order_by().filter(Q(problem__isnull=False) | Q(canonical__isnull=False))
+                      .annotate(_key=problems.problem_key()).values("_key").annotate(n=Count("*"))
+                      .filter(n__gte=need).values_list("_key", "n"))
+        now_counts = {**_count_keys(current, [k for k in before if k not in cur]), **cur}
+        for key, b in before.items():
+            lam = _expected(b, volume_ratio)
+            x = now_counts.get(key, 0)
+            if lam < MIN_COUNT or x > lam / MIN_RATIO:
+                continue
+            p = float(poisson.cdf(x, lam))
+            if p < ALPHA:
+                falling.append({"key": key, "count": x, "expected": round(lam, 2), "ratio": round(x / lam, 2),
+                                "p_value": float(f"{p:.3g}"), "baseline_per_period": round(b / BASELINE_PERIODS, 2)})
+        falling.sort(key=lambda h: (h["p_value"], h["count"], h["key"]))
+    return {"rising": _describe(rising[:limit], current), "falling": _describe(falling[:limit], baseline),
+            "rising_keys": [h["key"] for h in rising]}
+
+
+def hot_spots(qs_all, start, end, counts: tuple[int, int] | None = None, limit: int = 10) -> dict:
+    """The weekly hot spots: one row per rising problem, then the rising words of the items that
+    are in none of them (reports not matched to a problem yet must not disappear), and the falling
+    problems."""
+    spots = problem_spots(qs_all, start, end, counts=counts, limit=limit)
+    exclude = _key_filter(spots["rising_keys"]) if spots["rising_keys"] else None
+    words = rising_terms(qs_all, start, end, limit=limit, counts=counts, exclude=exclude)
+    for w in words:
+        w.update({"kind": "words", "key": None, "problem": None, "id": None, "title": w["term"], "evidence": [w["term"]]})
+    return {"hot_spots": spots["rising"] + words, "falling_problems": spots["falling"]}

@@ -94,3 +94,13 @@ def _checked_period(kind: str, period: str) -> str:
     if kind == "weekly":
         return week_of(start + dt.timedelta(days=3))
     return month_of(start + dt.timedelta(days=3))
+
+
+def top_problems_params(query) -> tuple[dict, str | None, str | None]:
+    """(filters, week, month) for the top-problems ranking: a week, a month or neither (all time),
+    checked like every other report's parameters."""
+    week, month = query.get("week") or None, query.get("month") or None
+    if week and month:
+        raise ApplicationError("bad report parameters", fields={"month": [_("Give a week or a month, not both.")]})
+    p = report_params(query, kind="monthly" if month else "weekly")
+    return p.filters, (p.period if week else None), (p.period if month else None)

@@ -6,18 +6,22 @@ statement per grouping for durations with their median and p90 (`aggregates.dura
 `percentile_cont` on PostgreSQL). Periods are in Asia/Shanghai; storage is UTC."""
 from __future__ import annotations
 
-from django.db.models import Avg, Case, CharField, Count, Exists, F, Min, OuterRef, Q, Sum, Value, When
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Avg, Case, CharField, Count, Exists, Min, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from feedback_archive.feedback.choices import Status
-from feedback_archive.feedback.models import Feedback, FeedbackLabel
+from feedback_archive.feedback.models import Feedback, FeedbackLabel, Problem
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
 from feedback_archive.workflow.models import Reply, ReplyEvent, Survey, TransitionLog
 from feedback_archive.workflow.satisfaction import low_rating
 
-from . import hotspots
+from . import conf, hotspots, problems
+from .db import report_statements
 from .aggregates import EMPTY, RESOLUTION, RESPONSE, duration_stats, durations
 from .periods import month_bounds, shift_month, shift_week, week_bounds
 
@@ -139,6 +143,7 @@ def weekly_report(*, week: str, filters: dict | None = None, weeks_back: int = 4
         return _distribution(labels, dimension, by_label.get((None, week, dimension), {}),
                              by_label.get((None, prev_week, dimension), {}), counts[week])
 
+    spots = hotspots.hot_spots(qs_all, start, end, counts=(counts[week], counts["baseline"]))
     return {
         "kind": "weekly", "week": week, "start": _iso(start), "end": _iso(end), "timezone": str(start.tzinfo),
         "filters": {k: v for k, v in (filters or {}).items() if v},
@@ -149,8 +154,10 @@ def weekly_report(*, week: str, filters: dict | None = None, weeks_back: int = 4
         "high_priority": high_priority(filters, start, end),
         "trend": [{"week": w, "received": counts[w], "by_type_counts": by_label.get((None, w, "type"), {}),
                    "by_severity_counts": by_label.get((None, w, "severity"), {})} for w in trend_weeks],
-        "hot_spots": hotspots.rising_terms(qs_all, start, end, counts=(counts[week], counts["baseline"])),
-        "hot_clusters": hotspots.rising_clusters(qs_all, start, end),
+        **spots,
+        # the rising problems in the shape of the earlier duplicate-cluster rows (kept for API clients)
+        "hot_clusters": [{"canonical": h["id"], "problem": h["problem"], "count": h["count"], "expected": h["expected"],
+                          "p_value": h["p_value"], "text": h["title"]} for h in spots["hot_spots"] if h["kind"] == "problem"],
         "generated_at": _iso(timezone.now()),
     }
 
@@ -160,87 +167,191 @@ def _previous_release(release: Release) -> Release | None:
                                    version_key__lt=release.version_key).order_by("-version_key").first())
 
 
-def _densities(pairs: list[tuple[Release, object]], filters) -> list[dict]:
-    """Feedback per day (and per thousand users) for each (release, until) — one count and one
-    label-count statement for all of them."""
-    ids = [r.pk for r, _u in pairs]
+def _window(release: Release, first_report=None) -> tuple:
+    """The release's own density window: its first REPORTS_RELEASE_WINDOW_DAYS days from its
+    release date (or, without one, from its first report)."""
+    since = release.released_at or first_report
+    if since is None:
+        return None, None
+    return since, since + dt.timedelta(days=conf.get("REPORTS_RELEASE_WINDOW_DAYS"))
+
+
+def release_problems(release: Release, filters: dict | None = None) -> dict:
+    """The problems reported on a release: {key: grouped row + "new"} (problem_key, one GROUP BY),
+    and the density figures of the release. A problem is **new** on the release when none of its
+    members is on an earlier release of the product and its first release is not an earlier one."""
     qs_all = scoped(filters)
-    rows = {r["release_id"]: r for r in qs_all.filter(release_id__in=ids).order_by().values("release_id")
-            .annotate(n=Count("*"), first=Min("received_at"))}
-    links = FeedbackLabel.objects.filter(scope_q(filters, "feedback__"), feedback__release_id__in=ids,
-                                         label_id__in=[lab["id"] for lab in _labels("type", "severity")])
-    by_label = _label_counts(links, {"n": Q()}, group="feedback__release_id")
+    on_release = qs_all.filter(release=release)
+    since, end = _window(release, None if release.released_at else on_release.aggregate(m=Min("received_at"))["m"])
+    rows = problems.grouped(on_release, window_end=end) if end else {}
+    # Old keys: a problem whose first release is an earlier one of the product (kept by the problem
+    # services); otherwise, for keys with members elsewhere, any member on an earlier release. A
+    # lone report (no problem, no duplicates) is new by definition.
+    old = {k for k, r in rows.items() if r["pfirst"] is not None and r["pproduct"] == release.product_id
+           and r["pfirst"] < release.version_key}
+    check = [k for k, r in rows.items() if r["linked"] and r["pfirst"] is None and k not in old]
+    earlier_ids = list(Release.objects.filter(product=release.product, version_key__lt=release.version_key)
+                       .values_list("id", flat=True))
+    if check and earlier_ids:
+        old |= problems.keys_with_items(qs_all.filter(release_id__in=earlier_ids), check)
+    for key, row in rows.items():
+        row["new"] = key not in old
     now = timezone.now()
-    out = []
-    for release, until in pairs:
-        row = rows.get(release.pk, {"n": 0, "first": None})
-        count = row["n"]
-        since = release.released_at or row["first"]
-        until = until or now
-        days = max((until - since).total_seconds() / 86400, 1.0) if since else None
-        out.append({
-            "release_id": release.pk, "version": release.version, "platform": release.platform,
-            "released_at": _iso(release.released_at), "feedback": count, "days": round(days, 1) if days else None,
-            "per_day": round(count / days, 2) if days else None,
-            "per_thousand_users": round(count / release.install_base, 4) if release.install_base else None,
-            "by_type": by_label.get((release.pk, "n", "type"), {}),
-            "by_severity": by_label.get((release.pk, "n", "severity"), {}),
-        })
-    return out
+    in_window = Counter(r["kind"] for r in rows.values() if r["new"] and r["early"])
+    days = None
+    if since:
+        days = min(max((min(now, end) - since).total_seconds() / 86400, 1.0), float(conf.get("REPORTS_RELEASE_WINDOW_DAYS")))
+    defects = in_window["defect"]
+    density = {
+        "release_id": release.pk, "version": release.version, "platform": release.platform,
+        "released_at": _iso(release.released_at), "feedback": sum(r["reports"] for r in rows.values()),
+        "problems": len(rows), "new_problems_total": sum(1 for r in rows.values() if r["new"]),
+        "window_start": _iso(since), "window_end": _iso(end), "window_days": conf.get("REPORTS_RELEASE_WINDOW_DAYS"),
+        "window_complete": bool(end and now >= end), "days": round(days, 1) if days else None,
+        # new problems first reported within the window, by kind; density counts the defects
+        "new_in_window": {k: in_window[k] for k in ("defect", "consultation", "praise", "unlabelled")},
+        "per_day": round(defects / days, 2) if days else None,
+        "per_thousand_users": round(defects / release.install_base, 4) if release.install_base else None,
+        "install_base_thousands": release.install_base,
+    }
+    return {"rows": rows, "density": density, "window": (since, end)}
 
 
-def release_density(release: Release, qs_all=None, until=None, filters: dict | None = None) -> dict:
-    return _densities([(release, until)], filters)[0]
+def _sort_key(item):
+    key, row = item
+    return (-row["reporters"], -row["reports"], key)
 
 
-def _cluster():
-    return Coalesce("canonical_id", "id")
+KIND_ORDER = {"defect": 0, "unlabelled": 1, "consultation": 2, "praise": 3}
 
 
 def release_report(*, release_id: int, filters: dict | None = None) -> dict:
+    """The release review, by problem. `problem_index` holds every problem of the release in report
+    order (compact), so a stored snapshot can be paged through (`release_page`)."""
     release = Release.objects.select_related("product").get(pk=release_id)
     qs_all = scoped(filters)
     previous = _previous_release(release)
-    nxt = (Release.objects.filter(product=release.product, platform=release.platform, is_known=True,
-                                  version_key__gt=release.version_key).order_by("version_key").first())
-    # density over the release's own life: from its date to the next release (or now)
-    until = nxt.released_at if nxt and nxt.released_at else None
-    pairs = [(release, until)] + ([(previous, release.released_at)] if previous else [])
-    density = _densities(pairs, filters)
-    on_release = qs_all.filter(release=release).order_by()
-    earlier_ids = list(Release.objects.filter(product=release.product, version_key__lt=release.version_key)
+    this = release_problems(release, filters)
+    prev = release_problems(previous, filters) if previous else None
+    # confirmed labels of the reports of both releases (as before problems were counted): one statement
+    ids = [release.pk] + ([previous.pk] if previous else [])
+    links = FeedbackLabel.objects.filter(scope_q(filters, "feedback__"), feedback__release_id__in=ids,
+                                         label_id__in=[lab["id"] for lab in _labels("type", "severity")])
+    by_label = _label_counts(links, {"n": Q()}, group="feedback__release_id")
+    for r, fig in ((release, this), (previous, prev)):
+        if fig is not None:
+            fig["density"]["by_type"] = by_label.get((r.pk, "n", "type"), {})
+            fig["density"]["by_severity"] = by_label.get((r.pk, "n", "severity"), {})
+    rows = this["rows"]
+    ordered = sorted(rows.items(), key=lambda kv: (KIND_ORDER[kv[1]["kind"]], *_sort_key(kv)))
+    index = [[k, r["reports"], r["reporters"], r["channels"], r["kind"], r["new"]] for k, r in ordered]
+    since, end = this["window"]
+    # regressions: problems reopened by a report in the window (regressed_at, set by the problem
+    # services), and problems fixed in an earlier release that have a report on this one
+    earlier_keys = set(Release.objects.filter(product=release.product, version_key__lt=release.version_key)
                        .values_list("id", flat=True))
-    # A "problem" is a duplicate cluster (canonical id, or the item itself when it has none); it is
-    # new when no item of the cluster was reported on an earlier release. Two anti-joins (the
-    # cluster's duplicates, its canonical item) probe the canonical and primary-key indexes.
-    earlier = qs_all.filter(release_id__in=earlier_ids)
-    new_ids = sorted(
-        on_release.annotate(cluster=_cluster()).values_list("cluster", flat=True).distinct()
-        .filter(~Exists(earlier.filter(canonical_id=OuterRef("cluster"))),
-                ~Exists(earlier.filter(pk=OuterRef("cluster"), canonical__isnull=True)))
-    ) if earlier_ids else sorted(on_release.annotate(cluster=_cluster()).values_list("cluster", flat=True).distinct())
-    new_problems = list(
-        Feedback.objects.filter(pk__in=new_ids).annotate(n=F("duplicate_count") + 1).order_by("-n", "-received_at")
-        .values("id", "title", "content", "n")[:20]
-    )
-    # clusters closed as fixed in an earlier release (few rows: fixed_in is set by hand) …
+    regressed: dict[int, dict] = {}
+    # the few problems fixed in an earlier release or reopened in the window, then those on this release
+    cond = Q(fixed_in_id__in=earlier_keys)
+    if since:
+        cond |= Q(regressed_at__gte=since, regressed_at__lt=end)
+    for p in Problem.objects.filter(cond).values("id", "fixed_in__version", "regressed_at"):
+        if -p["id"] in rows:
+            regressed[-p["id"]] = {"fixed_in": p["fixed_in__version"], "regressed_at": _iso(p["regressed_at"])}
+    # items without a problem: their duplicate cluster closed as fixed in an earlier release
     fixed_map = {}
-    for row in (Feedback.objects.filter(fixed_in_id__in=earlier_ids, resolution="fixed").annotate(cluster=_cluster())
-                .order_by("fixed_in__version_key", "id").values("cluster", "fixed_in__version")):
-        fixed_map[row["cluster"]] = row["fixed_in__version"]
-    # … that have a report on this release
-    regressions = [
-        {"id": row["id"], "cluster": row["cluster"], "content": row["content"][:200], "fixed_in": fixed_map[row["cluster"]]}
-        for row in on_release.annotate(cluster=_cluster()).filter(cluster__in=list(fixed_map)).order_by("id")
-        .values("id", "cluster", "content")[:50]
-    ] if fixed_map else []
-    return {
-        "kind": "release", "release": density[0],
+    for row in (Feedback.objects.filter(fixed_in_id__in=earlier_keys, resolution="fixed", problem__isnull=True)
+                .annotate(cluster=Coalesce("canonical_id", "id")).order_by("fixed_in__version_key", "id")
+                .values("cluster", "fixed_in__version")):
+        fixed_map.setdefault(row["cluster"], row["fixed_in__version"])
+    for key in rows:
+        if key > 0 and key in fixed_map:
+            regressed[key] = {"fixed_in": fixed_map[key], "regressed_at": None}
+    on_release = qs_all.filter(release=release)
+    first_item = {}
+    if regressed:
+        for key, fid in (on_release.order_by().annotate(_k=problems.problem_key())
+                         .filter(Q(problem_id__in=[-k for k in regressed if k < 0]) | Q(
+                             problem__isnull=True, canonical_id__in=[k for k in regressed if k > 0]) | Q(
+                             problem__isnull=True, pk__in=[k for k in regressed if k > 0]))
+                         .values("_k").annotate(first=Min("id")).values_list("_k", "first")):
+            first_item[key] = fid
+    info = problems.problem_rows(list(regressed), on_release)
+    regressions = sorted(({
+        "id": first_item.get(k), "key": k, "problem": problems.key_problem(k), "title": info.get(k, {}).get("title", ""),
+        "content": info.get(k, {}).get("title", ""), "fixed_in": v["fixed_in"], "regressed_at": v["regressed_at"],
+        "reports": rows[k]["reports"], "reporters": rows[k]["reporters"],
+    } for k, v in regressed.items()), key=lambda g: (-g["reporters"], g["id"] or 0))
+    # problems of the previous release nobody reported in this release's window (on any release)
+    gone = []
+    if prev and since:
+        prev_keys = list(prev["rows"])
+        window_items = qs_all.filter(product=release.product, received_at__gte=since, received_at__lt=end)
+        still = problems.keys_in(window_items)
+        gone_keys = sorted((k for k in prev_keys if k not in still),
+                           key=lambda k: (KIND_ORDER[prev["rows"][k]["kind"]], *_sort_key((k, prev["rows"][k]))))
+        info = problems.problem_rows(gone_keys[:50])
+        gone = [{"key": k, "problem": problems.key_problem(k), "id": info.get(k, {}).get("lead"),
+                 "title": info.get(k, {}).get("title", ""), "kind": prev["rows"][k]["kind"],
+                 "reports": prev["rows"][k]["reports"], "reporters": prev["rows"][k]["reporters"]} for k in gone_keys[:50]]
+        gone_count = len(gone_keys)
+    else:
+        gone_count = 0
+    data = {
+        "kind": "release", "release": this["density"],
         "product": release.product.slug,
-        "previous": density[1] if previous else None,
-        "new_problems": [{"id": p["id"], "reports": p["n"], "text": (p["title"] or p["content"])[:200]} for p in new_problems],
-        "new_problem_count": len(new_ids),
+        "filters": {k: v for k, v in (filters or {}).items() if v},
+        "previous": prev["density"] if prev else None,
+        "problem_count": len(rows),
+        "new_problem_count": this["density"]["new_problems_total"],
+        "problem_index": index,
         "regressions": regressions,
+        "no_longer_reported": gone, "no_longer_reported_count": gone_count,
+        "generated_at": _iso(timezone.now()),
+    }
+    page = release_page(data, page=1)
+    data["problems"] = page["problems"]
+    data["new_problems"] = [p for p in page["problems"]["results"] if p["new"]]
+    return data
+
+
+def release_page(data: dict, *, page: int = 1, page_size: int | None = None) -> dict:
+    """One page of the release report's problems, read from its `problem_index` (fresh or stored)
+    with the current titles; the index itself is left out of what is returned."""
+    page_size = page_size or conf.get("REPORTS_PROBLEM_PAGE_SIZE")
+    index = data.get("problem_index") or []
+    pages = max(1, -(-len(index) // page_size))
+    page = min(max(1, page), pages)
+    chunk = index[(page - 1) * page_size: page * page_size]
+    release_id = data["release"]["release_id"]
+    info = problems.problem_rows([r[0] for r in chunk], scoped(data.get("filters")).filter(release_id=release_id))
+    results = []
+    for key, reports, reporters, channels, kind, new, *_rest in chunk:
+        p = info.get(key, {})
+        results.append({
+            "key": key, "problem": problems.key_problem(key), "id": p.get("lead"), "title": p.get("title", ""),
+            "text": p.get("title", ""), "severity": p.get("severity"), "severity_name": p.get("severity_name"),
+            "kind": kind, "new": new, "reports": reports, "reporters": reporters, "channels": channels,
+            "channel_names": p.get("channel_names", []),
+        })
+    out = {k: v for k, v in data.items() if k != "problem_index"}
+    out["problems"] = {"count": len(index), "page": page, "pages": pages, "page_size": page_size, "results": results}
+    return out
+
+
+def top_problems_report(*, filters: dict | None = None, week: str | None = None, month: str | None = None,
+                        page: int = 1, page_size: int = 50) -> dict:
+    """Top problems by distinct reporters: all-time, or in one ISO week or month (Asia/Shanghai)."""
+    start = end = None
+    if week:
+        start, end = week_bounds(week)
+    elif month:
+        start, end = month_bounds(month)
+    with report_statements():
+        ranked = problems.top_problems(filters=filters, start=start, end=end, page=page, page_size=page_size)
+    return {
+        "kind": "top_problems", "period": week or month or "all", "start": _iso(start), "end": _iso(end),
+        "filters": {k: v for k, v in (filters or {}).items() if v}, "problems": ranked,
         "generated_at": _iso(timezone.now()),
     }
 

@@ -8,8 +8,9 @@ from feedback_archive.workflow.guidance import guidance_effect
 
 from .efficiency import efficiency_summary
 from .periods import month_bounds
+from .db import report_statements
 from .models import ReportSnapshot
-from .selectors import monthly_report, release_report, weekly_report
+from .selectors import monthly_report, release_page, release_report, weekly_report
 
 BUILDERS = {
     "weekly": lambda period, filters: weekly_report(week=period, filters=filters),
@@ -25,13 +26,22 @@ def params_key(filters: dict | None) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted((filters or {}).items()) if v)
 
 
-def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bool = False) -> dict:
-    """The stored snapshot of a closed period, or the figures computed from current data."""
+def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bool = False,
+               page: int = 1, page_size: int | None = None) -> dict:
+    """The stored snapshot of a closed period, or the figures computed from current data. A release
+    report is returned with one page of its problems (`page`, `page_size`)."""
+    data, snapshot = None, None
     if not fresh:
         snap = ReportSnapshot.objects.filter(kind=kind, period=period, params=params_key(filters)).first()
         if snap is not None:
-            return {**snap.data, "snapshot": {"id": snap.pk, "created_at": timezone.localtime(snap.created_at).isoformat()}}
-    return {**BUILDERS[kind](period, filters), "snapshot": None}
+            data = snap.data
+            snapshot = {"id": snap.pk, "created_at": timezone.localtime(snap.created_at).isoformat()}
+    with report_statements():
+        if data is None:
+            data = BUILDERS[kind](period, filters)
+        if kind == "release" and "problem_index" in data:
+            data = release_page(data, page=page, page_size=page_size)
+    return {**data, "snapshot": snapshot}
 
 
 def snapshot_store(*, kind: str, period: str, filters: dict | None = None, with_created: bool = False):
@@ -41,7 +51,8 @@ def snapshot_store(*, kind: str, period: str, filters: dict | None = None, with_
     existing = ReportSnapshot.objects.filter(kind=kind, period=period, params=key).first()
     if existing is not None:
         return (existing, False) if with_created else existing
-    data = BUILDERS[kind](period, filters)
+    with report_statements():
+        data = BUILDERS[kind](period, filters)
     try:
         with transaction.atomic():
             snap, created = ReportSnapshot.objects.create(kind=kind, period=period, params=key, data=data), True

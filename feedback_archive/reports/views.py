@@ -19,8 +19,10 @@ from feedback_archive.feedback.choices import Status
 from feedback_archive.versions.models import Product, Release
 
 from . import charts
-from .params import report_params
+from .params import report_params, top_problems_params
 from .periods import month_bounds, month_of, week_bounds, week_of
+from . import conf
+from .selectors import top_problems_report
 from .services import report_get
 
 LIST_URL = "/admin/feedback/feedback/"
@@ -50,13 +52,34 @@ def _context(request, title, kind, period, filters, data, **extra):
         **extra, "title": title, "kind": kind, "period": period, "filters": filters, "data": data,
         "products": Product.objects.all(), "teams": Team.objects.all(),
         "platforms": ["ios", "android", "windows", "macos", "linux", "web"],
-        "export_query": urlencode({**filters, kind if kind != "release" else "id": period}),
+        "export_query": extra.get("page_query") if kind == "top" else urlencode(
+            {**filters, kind if kind != "release" else "id": period}),
         "has_permission": True, "site_header": _("Feedback Archive"), "site_title": _("Feedback Archive"),
     }
 
 
-def _get(kind, params):
-    return report_get(kind=kind, period=params.period, filters=params.filters, fresh=params.fresh)
+def _page(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
+
+
+def _get(kind, params, request=None):
+    return report_get(kind=kind, period=params.period, filters=params.filters, fresh=params.fresh,
+                      **({"page": _page(request)} if request is not None else {}))
+
+
+def problem_href(problem_id: int | None, item_id: int | None) -> str | None:
+    """The problem's admin page where one is installed (the problem admin), else its lead item's."""
+    from django.urls import NoReverseMatch, reverse
+
+    if problem_id:
+        try:
+            return reverse("admin:feedback_problem_change", args=[problem_id])
+        except NoReverseMatch:
+            pass
+    return reverse("admin:feedback_feedback_change", args=[item_id]) if item_id else None
 
 
 def _bad_period(view):
@@ -97,7 +120,10 @@ def weekly(request):
         for row in data[dim]:
             row["href"] = _drill(filters, start, end, **{code: row["label"] if row["label"] != "unlabelled" else "__none__"})
     for h in data.get("hot_spots", []):
-        h["href"] = _drill(filters, start, end, q=h["term"])
+        h["href"] = (problem_href(h.get("problem"), h.get("id")) if h.get("kind") == "problem"
+                     else _drill(filters, start, end, q=h["term"]))
+    for h in data.get("falling_problems", []):
+        h["href"] = problem_href(h.get("problem"), h.get("id"))
     labels = [t["week"][5:] for t in data["trend"]]
     type_codes = [r["label"] for r in data["type_distribution"] if r["label"] != "unlabelled"]
     names = {r["label"]: r["name"] for r in data["type_distribution"]}
@@ -162,17 +188,42 @@ def release(request, pk: int | None = None):
         pk = latest.pk
     params.period = str(pk)
     filters = params.filters
-    data = _get("release", params)
-    if request.GET.get("format") in ("csv", "xlsx"):
+    data = _get("release", params, request)
+    if request.GET.get("format") in ("csv", "xlsx"):  # every problem, not one page
+        data = report_get(kind="release", period=str(pk), filters=filters, fresh=params.fresh,
+                          page=1, page_size=max(1, data["problems"]["count"]))
         return export(request.GET["format"], f"release-{pk}", _release_rows(data))
     rel, prev = data["release"], data["previous"]
     rows = [{"name": rel["version"], "count": rel["per_day"] or 0, "href": _drill(filters, release=rel["release_id"])}]
     if prev:
         rows.append({"name": prev["version"], "count": prev["per_day"] or 0, "href": _drill(filters, release=prev["release_id"])})
+    for row in [*data["problems"]["results"], *data["regressions"], *data["no_longer_reported"]]:
+        row["href"] = problem_href(row.get("problem"), row.get("id"))
     return TemplateResponse(request, "reports/release.html", _context(
         request, _("Release review %(version)s") % {"version": rel["version"]}, "release", str(pk), filters, data,
-        releases=releases, density_chart=charts.hbar(rows, title=_("Feedback per day since release"), compare_key=None),
-        drill=_drill(filters, release=rel["release_id"]),
+        releases=releases, density_chart=charts.hbar(rows, title=_("New defect problems per day of the release window"),
+                                                     compare_key=None),
+        drill=_drill(filters, release=rel["release_id"]), page_query=urlencode({**filters, "id": pk}),
+    ))
+
+
+@staff_member_required
+@_bad_period
+def top_problems(request):
+    filters, week, month = top_problems_params(request.GET)
+    data = top_problems_report(filters=filters, week=week, month=month, page=_page(request),
+                               page_size=conf.get("REPORTS_PROBLEM_PAGE_SIZE"))
+    for row in data["problems"]["results"]:
+        row["href"] = problem_href(row["problem"], row["id"])
+    query = {**filters, **({"week": week} if week else {"month": month} if month else {})}
+    if request.GET.get("format") in ("csv", "xlsx"):
+        rows = [["rank", "problem_id", "lead_item", "reporters", "reports", "channels", "severity", "title"]]
+        rows += [[r["rank"], r["problem"] or "", r["id"], r["reporters"], r["reports"], r["channels"], r["severity"] or "",
+                  r["title"]] for r in data["problems"]["results"]]
+        return export(request.GET["format"], f"top-problems-{data['period']}", rows)
+    return TemplateResponse(request, "reports/top_problems.html", _context(
+        request, _("Top problems by reporters"), "top", data["period"], filters, data,
+        week=week or "", month=(month if not week else "") or "", page_query=urlencode(query),
     ))
 
 
@@ -185,7 +236,10 @@ def _weekly_rows(d):
     rows += [["high_priority", k, "", hp[k], "", ""] for k in ("received", "resolved", "open", "sla_breached")]
     for k in ("response", "resolution"):
         rows += [["high_priority_hours", k, m, hp[k][m], "", ""] for m in ("count", "mean_hours", "median_hours", "p90_hours")]
-    rows += [["hot_spot", h["term"], "", h["count"], h["expected"], h["p_value"]] for h in d.get("hot_spots", [])]
+    rows += [["hot_spot", h.get("problem") or h.get("term") or "", "、".join(h.get("evidence") or []), h["count"],
+              h["expected"], h["p_value"]] for h in d.get("hot_spots", [])]
+    rows += [["falling_problem", h.get("problem") or "", "、".join(h.get("evidence") or []), h["count"], h["expected"],
+              h["p_value"]] for h in d.get("falling_problems", [])]
     return rows
 
 
@@ -200,13 +254,18 @@ def _monthly_rows(d):
 
 
 def _release_rows(d):
-    rows = [["release", "version", "feedback", "days", "per_day", "per_thousand_users"]]
+    rows = [["release", "version", "feedback", "days", "per_day", "per_thousand_users", "new_defects"]]
     for key in ("release", "previous"):
         r = d.get(key)
         if r:
-            rows.append([key, r["version"], r["feedback"], r["days"], r["per_day"], r["per_thousand_users"]])
-    rows += [["new_problem", p["id"], p["reports"], "", "", p["text"]] for p in d["new_problems"]]
-    rows += [["regression", g["id"], g["fixed_in"], "", "", g["content"]] for g in d["regressions"]]
+            rows.append([key, r["version"], r["feedback"], r["days"], r["per_day"], r["per_thousand_users"],
+                         r["new_in_window"]["defect"]])
+    rows.append(["problem", "problem_id", "lead_item", "kind", "new", "reporters", "reports", "channels", "severity", "title"])
+    rows += [["problem", p["problem"] or "", p["id"], p["kind"], int(p["new"]), p["reporters"], p["reports"],
+              p["channels"], p["severity"] or "", p["title"]] for p in d["problems"]["results"]]
+    rows += [["regression", g["problem"] or "", g["id"], g["fixed_in"], g["reporters"], g["title"]] for g in d["regressions"]]
+    rows += [["no_longer_reported", g["problem"] or "", g["id"], g["kind"], g["reporters"], g["title"]]
+             for g in d["no_longer_reported"]]
     return rows
 
 

@@ -79,9 +79,11 @@ def test_hot_spot_found_on_a_planted_spike_and_not_on_noise(make_feedback):
     for i in range(12):  # …plus a spike
         make_feedback(f"升级后屏幕共享黑屏，对方看不到画面（{i}）", received_at=at(2026, 11, 18, 10, i))
     hot = weekly_report(week="2026-W47")["hot_spots"]
-    terms = [h["term"] for h in hot]
-    assert "黑屏" in terms or "屏幕共享" in terms
-    assert not any(t in terms for t in ["群公告", "暂停", "导出", "验证码"])
+    # the near-verbatim copies were linked at intake: one row for the incident, its words as evidence
+    assert len(hot) == 1 and hot[0]["kind"] == "problem" and hot[0]["count"] == 12
+    assert {"黑屏", "屏幕共享"} & set(hot[0]["evidence"])
+    words = {w for h in hot for w in h["evidence"]}
+    assert not any(t in words for t in ["群公告", "暂停", "导出", "验证码"])
     quiet = weekly_report(week="2026-W46")["hot_spots"]
     assert quiet == []
 
@@ -106,19 +108,26 @@ def test_release_density_new_problems_and_regressions(make_feedback, agent, veri
     again = make_feedback("新版本群文件又下载失败了", product="chat", app_version="5.10.0", received_at=at(2026, 10, 3))
     feedback_mark_duplicate(feedback=again, canonical=old, similarity=0.8, actor=Actor.system())
     fresh = make_feedback("5.10.0 表情包发不出去", product="chat", app_version="5.10.0", received_at=at(2026, 10, 4))
+    feedback_update(feedback_id=fresh.pk, actor=Actor.system(), labels={"type": "function"})
     for i in range(2):
         make_feedback(f"5.9.2 的老问题 {i}", product="chat", app_version="5.9.2", received_at=at(2026, 9, 10 + i))
     assert later_fix.pk
     report = release_report(release_id=r2.pk)
     assert report["release"]["feedback"] == 2
-    assert report["release"]["per_thousand_users"] == 0.1
+    # density counts new defect problems: one (表情包) over 20 thousand users; `again` is the old
+    # cluster's problem, not a new one
+    assert report["release"]["per_thousand_users"] == 0.05
     assert report["previous"]["version"] == "5.9.3" or report["previous"]["version"] == "5.9.2"
     assert [p["id"] for p in report["new_problems"]] == [fresh.pk]
     assert [(g["id"], g["fixed_in"]) for g in report["regressions"]] == [(again.pk, "5.9.3")]
     r1_report = release_report(release_id=r1.pk)
     assert r1_report["release"]["feedback"] == 3
-    # 3 reports from 1 Sep until the next release on 20 Sep (19 days)
-    assert r1_report["release"]["per_day"] == round(3 / 19, 2)
+    # two new problems (the two near-verbatim 老问题 reports are one), none labelled a defect yet:
+    # counted apart, over the fixed 14-day window (not "until the next release", which late reports
+    # and a late next release would distort)
+    assert r1_report["release"]["problems"] == 2
+    assert r1_report["release"]["new_in_window"]["unlabelled"] == 2
+    assert r1_report["release"]["days"] == 14 and r1_report["release"]["per_day"] == 0.0
 
 
 def test_monthly_times_reply_rate_and_stages(make_feedback, agent):
