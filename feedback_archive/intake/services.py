@@ -308,7 +308,10 @@ def pipeline_enqueue(*, feedback_ids: list[int]) -> None:
 def _send_pipeline_job(ids: list[int]) -> None:
     from django_q.tasks import async_task
 
-    async_task(PIPELINE_TASK, ids, group="pipeline")
+    # jobs of at most JOB_MAX_ITEMS: a stopping worker finishes the jobs it holds (docs/reliability.md)
+    size = settings.JOB_MAX_ITEMS
+    for start in range(0, len(ids), size):
+        async_task(PIPELINE_TASK, ids[start:start + size], group="pipeline")
 
 
 def pipeline_job(*, feedback_ids: list[int]) -> dict:
