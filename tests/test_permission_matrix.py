@@ -81,6 +81,7 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     "api.taxonomy": ALL,
     "api.reports.weekly": ALL,
     "api.reports.efficiency": ALL,
+    "api.reports.top_problems": ALL,
     "api.planning.queue": ALL,
     # deciding on, linking and shipping feedback acts on each item: the item's team rule holds
     "api.planning.decline": CHANGE,
@@ -306,6 +307,8 @@ def run_action(action: str, w: World, user, which: str, client) -> str | bool:
         return api.get("/api/v1/taxonomy/").status_code == 200
     if action == "api.reports.weekly":
         return api.get("/api/v1/reports/weekly/").status_code == 200
+    if action == "api.reports.top_problems":
+        return api.get("/api/v1/reports/top-problems/").status_code == 200
     if action == "api.reports.efficiency":
         return api.get("/api/v1/reports/efficiency/").status_code == 200
     if action == "api.planning.queue":
@@ -389,7 +392,7 @@ API_ROUTES = {  # URL name → row
     "report-monthly": "api.reports.weekly", "report-release": "api.reports.weekly", "api-root": None,
     "api-schema": None, "api-docs": None,
     "health": None,  # no object: the pipeline's lag and the database's reachability
-    "report-efficiency": "api.reports.efficiency", "planning-queue": "api.planning.queue",
+    "report-efficiency": "api.reports.efficiency", "report-top-problems": "api.reports.top_problems", "planning-queue": "api.planning.queue",
     "planning-decline": "api.planning.decline", "roadmap-list": "api.roadmap.list", "roadmap-detail": "api.roadmap.list",
     "roadmap-link": "api.roadmap.link", "roadmap-ship": "api.roadmap.ship",
 }
