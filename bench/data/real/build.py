@@ -38,6 +38,34 @@ def read_tsv(path, ncols):
     return rows
 
 
+# Product families: repositories about one product (several packagings or plugins of the same
+# client, the SDKs of one vendor) share a unit, so one incident never lands on both sides.
+FAMILY = {
+    "X1a0He/X1a0HeWeChatPlugin": "wechat-mac-plugins", "MustangYM/WeChatExtension-ForMac": "wechat-mac-plugins",
+    "TKkk-iOSer/WeChatPlugin-MacOS": "wechat-mac-plugins", "sunnyyoung/WeChatTweak": "wechat-mac-plugins",
+    "huiyadanli/RevokeMsgPatcher": "wechat-pc-revoke-patch",
+    "zq1997/deepin-wine": "linux-wine-im", "vufa/deepin-wine-wechat-arch": "linux-wine-im",
+    "wszqkzqk/deepin-wine-ubuntu": "linux-wine-im", "vufa/deepin-wine-qq-arch": "linux-wine-im",
+    "nashaofu/dingtalk": "dingtalk-linux", "id10tttt/com.alibabainc.dingtalk-flatpak": "dingtalk-linux",
+    "LiteLoaderQQNT/LiteLoaderQQNT": "qq-linux", "initialencounter/chronocat-termux": "qq-linux",
+    "xiehuc/pidgin-lwqq": "qq-linux",
+    "tencentyun/TRTCSDK": "tencent-rtc", "undefineders/WXMiniByUniapp-TRTC": "tencent-rtc",
+    "tencentyun/XiaoZhiBo": "tencent-rtc",
+    "tuyaohui/WebRTC_iOS": "webrtc-demos", "ddssingsong/webrtc_android": "webrtc-demos",
+    "TencentCloud/TIMSDK": "tencent-im", "JiangJuHong/FlutterTencentImPlugin": "tencent-im",
+}
+
+
+def family(unit):
+    if unit in FAMILY:
+        return FAMILY[unit]
+    owner = unit.split("/")[0].lower()
+    for vendor in ("agora", "rongcloud", "netease", "openimsdk", "leancloud", "wildfirechat", "wukongim"):
+        if vendor in owner:
+            return vendor
+    return unit
+
+
 def norm(text):
     return " ".join(text.split())
 
@@ -58,9 +86,9 @@ def build_en():
     return out
 
 
-def build_zh():
+def build_zh(prefix="zh_", id_prefix="zh"):
     out, seen = [], set()
-    for path in sorted(glob.glob(os.path.join(HERE, "raw", "zh_*.tsv"))):
+    for path in sorted(glob.glob(os.path.join(HERE, "raw", prefix + "*.tsv"))):
         for unit, url, product, typ, module, intent, severity, conf, text in read_tsv(path, 9):
             text = norm(text)
             key = text.lower()
@@ -69,8 +97,9 @@ def build_zh():
             seen.add(key)
             src = "GitHub issue thread" if "github.com" in url else "public web page"
             out.append({
-                "id": f"zh-{len(out) + 1:04d}", "text": text, "source": f"{src} ({unit})", "url": url,
-                "product": product, "thread": url.split("#")[0], "unit": unit, "split": split_for(unit),
+                "id": f"{id_prefix}-{len(out) + 1:04d}", "text": text, "source": f"{src} ({unit})", "url": url,
+                "product": product, "thread": url.split("#")[0], "family": family(unit),
+                "split": split_for(family(unit)),
                 "labels": {"type": typ, "module": module, "intent": intent, "severity": severity},
                 "confidence": conf,
             })
@@ -84,12 +113,25 @@ def write(name, rows):
     print(name, len(rows))
 
 
+def resolve(ref, items, by_id):
+    if not ref.startswith("~"):
+        return by_id[ref]
+    hits = [r for r in items if ref[1:] in r["text"]]
+    if len(hits) != 1:
+        raise SystemExit(f"pair reference {ref!r} matches {len(hits)} items")
+    return hits[0]
+
+
 def build_pairs(items):
     by_id = {r["id"]: r for r in items}
-    out = []
+    out, seen = [], set()
     for path in sorted(glob.glob(os.path.join(HERE, "raw", "pairs_*.tsv"))):
         for a, b, same, evidence in read_tsv(path, 4):
-            ra, rb = by_id[a], by_id[b]
+            ra, rb = resolve(a, items, by_id), resolve(b, items, by_id)
+            a, b = ra["id"], rb["id"]
+            if ra is rb or (a, b) in seen or (b, a) in seen:
+                raise SystemExit(f"pair {a} {b}: same item or listed twice")
+            seen.add((a, b))
             if ra["split"] != rb["split"]:
                 continue  # a pair whose two texts fall on different sides would leak: dropped
             out.append({
@@ -105,5 +147,8 @@ if __name__ == "__main__":
     zh = build_zh()
     write("en_app_reviews.jsonl", en)
     write("zh_im_reports.jsonl", zh)
-    pairs = build_pairs(en + zh)
+    # raw/pool_*.tsv: further real reports of incidents already in zh_im_reports (more "+1" voices);
+    # kept out of the classification file (near-copies) but usable as the second text of a pair.
+    pool = build_zh("pool_", "pool")
+    pairs = build_pairs(en + zh + pool)
     write("problem_pairs.jsonl", pairs)
