@@ -53,6 +53,23 @@ FAMILY = {
     "tencentyun/XiaoZhiBo": "tencent-rtc",
     "tuyaohui/WebRTC_iOS": "webrtc-demos", "ddssingsong/webrtc_android": "webrtc-demos",
     "TencentCloud/TIMSDK": "tencent-im", "JiangJuHong/FlutterTencentImPlugin": "tencent-im",
+    "tencentyun/MLVBSDK": "tencent-rtc",
+    "lovechoudoufu/wechat_for_linux": "wechat-linux-native", "web1n/wechat-universal-flatpak": "wechat-linux-native",
+    "AOSC-Dev/liblol": "wechat-linux-native",
+    "hillwoodroc/winetricks-zh": "linux-wine-im", "huan/docker-wechat": "linux-wine-im",
+    "eNkru/freechat": "wechat-web-wrappers", "zhongyi-tong/electronic-wechat": "wechat-web-wrappers",
+    "pili-engineering/QNRTC-iOS": "qiniu", "pili-engineering/PLAudioStreamingKit": "qiniu",
+    "ksvc/KSYMediaPlayer_Android": "ksyun", "fpzeng/KSYStreamer_Android": "ksyun",
+    "Xiaomi-mimc/mimc-webjs-sdk": "xiaomi-mimc",
+    "xiyuesaves/lite-tools": "qq-linux", "NapNeko/NapCatQQ": "qq-linux",
+    "firesunCN/WechatEnhancement": "wechat-android-mods", "Gh0u1L5/WechatMagician": "wechat-android-mods",
+    "Xposed-Modules-Repo/com.xchat": "wechat-android-mods", "HdShare/WAuxiliary_Public": "wechat-android-mods",
+    "cs-lazy-tools/ChatGPT-On-CS": "wechat-ai-bots", "SnapdragonLee/ChatGPT-weBot": "wechat-ai-bots",
+    "ljc545w/ComWeChatRobot": "wechat-pc-bots", "TonyChen56/WeChatRobot": "wechat-pc-bots",
+    "littlecodersh/ItChat": "wechat-web-bots", "liuwons/wxBot": "wechat-web-bots",
+    "xhzengAIB/MessageDisplayKit": "chat-ui-kits", "reactnativecomponent/react-native-chat-demo": "netease",
+    "project-mirai/mirai-api-http": "qq-bots", "Yiyuiii/nonebot-plugin-moegoe": "qq-bots",
+    "AsTryE/QQRedPackHelper": "qq-mac-plugins",
 }
 
 
@@ -60,7 +77,8 @@ def family(unit):
     if unit in FAMILY:
         return FAMILY[unit]
     owner = unit.split("/")[0].lower()
-    for vendor in ("agora", "rongcloud", "netease", "openimsdk", "leancloud", "wildfirechat", "wukongim"):
+    for vendor in ("agora", "rongcloud", "netease", "openimsdk", "leancloud", "wildfirechat", "wukongim",
+                   "easemob", "larksuite"):
         if vendor in owner:
             return vendor
     return unit
