@@ -70,6 +70,16 @@ FAMILY = {
     "xhzengAIB/MessageDisplayKit": "chat-ui-kits", "reactnativecomponent/react-native-chat-demo": "netease",
     "project-mirai/mirai-api-http": "qq-bots", "Yiyuiii/nonebot-plugin-moegoe": "qq-bots",
     "AsTryE/QQRedPackHelper": "qq-mac-plugins",
+    "LLOneBot/LuckyLilliaBot": "qq-linux", "ehForwarderBot/efb-qq-slave": "qq-bots", "mamoe/mirai": "qq-bots",
+    "Mrs4s/go-cqhttp": "qq-bots", "Yinzo/SmartQQBot": "qq-bots", "HKUDS/nanobot": "qq-bots",
+    "nodeWechat/wechat4u": "wechat-web-bots", "kooritea/electronic-wechat": "wechat-web-wrappers",
+    "Tencent-RTC/TUICallKit": "tencent-rtc", "tencentyun/TRTCFlutterScenesDemo": "tencent-rtc",
+    "dingxiang-me/OpenClaw-Wechat": "wecom-bots", "Eric-Guo/wechat": "wecom-bots", "NAStool/nas-tools": "wecom-bots",
+    "fanchunke/chatgpt-wecom": "wecom-bots", "toboto/openclaw-wecom-channel": "wecom-bots",
+    "langbot-app/LangBot": "wecom-bots", "BytePioneer-AI/openclaw-china": "wecom-bots",
+    "tuangtalk/chatgpt-wecom": "wecom-bots",
+    "danni-cool/wechatbot-webhook": "wechaty", "hmllsnow/escape-wechat": "wechaty", "Devo919/Gewechat": "wechaty",
+    "lyyyuna/wechat_robot": "wechat-web-bots",
 }
 
 
@@ -78,7 +88,7 @@ def family(unit):
         return FAMILY[unit]
     owner = unit.split("/")[0].lower()
     for vendor in ("agora", "rongcloud", "netease", "openimsdk", "leancloud", "wildfirechat", "wukongim",
-                   "easemob", "larksuite"):
+                   "easemob", "larksuite", "wechaty"):
         if vendor in owner:
             return vendor
     return unit
