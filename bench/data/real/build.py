@@ -80,7 +80,9 @@ FAMILY = {
     "tuangtalk/chatgpt-wecom": "wecom-bots",
     "danni-cool/wechatbot-webhook": "wechaty", "hmllsnow/escape-wechat": "wechaty", "Devo919/Gewechat": "wechaty",
     "lyyyuna/wechat_robot": "wechat-web-bots",
-    "YuanYeYouTao/Yuki-QQbot": "qq-bots",
+    "YuanYeYouTao/Yuki-QQbot": "qq-bots", "takayama-lily/oicq": "qq-bots", "liuxiaoyucc/uni-huanxin-im": "easemob",
+    "chatboxai/chatbox": "ai-chat-clients", "chatpire/chatgpt-web-share": "ai-chat-clients",
+    "xcanwin/KeepChatGPT": "ai-chat-clients", "lxfater/Portal": "ai-chat-clients", "daodao97/chatmcp": "ai-chat-clients",
     "ZhuLinsen/daily_stock_analysis": "feishu-bots", "m1heng/clawdbot-feishu": "feishu-bots",
     "ConnectAI-E/feishu-openai": "feishu-bots", "baileyh8/hermes-feishu-streaming-card": "feishu-bots",
 }
