@@ -157,6 +157,8 @@ def resolve(ref, items, by_id):
     if not ref.startswith("~"):
         return by_id[ref]
     hits = [r for r in items if ref[1:] in r["text"]]
+    if len(hits) > 1:  # an exact text wins over texts that merely contain it
+        hits = [r for r in hits if r["text"] == ref[1:]] or hits
     if len(hits) != 1:
         raise SystemExit(f"pair reference {ref!r} matches {len(hits)} items")
     return hits[0]
