@@ -88,6 +88,7 @@ FAMILY = {
     "AmethystTim/JM-PDF-plugin": "qq-bots",
     "Mzdyl/LiteLoaderQQNT_Install": "qq-linux", "xtaw/LiteLoaderQQNT-Fake-Message": "qq-linux",
     "qianxuu/LiteLoaderQQNT-Plugin-Demo-Mode": "qq-linux",
+    "Zhalslar/astrbot_plugin_qqadmin": "qq-bots", "ferredoxin/QNotified": "qq-android-mods",
     "chatboxai/chatbox": "ai-chat-clients", "chatpire/chatgpt-web-share": "ai-chat-clients",
     "xcanwin/KeepChatGPT": "ai-chat-clients", "lxfater/Portal": "ai-chat-clients", "daodao97/chatmcp": "ai-chat-clients",
     "ZhuLinsen/daily_stock_analysis": "feishu-bots", "m1heng/clawdbot-feishu": "feishu-bots",
