@@ -3,6 +3,8 @@
 Run: .venv/bin/python bench/data/real/build.py   (from the repository root)
 
 raw/en_wa.tsv      unit, intent, confidence, text            (WhatsApp store reviews)
+raw/en_gh_*.tsv    family, url, product, intent, confidence, text   (issue posts by users of other
+                   communication apps: Signal, Telegram, Element, Jitsi Meet, Rocket.Chat)
 raw/zh_*.tsv       unit, url, product, type, module, intent, severity, confidence, text
 raw/pairs_*.tsv    a_ref, b_ref, same, evidence               (refs are item ids of zh/en files)
 
@@ -108,6 +110,7 @@ FAMILY = {
     "starrtc/starrtc-android-demo": "starrtc",
     "chatboxai/chatbox": "ai-chat-clients", "chatpire/chatgpt-web-share": "ai-chat-clients",
     "xcanwin/KeepChatGPT": "ai-chat-clients", "lxfater/Portal": "ai-chat-clients", "daodao97/chatmcp": "ai-chat-clients",
+    "telegramdesktop/tdesktop": "telegram", "morethanwords/tweb": "telegram",
     "ZhuLinsen/daily_stock_analysis": "feishu-bots", "m1heng/clawdbot-feishu": "feishu-bots",
     "ConnectAI-E/feishu-openai": "feishu-bots", "baileyh8/hermes-feishu-streaming-card": "feishu-bots",
 }
@@ -141,6 +144,23 @@ def build_en():
             "product": "WhatsApp", "thread": unit if unit != "review" else "wa-outlier-review",
             "split": split_for(thread), "labels": {"intent": intent}, "confidence": conf,
         })
+    # Second round: posts by end users of other communication apps on the apps' public issue
+    # trackers. The split unit is the product family (all repositories of one app), so every
+    # thread, its +1s and its duplicates stay on one side.
+    n = 0
+    for path in sorted(glob.glob(os.path.join(HERE, "raw", "en_gh_*.tsv"))):
+        for fam, url, product, intent, conf, text in read_tsv(path, 6):
+            text = norm(text)
+            if text.lower() in seen:
+                continue
+            seen.add(text.lower())
+            n += 1
+            repo = "/".join(url.split("/")[3:5])
+            out.append({
+                "id": f"en-gh-{n:04d}", "text": text, "source": f"GitHub issue thread ({repo}; family {fam})",
+                "url": url, "product": product, "thread": url, "split": split_for(fam),
+                "labels": {"intent": intent}, "confidence": conf,
+            })
     return out
 
 
