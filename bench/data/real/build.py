@@ -111,6 +111,8 @@ FAMILY = {
     "chatboxai/chatbox": "ai-chat-clients", "chatpire/chatgpt-web-share": "ai-chat-clients",
     "xcanwin/KeepChatGPT": "ai-chat-clients", "lxfater/Portal": "ai-chat-clients", "daodao97/chatmcp": "ai-chat-clients",
     "telegramdesktop/tdesktop": "telegram", "morethanwords/tweb": "telegram",
+    "openfde/openfde": "tencent-meeting", "AllanChain/blog": "tencent-meeting", "linuxdeepin/treeland": "tencent-meeting",
+    "yinxin630/fiora": "fiora",
     "ZhuLinsen/daily_stock_analysis": "feishu-bots", "m1heng/clawdbot-feishu": "feishu-bots",
     "ConnectAI-E/feishu-openai": "feishu-bots", "baileyh8/hermes-feishu-streaming-card": "feishu-bots",
 }
