@@ -118,7 +118,7 @@ FAMILY = {
     "zhullyb/deepin.com.dingtalk.com": "linux-wine-im", "xddxdd/nur-packages": "dingtalk-linux",
     "lzl200110/dingtalk-wayland-screenshare": "dingtalk-linux",
     "vufa/deepin-wine-tim-arch": "linux-wine-im", "jactor-sue/Deepin-Apps-Installation": "linux-wine-im",
-    "gentoo-zh/overlay": "qq-linux", "huataihuang/cloud-atlas": "linux-wine-im", "sindresorhus/caprine": "messenger-desktop",
+    "gentoo-zh/overlay": "qq-linux", "zhanlangsir/Qtqq": "qq-linux", "huataihuang/cloud-atlas": "linux-wine-im", "sindresorhus/caprine": "messenger-desktop",
     "flathub/com.tencent.wemeet": "tencent-meeting", "xuwd1/wemeet-wayland-screenshare": "tencent-meeting",
     "ZhuLinsen/daily_stock_analysis": "feishu-bots", "m1heng/clawdbot-feishu": "feishu-bots",
     "ConnectAI-E/feishu-openai": "feishu-bots", "baileyh8/hermes-feishu-streaming-card": "feishu-bots",
