@@ -2,10 +2,11 @@
 
     classify(title=..., content=..., taxonomy=[...], context={...}, model=None) -> dict
 
-Scoring per dimension = taxonomy keywords (editable in the admin, weights "word:weight") +
-the built-in IM lexicon and phrase patterns of `rules.py` (only for label codes present in the
-taxonomy) − negative keywords, matched on jieba token boundaries with negation scope. A trained
-linear model (`model.py`, optional) is blended in when passed. Each dimension then has a small
+Scoring per dimension = taxonomy keywords (the database is the one vocabulary: edited in the
+admin, weights "word:weight", loaded from taxonomy/data/standard.yaml) + phrase patterns
+(classification/data/phrases.yaml, only for label codes present in the taxonomy) − negative
+keywords, matched on jieba token boundaries with negation scope. A trained linear model
+(`model.py`, optional) is blended in when passed. Each dimension then has a small
 decision step encoding the taxonomy's boundary rules (release > scenario > individual, red lines
 for critical, no-defect feedback is minor, …). See docs/classification.md.
 """
@@ -27,6 +28,34 @@ _NEG_KEYWORD_PENALTY = 3.0
 _DEFAULTS = {"type": "function", "module": "other", "severity": "normal", "scope": "individual", "intent": "complaint"}
 
 
+# Evidence tags are internal (the decisions read them); `plain_evidence` turns a list into the
+# words a person reads: the matched text, deduplicated, without tags.
+PHRASE_TAG = "phrase:"
+NEGATED_TAG = "rule:negated "
+_INTERNAL = ("neg:", "rule:", "model:", "negneg:", "wait:", "rhetorical:")
+
+
+def plain_evidence(items, limit: int = 12) -> list[str]:
+    """Deduplicated words found in the text: phrase matches as their text, no internal tags
+    (`neg:`, `rule:negated`, `model:`, `p=0.93`), no sentiment signs (+好用 → 好用)."""
+    out: list[str] = []
+    for e in items or []:
+        e = str(e)
+        if e.startswith(PHRASE_TAG):
+            e = e[len(PHRASE_TAG):]
+        elif e.startswith(_INTERNAL):
+            continue
+        elif e[:1] in "+-" and len(e) > 1:
+            e = e[1:]
+        e = e.strip()
+        if not e or not any(ch.isalnum() for ch in e) or e in out:
+            continue
+        out.append(e)
+        if len(out) >= limit:
+            break
+    return out
+
+
 _REQUIRED = {p[4]: rules.required_chars(p[2]) for p in rules.PHRASES}
 
 
@@ -46,10 +75,6 @@ class Compiled:
                 for item in lab.get("negative_keywords", []) or []:
                     word, weight = rules.parse_keyword(item)
                     self.index.add(word, rules.Entry(dim["code"], lab["code"], weight, negative=True))
-        for (dcode, lcode), words in rules.BUILTIN.items():
-            if (dcode, lcode) in present:
-                for word, weight in words:
-                    self.index.add(word, rules.Entry(dcode, lcode, weight, source="builtin"))
         self.index.freeze()
         self.praise_topic = rules.KeywordIndex()
         for lcode, words in rules.PRAISE_TOPIC.items():
@@ -128,17 +153,19 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
                     sc[en.label] -= _NEG_KEYWORD_PENALTY
                     ev[en.label].append(f"neg:{m.word}")
                 elif m.negated and dcode not in _NO_NEGATION_DIMS:
-                    ev[en.label].append(f"rule:negated {m.word}")
+                    ev[en.label].append(NEGATED_TAG + m.word)
                 else:
                     sc[en.label] += en.weight
                     if m.word not in ev[en.label]:
                         ev[en.label].append(m.word)
         scores[dcode], evidence[dcode] = sc, ev
     chars = set(text)
-    for dcode, lcode, rx, weight, name, required in comp.phrases:
-        if (required is None or not required.isdisjoint(chars)) and rx.search(text):
-            scores[dcode][lcode] += weight
-            evidence[dcode][lcode].append(name)
+    for dcode, lcode, rx, weight, _name, required in comp.phrases:
+        if required is None or not required.isdisjoint(chars):
+            m = rx.search(text)
+            if m is not None:
+                scores[dcode][lcode] += weight
+                evidence[dcode][lcode].append(PHRASE_TAG + m.group(0).strip()[:24])
     return scores, evidence
 
 
@@ -199,9 +226,9 @@ def _classify(comp: Compiled, title: str, content: str, context: dict | None, mo
         label, conf = decide(sc, codes, intent=intent, scores=scores, context=context, pol=pol, topic=topic)
         if label is None:
             continue
-        suggestions[dcode] = {"label": label, "confidence": conf, "evidence": ev.get(label, [])[:12]}
+        suggestions[dcode] = {"label": label, "confidence": conf, "evidence": plain_evidence(ev.get(label, []))}
 
-    sent_ev = list(dict.fromkeys(evidence.get("intent", {}).get(intent, [])[:6] + pol_ev[:10]))
+    sent_ev = plain_evidence(evidence.get("intent", {}).get(intent, [])[:6] + pol_ev[:10])
     return {
         "language": language,
         "model_version": model_version,
