@@ -170,32 +170,80 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
 
 
 def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | None = None, model=None) -> dict:
-    return _classify(compiled_for(taxonomy), title, content, context, model)
+    return classify_batch([(title, content, context)], taxonomy=taxonomy, model=model)[0]
 
 
 def classify_batch(items, *, taxonomy: list[dict], model=None) -> list[dict]:
     """classify() for many items — (title, content, context) tuples — with the taxonomy's derived
     structures looked up once instead of once per item (fingerprinting it is not free)."""
     comp = compiled_for(taxonomy)
-    return [_classify(comp, title, content, context, model) for title, content, context in items]
+    items = list(items)
+    raws = [_raw(title, content) for title, content, _context in items]
+    # the one segmentation of each item: rules, sentiment and the model's features all read it
+    toks_list = [rules.tokenize(raw) for raw in raws]
+    # the model scores the whole chunk in one sparse matrix product
+    prepared = model.prepare(toks_list) if model is not None and hasattr(model, "prepare") else None
+    return [_classify(comp, raw, context, model, toks, prepared, i)
+            for i, ((_t, _c, context), raw, toks) in enumerate(zip(items, raws, toks_list))]
 
 
-def _classify(comp: Compiled, title: str, content: str, context: dict | None, model) -> dict:
-    raw = f"{title or ''}\n{content or ''}".strip()
+# A pasted log or document: rules and model read the first MAX_TEXT characters (the report is at
+# the top; a 20k-character paste must not cost a worker seconds). Sentiment too.
+MAX_TEXT = 5000
+
+
+def _raw(title, content) -> str:
+    return f"{title or ''}\n{content or ''}".strip()[:MAX_TEXT]
+
+
+def _classify(comp: Compiled, raw: str, context: dict | None, model, toks=None, prepared=None, i: int = 0) -> dict:
     context = context or {}
     language = detect_language(raw)
-    # the one segmentation of the item: rules, sentiment and the model's features all read it
-    toks = rules.tokenize(raw)
+    if toks is None:
+        toks = rules.tokenize(raw)
     text = toks.text
     scores, evidence = _score(comp, toks, text)
     model_version = MODEL_VERSION
     if model is not None:
-        if hasattr(model, "blend_tokens"):
+        if prepared is not None:
+            model.blend_prepared(prepared, i, scores, evidence)
+        elif hasattr(model, "blend_tokens"):
             model.blend_tokens(raw, toks, scores, evidence)
         else:
             model.blend(raw, scores, evidence)
         model_version = f"{RULES_VERSION}+{model.model_id}"
+    return _decide_all(comp, raw, toks, scores, evidence, context, language, model_version)
 
+
+def rule_scores(texts: list[str], *, taxonomy: list[dict], dimension: str) -> list:
+    """For the training gate: per text, a function (posterior | None, weight) → the label the
+    pipeline decides for `dimension` when `weight × posterior` is added to the rule scores. The
+    rule scores are computed once per text, however many weights are tried."""
+    import copy
+
+    comp = compiled_for(taxonomy)
+    out = []
+    for text in texts:
+        raw = _raw("", text)
+        toks = rules.tokenize(raw)
+        scores, evidence = _score(comp, toks, toks.text)
+        language = detect_language(raw)
+
+        def decide(post, weight, *, _s=scores, _e=evidence, _t=toks, _r=raw, _l=language):
+            sc = copy.deepcopy(_s)
+            if post and weight and dimension in sc:
+                z = sum(p for c, p in post.items() if c in sc[dimension]) or 1.0
+                for c, p in post.items():
+                    if c in sc[dimension]:
+                        sc[dimension][c] += weight * p / z
+            res = _decide_all(comp, _r, _t, sc, copy.deepcopy(_e), {}, _l, MODEL_VERSION)
+            return res["suggestions"].get(dimension, {}).get("label")
+
+        out.append(decide)
+    return out
+
+
+def _decide_all(comp, raw, toks, scores, evidence, context, language, model_version) -> dict:
     dims = dict(comp.dims)
     suggestions: dict[str, dict] = {}
 
