@@ -215,10 +215,10 @@ def _classify(comp: Compiled, raw: str, context: dict | None, model, toks=None, 
     return _decide_all(comp, raw, toks, scores, evidence, context, language, model_version)
 
 
-def rule_scores(texts: list[str], *, taxonomy: list[dict], dimension: str) -> list:
-    """For the training gate: per text, a function (posterior | None, weight) → the label the
-    pipeline decides for `dimension` when `weight × posterior` is added to the rule scores. The
-    rule scores are computed once per text, however many weights are tried."""
+def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
+    """For the training gate: per text, a function (dimension, posterior | None, weight) → the
+    label the pipeline decides for `dimension` when `weight × posterior` is added to the rule
+    scores. The rules run once per text, however many dimensions and weights are tried."""
     import copy
 
     comp = compiled_for(taxonomy)
@@ -229,7 +229,7 @@ def rule_scores(texts: list[str], *, taxonomy: list[dict], dimension: str) -> li
         scores, evidence = _score(comp, toks, toks.text)
         language = detect_language(raw)
 
-        def decide(post, weight, *, _s=scores, _e=evidence, _t=toks, _r=raw, _l=language):
+        def decide(dimension, post, weight, *, _s=scores, _e=evidence, _t=toks, _r=raw, _l=language):
             sc = copy.deepcopy(_s)
             if post and weight and dimension in sc:
                 z = sum(p for c, p in post.items() if c in sc[dimension]) or 1.0
@@ -277,9 +277,16 @@ def _decide_all(comp, raw, toks, scores, evidence, context, language, model_vers
         suggestions[dcode] = {"label": label, "confidence": conf, "evidence": plain_evidence(ev.get(label, []))}
 
     sent_ev = plain_evidence(evidence.get("intent", {}).get(intent, [])[:6] + pol_ev[:10])
+    # "no signal": nothing in the text a rule or the model could read (empty, emoji only, only
+    # punctuation). The suggestions are then the defaults at their floor confidence, no evidence.
+    signal = any(ch.isalnum() for ch in raw)
+    if not signal:
+        for sug in suggestions.values():
+            sug["confidence"], sug["evidence"] = min(sug["confidence"], 0.2), []
     return {
         "language": language,
         "model_version": model_version,
+        "signal": signal,
         "suggestions": suggestions,
         "sentiment": {"polarity": round(max(-1.0, min(1.0, pol)), 3), "intent": intent, "evidence": sent_ev},
     }
@@ -305,9 +312,12 @@ def _decide_type(sc, codes, *, intent, topic, **_):
                 sc[lcode] = max(sc[lcode], 0.0) + w
     f, p, e, c = (sc.get(k, 0.0) for k in ("function", "performance", "experience", "consultation"))
     if intent == "question" and "consultation" in sc:
-        # a genuine question without a reported symptom is a consultation
-        if max(f, p) < 3:
+        # a genuine question without a reported symptom is a consultation; a question about a
+        # symptom (请问为什么消息延迟…, 有人知道怎么解决闪退吗) is typed by the symptom
+        if max(f, p) < 2:
             sc["consultation"] = c + 2
+        else:
+            sc["consultation"] = min(c, max(f, p, e) - 0.5)
     elif "consultation" in sc and max(f, p, e) >= 2 and c < max(f, p, e) + 3:
         sc["consultation"] = min(c, max(f, p, e) - 0.5)
     if intent == "suggestion" and "function" in sc and max(p, e) < 3:

@@ -1,31 +1,39 @@
 """Training with an honest gate (pure: no database). Used by the service and by the bench.
 
-Items are split by a stable hash of their key (a feedback id stays on its side across
-retrainings): 80% train, 20% held out. The held-out fifth is split again by hash: one half
-chooses the blend weight, the other half compares the rules alone with rules + model. A model is
-active only with at least `min_examples` items and a strictly better accuracy on that second
-half. The stored model is refitted on all items with the chosen weight.
+The gate asks one question per dimension: on items the model did not see, are rules + model
+strictly more accurate than the rules alone? Every item gets an out-of-sample probability:
 
-All dimensions of one run share the segmentation and the TF-IDF features (fitted on the training
-side only, refitted on everything for the stored model): that is what keeps 100k labels under two
-minutes (bench/classification_quality.py --train-bench).
+* up to `CV_LIMIT` items: 5-fold cross-validation (folds by a stable hash of the item's key, so a
+  feedback stays in its fold across retrainings) — every confirmed label takes part in the gate,
+  which matters while there are only hundreds;
+* above it: one split, 80% train / 20% held out (by the same hash), the held-out part capped at
+  `EVAL_CAP` items (±2 points at 95% is enough to decide "better").
 
-Evaluating rules + model needs the rule scores of each held-out item; they are computed once per
-item (`pipeline.rule_scores`) and the model's probabilities are added for each candidate weight,
-instead of classifying every held-out item again per weight. At most `EVAL_CAP` held-out items are
-used for the decision (a 95% interval of ±2 points at 2,000 items is enough to decide "better").
+The out-of-sample items are split again by hash: one half chooses the blend weight, the other half
+compares rules alone with rules + model at that weight. The model is active only with at least
+`min_examples` items and a strictly better accuracy on that second half. The stored model is
+refitted on all items.
+
+All dimensions of one run share the segmentation, the rule scores of each text (computed once,
+`pipeline.rule_scores`) and the TF-IDF features of each fold: that is what keeps 100k labels under
+two minutes (bench/classification_training.py).
 """
 from __future__ import annotations
 
 import zlib
 
 import numpy as np
-from django.utils.translation import gettext_noop
 
 from . import model as stat_model
 from . import pipeline
 
-WEIGHT_GRID = (1.0, 2.0, 4.0, 8.0)
+WEIGHT_GRID = (1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def gettext_noop(message: str) -> str:
+    # marks the reason for makemessages without importing Django's (which needs settings):
+    # this module stays pure, the bench runs it without Django
+    return message
 EVAL_CAP = 2000
 
 
@@ -50,51 +58,87 @@ def fit_features(prep: Prepared, rows: list[int]):
     return stat_model.Features.fit([prep.norms[i] for i in rows], [prep.words[i] for i in rows])
 
 
+CV_LIMIT = 5000
+FOLDS = 5
+
+
+def fold_of(key) -> int:
+    return zlib.crc32(f"fold{key}".encode()) % FOLDS
+
+
+def _folds(prepared: Prepared, shared: dict) -> list[tuple[set, object]]:
+    """(keys held out, features fitted on the rest) per fold, shared by every dimension."""
+    if "folds" not in shared:
+        n = len(prepared.keys)
+        folds = []
+        if n <= CV_LIMIT:
+            for f in range(FOLDS):
+                rows = [i for i, k in enumerate(prepared.keys) if fold_of(k) != f]
+                held = {k for k in prepared.keys if fold_of(k) == f}
+                if rows and held:
+                    folds.append((held, fit_features(prepared, rows)[0]))
+        else:
+            rows = [i for i, k in enumerate(prepared.keys) if not held_out(k)]
+            held = [k for k in prepared.keys if held_out(k)]
+            folds.append((set(held[:EVAL_CAP * 3]), fit_features(prepared, rows)[0]))
+        shared["folds"] = folds
+    return shared["folds"]
+
+
+def _decisions(prepared: Prepared, shared: dict, taxonomy) -> dict:
+    """key → the rules' decision function for that text (lazily, once per text per run)."""
+    cache = shared.setdefault("decide", {})
+    return cache
+
+
+def _decider(prepared: Prepared, shared: dict, taxonomy, keys: list):
+    cache = _decisions(prepared, shared, taxonomy)
+    missing = [k for k in keys if k not in cache]
+    if missing:
+        for k, fn in zip(missing, pipeline.rule_scores([prepared.texts[prepared.index[k]] for k in missing],
+                                                       taxonomy=taxonomy)):
+            cache[k] = fn
+    return cache
+
+
 def fit_dimension(items: list[tuple[object, str, str]], *, dimension: str, taxonomy: list[dict],
                   min_examples: int, prepared: Prepared | None = None, shared: dict | None = None) -> dict:
     """items: (key, text, confirmed label). Returns {"model": DimensionModel, "weight", "active",
-    "metrics"}. `prepared` (the run's segmented texts, keyed like the items) and `shared` (a
-    dict the caller keeps for the run: features fitted once for all dimensions) save time."""
+    "metrics"}. `prepared` (the run's segmented texts, keyed like the items) and `shared` (a dict
+    the caller keeps for the run: folds, features and rule scores shared by every dimension)."""
     if prepared is None:
         prepared = Prepared([it[0] for it in items], [it[1] for it in items])
     shared = {} if shared is None else shared
-    train = [it for it in items if not held_out(it[0])]
-    test_all = [it for it in items if held_out(it[0])]
-    val = [it for it in test_all if held_out(it[0], parts=2, salt="weight")][:EVAL_CAP // 2]
-    test = [it for it in test_all if not held_out(it[0], parts=2, salt="weight")][:EVAL_CAP]
-    metrics = {"examples": len(items), "train": len(train), "held_out": len(test_all), "weight_items": len(val),
-               "gate_items": len(test), "min_examples": min_examples, "algorithm": stat_model.ALGORITHM}
+    label_of = {it[0]: it[2] for it in items}
+    metrics = {"examples": len(items), "min_examples": min_examples, "algorithm": stat_model.ALGORITHM}
     weight = stat_model.DEFAULT_WEIGHT
-    if len({it[2] for it in train}) >= 2 and test:
-        feats = shared.get("train_features")
-        if feats is None:
-            # features of the training side of the whole run (all dimensions share the split by key)
-            all_train = [i for i, k in enumerate(prepared.keys) if not held_out(k)]
-            feats, _ = fit_features(prepared, all_train)
-            shared["train_features"] = feats
-        x_train = feats.transform([prepared.norms[i] for i in prepared.rows([it[0] for it in train])],
-                                  [prepared.words[i] for i in prepared.rows([it[0] for it in train])])
-        clf = stat_model.fit_classifier(x_train, [it[2] for it in train])
-        dm = stat_model.DimensionModel.from_sklearn(dimension, feats, clf)
-        ev_items = val + test
-        rows = prepared.rows([it[0] for it in ev_items])
-        x_ev = feats.transform([prepared.norms[i] for i in rows], [prepared.words[i] for i in rows])
-        probs = dm.proba_matrix(x_ev)
-        decided = pipeline.rule_scores([it[1] for it in ev_items], taxonomy=taxonomy, dimension=dimension)
-        nv = len(val)
+    oos: list[tuple[object, dict]] = []   # (key, out-of-sample posterior)
+    for held, feats in _folds(prepared, shared):
+        train = [it for it in items if it[0] not in held]
+        test = [it for it in items if it[0] in held]
+        if not test or len({it[2] for it in train}) < 2:
+            continue
+        x = feats.transform([prepared.norms[i] for i in prepared.rows([it[0] for it in train])],
+                            [prepared.words[i] for i in prepared.rows([it[0] for it in train])])
+        dm = stat_model.DimensionModel.from_sklearn(dimension, feats,
+                                                    stat_model.fit_classifier(x, [it[2] for it in train]))
+        rows = prepared.rows([it[0] for it in test])
+        probs = dm.proba_matrix(feats.transform([prepared.norms[i] for i in rows], [prepared.words[i] for i in rows]))
+        oos += [(it[0], dict(zip(dm.classes, p))) for it, p in zip(test, probs)]
+    oos = oos[:EVAL_CAP * 3] if len(items) > CV_LIMIT else oos
+    val = [o for o in oos if held_out(o[0], parts=2, salt="weight")]
+    gate = [o for o in oos if not held_out(o[0], parts=2, salt="weight")]
+    metrics.update(out_of_sample=len(oos), weight_items=len(val), gate_items=len(gate),
+                   method=f"{FOLDS}-fold cross-validation" if len(prepared.keys) <= CV_LIMIT else "80/20 split")
+    if val and gate:
+        decide = _decider(prepared, shared, taxonomy, [k for k, _ in oos])
 
-        def acc(lo, hi, w):
-            got = [decided[j](dict(zip(dm.classes, probs[j])) if w else None, w) for j in range(lo, hi)]
-            return sum(g == it[2] for g, it in zip(got, ev_items[lo:hi])) / max(1, hi - lo)
+        def acc(part, w):
+            return sum(decide[k](dimension, post if w else None, w) == label_of[k] for k, post in part) / len(part)
 
-        if nv:
-            weight = max(WEIGHT_GRID, key=lambda w: (acc(0, nv, w), -w))
-        metrics.update(
-            rules_accuracy=acc(nv, len(ev_items), 0),
-            blend_accuracy=acc(nv, len(ev_items), weight),
-            model_accuracy=float(np.mean([dm.classes[int(np.argmax(probs[j]))] == ev_items[j][2]
-                                          for j in range(nv, len(ev_items))])),
-        )
+        weight = max(WEIGHT_GRID, key=lambda w: (acc(val, w), -w))
+        metrics.update(rules_accuracy=acc(gate, 0), blend_accuracy=acc(gate, weight),
+                       model_accuracy=float(np.mean([max(p, key=p.get) == label_of[k] for k, p in gate])))
     metrics["weight"] = weight
     beats = metrics.get("blend_accuracy") is not None and metrics["blend_accuracy"] > metrics["rules_accuracy"]
     active = len(items) >= min_examples and beats

@@ -126,7 +126,7 @@ def test_training_on_confirmed_labels_activates_a_model_that_beats_the_rules(mak
     mdl = by_dim["module"]
     assert mdl.trained_on == len(items) and mdl.is_active
     m = mdl.metrics
-    assert m["held_out"] + m["train"] == len(items) and m["held_out"] > 0
+    assert m["out_of_sample"] == len(items) and m["gate_items"] > 0
     assert m["blend_accuracy"] > m["rules_accuracy"]
     assert m["weight"] in services.WEIGHT_GRID
 
