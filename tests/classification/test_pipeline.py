@@ -279,6 +279,16 @@ def test_batch_gives_what_classify_gives_one_by_one():
     assert batch == one_by_one
 
 
+@pytest.mark.parametrize("text", [
+    "You should add a way to schedule messages.",
+    "Would be nice if the desktop app could minimise to tray.",
+    "Please make the voice notes playable at 2x speed",
+    "I wish there were message folders like in Telegram",
+])
+def test_english_feature_requests_are_suggestions(text):
+    assert run(text)["sentiment"]["intent"] == "suggestion"
+
+
 def test_required_characters_of_phrase_patterns():
     import re
 
@@ -294,6 +304,8 @@ def test_required_characters_of_phrase_patterns():
         "咨询一下价格", "怎么开启", "v5.3.1 版本", "晚上8点", "500人的大群", "只要一开会就卡", "3兆的图片",
         "一打开app就闪退", "聊天记录全没了", "重启一下就好了", "how do i export chats?", "could you add dark mode",
         "能导出吗？", "有深色模式么。", "无法撤回消息", "建议加个已读回执", "如果能批量转发就更好了",
+        "you should add a mute button", "it would be nice if chats synced", "i wish there were folders",
+        "please make the font bigger", "we need an option to pin chats", "feature request: dark theme",
     ]
     matched = set()
     for _dim, _lab, rx, _weight, name in rules.PHRASES:
