@@ -204,6 +204,7 @@ def _classify(comp: Compiled, raw: str, context: dict | None, model, toks=None, 
     text = toks.text
     scores, evidence = _score(comp, toks, text)
     model_version = MODEL_VERSION
+    rule_type = dict(scores.get("type", {}))
     if model is not None:
         if prepared is not None:
             model.blend_prepared(prepared, i, scores, evidence)
@@ -212,7 +213,7 @@ def _classify(comp: Compiled, raw: str, context: dict | None, model, toks=None, 
         else:
             model.blend(raw, scores, evidence)
         model_version = f"{RULES_VERSION}+{model.model_id}"
-    return _decide_all(comp, raw, toks, scores, evidence, context, language, model_version)
+    return _decide_all(comp, raw, toks, scores, evidence, context, language, model_version, rule_type)
 
 
 def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
@@ -236,19 +237,23 @@ def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
                 for c, p in post.items():
                     if c in sc[dimension]:
                         sc[dimension][c] += weight * p / z
-            res = _decide_all(comp, _r, _t, sc, copy.deepcopy(_e), {}, _l, MODEL_VERSION)
+            res = _decide_all(comp, _r, _t, sc, copy.deepcopy(_e), {}, _l, MODEL_VERSION, dict(_s.get("type", {})))
             return res["suggestions"].get(dimension, {}).get("label")
 
         out.append(decide)
     return out
 
 
-def _decide_all(comp, raw, toks, scores, evidence, context, language, model_version) -> dict:
+def _decide_all(comp, raw, toks, scores, evidence, context, language, model_version, rule_type=None) -> dict:
     dims = dict(comp.dims)
     suggestions: dict[str, dict] = {}
 
     # --- sentiment & intent ------------------------------------------------------------------
-    tsc = scores.get("type", {})
+    # the symptom strength other dimensions read (intent, polarity, severity) is the RULES' type
+    # evidence: a blended type model adds probability mass, not symptoms (with weight 8 it would
+    # turn every question into a complaint)
+    tsc = rule_type if rule_type is not None else scores.get("type", {})
+    dep_scores = {**scores, "type": tsc}
     defect = max(tsc.get("function", 0.0), tsc.get("performance", 0.0)) + 0.5 * tsc.get("experience", 0.0)
     pol, pol_ev = sentiment.polarity(toks, raw, extra=-0.35 * min(defect, 6.0))
     isc = scores.get("intent", {})
@@ -271,7 +276,7 @@ def _decide_all(comp, raw, toks, scores, evidence, context, language, model_vers
     for dcode, codes in comp.dims:
         sc, ev = scores[dcode], evidence[dcode]
         decide = _DECIDERS.get(dcode, _decide_generic)
-        label, conf = decide(sc, codes, intent=intent, scores=scores, context=context, pol=pol, topic=topic)
+        label, conf = decide(sc, codes, intent=intent, scores=dep_scores, context=context, pol=pol, topic=topic)
         if label is None:
             continue
         suggestions[dcode] = {"label": label, "confidence": conf, "evidence": plain_evidence(ev.get(label, []))}
