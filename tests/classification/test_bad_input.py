@@ -18,7 +18,8 @@ TEXTS = {
     "mixed language": "Android 上 messages 一直 pending，发不出去 after the update, 急！",
     "traditional": "更新後訊息一直發不出去，視訊會議也會當機，請儘快處理",
     "english": "Would be nice if you could add a dark mode, the app is great otherwise",
-    "control chars": "消息\x00发不出去\u200b\ufeff",
+    # (NUL is refused at intake on PostgreSQL — not the classifier's input)
+    "control chars": "消息\x07发不出去\u200b\ufeff\x1b[0m",
 }
 
 
