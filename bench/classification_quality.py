@@ -1,167 +1,328 @@
-"""Quality and speed of the automatic pre-classification (pure pipeline, no database).
+"""Quality of the automatic pre-classification on REAL users' text (docs/classification.md).
 
-    .venv/bin/python bench/classification_quality.py                 # dev + test, rules only
-    .venv/bin/python bench/classification_quality.py --errors type   # list dev mistakes on a dimension
-    .venv/bin/python bench/classification_quality.py --model         # also: model trained on dev, tested on test
+    .venv/bin/python bench/classification_quality.py                     # dev only: what tuning may look at
+    .venv/bin/python bench/classification_quality.py --test              # + the untouched test split (once per kept change)
+    .venv/bin/python bench/classification_quality.py --test --curve      # + the learning curve (0/100/300/all dev labels)
+    .venv/bin/python bench/classification_quality.py --errors module     # dev mistakes on a dimension (never test)
+    .venv/bin/python bench/classification_quality.py --cv                # 5-fold cross-validation on dev (tuning)
+    .venv/bin/python bench/classification_quality.py --speed             # throughput vs bare jieba.lcut, memory
 
-The taxonomy is STANDARD_TAXONOMY converted to the shape the service passes (the DB snapshot:
-code/name_zh/name_en/keywords/negative_keywords/positive_examples), and the tokenizer gets the
-taxonomy keywords as user words exactly like `classification.services._taxonomy()` does.
+Data: bench/data/real/zh_im_reports.jsonl (real Chinese IM reports: type, module, intent) and
+bench/data/real/en_app_reviews.jsonl (real English app reviews: intent), each item with a fixed
+`split` (dev / test by source thread, see bench/data/real/split_rule.py). `--real-dir` reads them
+from elsewhere (e.g. /work/wt-data/bench/data/real while that branch is unmerged).
+
+What is compared, per dimension:
+* majority: always the most frequent dev label;
+* keywords: a plain keyword list — the standard's original 476 keywords (taxonomy migration 0002),
+  substring counts × weight, argmax, majority when nothing matches;
+* rules: the product's rule engine with a fresh installation's taxonomy (taxonomy/data/standard.yaml);
+* product at cold start: rules + the learned model trained on the shipped seed set, which is the
+  dev split (so only test figures are fair for it), gated exactly as the training job does;
+* model alone: the learned model's argmax.
+
+Taxonomy and tokenizer user words are set up exactly as `classification.services._taxonomy()` does.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import random
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from feedback_archive.classification import pipeline  # noqa: E402
+from feedback_archive.classification import metrics as mx  # noqa: E402
+from feedback_archive.classification import model as stat_model  # noqa: E402
+from feedback_archive.classification import pipeline, rules, training  # noqa: E402
 from feedback_archive.core import segmenter  # noqa: E402
-from feedback_archive.taxonomy.standard import STANDARD_TAXONOMY  # noqa: E402
+from feedback_archive.taxonomy.standard import load_standard  # noqa: E402
 
-DIMS = ("type", "module", "severity", "scope", "intent")
-DATA = ROOT / "bench" / "data"
+ZH_DIMS = ("type", "module", "intent")
+EN_DIMS = ("intent",)
+FROZEN_0002 = ROOT / "feedback_archive" / "taxonomy" / "migrations" / "standard_0002.json"
+
+
+def real_dir(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    here = ROOT / "bench" / "data" / "real"
+    return here if (here / "zh_im_reports.jsonl").exists() else Path("/work/wt-data/bench/data/real")
 
 
 def taxonomy_snapshot() -> list[dict]:
-    return [
-        {"code": d["code"], "labels": [
-            {"code": lab["code"], "name_zh": lab["name_zh"], "name_en": lab["name_en"],
-             "keywords": list(lab.get("keywords", [])), "negative_keywords": list(lab.get("negative_keywords", [])),
-             "positive_examples": list(lab.get("positive_examples", []))}
-            for lab in d["labels"]]}
-        for d in STANDARD_TAXONOMY
-    ]
+    return [{"code": d["code"], "labels": [
+        {"code": lab["code"], "name_zh": lab["name_zh"], "name_en": lab["name_en"],
+         "keywords": list(lab.get("keywords", [])), "negative_keywords": list(lab.get("negative_keywords", []))}
+        for lab in d["labels"]]} for d in load_standard()]
 
 
 def load_user_words(taxonomy: list[dict]) -> None:
-    words = {kw.rpartition(":")[0] if ":" in kw else kw for d in taxonomy for lab in d["labels"] for kw in lab["keywords"]}
+    words = {rules.parse_keyword(kw)[0] for d in taxonomy for lab in d["labels"] for kw in lab["keywords"]}
     segmenter.set_user_words(w for w in words if len(w) >= 2)
 
 
-def load(name: str) -> list[dict]:
-    with open(DATA / name, encoding="utf-8") as fh:
+def load_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def macro_f1(gold: list[str], pred: list[str]) -> float:
-    labels = sorted(set(gold))
-    f1s = []
-    for lab in labels:
-        tp = sum(1 for g, p in zip(gold, pred) if g == lab and p == lab)
-        fp = sum(1 for g, p in zip(gold, pred) if g != lab and p == lab)
-        fn = sum(1 for g, p in zip(gold, pred) if g == lab and p != lab)
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-    return sum(f1s) / len(f1s) if f1s else 0.0
+# --- baselines -------------------------------------------------------------------------------
+
+class KeywordBaseline:
+    """A plain keyword list: substring counts × weight of the original 476 keywords."""
+
+    def __init__(self, majority: dict[str, str]):
+        self.majority = majority
+        self.kw: dict[str, list[tuple[str, str, float]]] = {}
+        for d in json.loads(FROZEN_0002.read_text(encoding="utf-8")):
+            for lab in d["labels"]:
+                for item in lab["keywords"]:
+                    word, w = rules.parse_keyword(item)
+                    self.kw.setdefault(d["code"], []).append((word.lower(), lab["code"], w))
+
+    def predict(self, text: str, dim: str) -> str:
+        text = text.lower()
+        sc = Counter()
+        for word, lab, w in self.kw.get(dim, []):
+            n = text.count(word)
+            if n:
+                sc[lab] += n * w
+        return sc.most_common(1)[0][0] if sc else self.majority[dim]
 
 
-def evaluate(rows: list[dict], taxonomy: list[dict], model=None):
-    preds = []
-    for row in rows:
-        res = pipeline.classify(title="", content=row["text"], taxonomy=taxonomy, model=model)
-        preds.append({d: res["suggestions"].get(d, {}).get("label") for d in DIMS})
-    report = {}
-    for d in DIMS:
-        gold = [r["labels"][d] for r in rows]
-        pred = [p[d] for p in preds]
-        acc = sum(g == p for g, p in zip(gold, pred)) / len(rows)
-        report[d] = (acc, macro_f1(gold, pred))
-    en = [i for i, r in enumerate(rows) if pipeline.detect_language(r["text"]) == "en"]
-    return report, preds, en
+# --- the product -----------------------------------------------------------------------------
+
+def train_seed(rows: list[dict], dims, taxonomy) -> tuple[stat_model.Ensemble | None, dict]:
+    """What the training job does with the seed set (and no confirmed labels yet): low-confidence
+    items are not in the shipped seed (bench/build_seed.py), so not here either."""
+    rows = [r for r in rows if r.get("confidence") != "low"]
+    keys = [r["id"] for r in rows]
+    prepared = training.Prepared(keys, [r["text"] for r in rows])
+    shared: dict = {}
+    active, gate = [], {}
+    for d in dims:
+        items = [(r["id"], r["text"], r["labels"][d]) for r in rows if r["labels"].get(d)]
+        if len({it[2] for it in items}) < 2:
+            continue
+        fitted = training.fit_dimension(items, dimension=d, taxonomy=taxonomy, min_examples=100,
+                                        prepared=prepared, shared=shared)
+        gate[d] = fitted
+        if fitted["active"]:
+            active.append(fitted["model"])
+    return (stat_model.Ensemble(active, "seed") if active else None), gate
 
 
-def speed(taxonomy: list[dict], rows: list[dict], rounds: int = 3) -> tuple[float, float]:
-    texts = [r["text"] for r in rows]
+def predict(rows, taxonomy, dims, model=None) -> list[dict]:
+    res = pipeline.classify_batch([("", r["text"], None) for r in rows], taxonomy=taxonomy, model=model)
+    return [{d: x["suggestions"].get(d, {}).get("label") for d in dims} for x in res]
+
+
+def model_alone(gate: dict, rows, dims) -> list[dict]:
+    out = [{} for _ in rows]
+    norms, words = stat_model.featurize([r["text"] for r in rows])
+    for d in dims:
+        if d not in gate:
+            continue
+        dm = gate[d]["model"]
+        probs = dm.proba_matrix(dm.features.transform(norms, words))
+        for i, p in enumerate(probs):
+            out[i][d] = dm.classes[int(p.argmax())]
+    return out
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def table(name: str, rows, preds_by_method: dict[str, list[dict]], dims, *, detail: str | None = None):
+    print(f"\n### {name}: {len(rows)} items"
+          f" ({sum(r.get('confidence') == 'low' for r in rows)} marked low-confidence)")
+    methods = list(preds_by_method)
+    print("| dimension | " + " | ".join(methods) + " |")
+    print("| --- |" + " --- |" * len(methods))
+    for d in dims:
+        gold = [r["labels"].get(d) for r in rows]
+        cells = []
+        for m in methods:
+            pred = [p.get(d) for p in preds_by_method[m]]
+            pairs = [(p, g) for p, g in zip(pred, gold) if g]
+            acc = sum(p == g for p, g in pairs) / len(pairs)
+            high = [(p, g) for (p, g), r in zip(zip(pred, gold), rows) if g and r.get("confidence") != "low"]
+            hacc = sum(p == g for p, g in high) / len(high) if high else 0
+            s = mx.summary(mx.matrix_from_pairs(pairs))
+            gold_labels = {g for _, g in pairs}
+            f1s = [v["f1"] or 0.0 for v in s["per_label"] if v["label"] in gold_labels]
+            f1 = sum(f1s) / max(1, len(f1s))
+            cells.append(f"{acc:.1%} (F1 {f1:.2f}; clear items {hacc:.1%})")
+        print(f"| {d} | " + " | ".join(cells) + " |")
+    if detail:
+        m = detail
+        for d in dims:
+            gold = [r["labels"].get(d) for r in rows]
+            pred = [p.get(d) for p in preds_by_method[m]]
+            pairs = [(p, g) for p, g in zip(pred, gold) if g]
+            s = {"per_label": {v["label"]: v for v in mx.summary(mx.matrix_from_pairs(pairs))["per_label"]}}
+            labels = sorted({g for _, g in pairs} | {p for p, _ in pairs if p})
+            print(f"\n{d} — {m}: per label")
+            print("| label | n (gold) | precision | recall | F1 |")
+            print("| --- | --- | --- | --- | --- |")
+            for lab in labels:
+                v = s["per_label"].get(lab, {})
+                n = sum(g == lab for _, g in pairs)
+                print(f"| {lab} | {n} | {v.get('precision') or 0:.2f} | {v.get('recall') or 0:.2f} | {v.get('f1') or 0:.2f} |")
+            print(f"\nconfusion (rows: gold, columns: suggested) — {d}")
+            print("| gold \\ suggested | " + " | ".join(labels) + " |")
+            print("| --- |" + " --- |" * len(labels))
+            cm = Counter(pairs)
+            for g in labels:
+                print(f"| {g} | " + " | ".join(str(cm.get((p, g), 0)) for p in labels) + " |")
+
+
+def curve(dev, test, dims, taxonomy, sizes=(0, 100, 300, 1000), seed=14):
+    """Accuracy on test after N training labels drawn from dev (what the product does: gate,
+    blend). 0 = rules alone. Sizes above the dev size are capped at the dev size (stated)."""
+    order = list(dev)
+    random.Random(seed).shuffle(order)
+    out = {}
+    for n in sizes:
+        n_eff = min(n, len(order))
+        if n_eff == 0:
+            preds = predict(test, taxonomy, dims)
+        else:
+            mdl, _gate = train_seed(order[:n_eff], dims, taxonomy)
+            preds = predict(test, taxonomy, dims, mdl)
+        out[n] = (n_eff, {d: sum(p[d] == r["labels"].get(d) for p, r in zip(preds, test) if r["labels"].get(d))
+                          / max(1, sum(1 for r in test if r["labels"].get(d))) for d in dims})
+    return out
+
+
+def run_set(name, rows, dims, taxonomy, args):
+    dev = [r for r in rows if r["split"] == "dev"]
+    test = [r for r in rows if r["split"] == "test"]
+    majority = {d: Counter(r["labels"][d] for r in dev if r["labels"].get(d)).most_common(1)[0][0] for d in dims}
+    kb = KeywordBaseline(majority)
+    base = lambda part: {  # noqa: E731
+        "majority": [{d: majority[d] for d in dims} for _ in part],
+        "keywords": [{d: kb.predict(r["text"], d) for d in dims} for r in part],
+        "rules": predict(part, taxonomy, dims),
+    }
+    if args.errors:
+        d = args.errors
+        preds = predict(dev, taxonomy, dims) if not args.with_model else None
+        if args.with_model:  # the seed model, trained on dev minus a 5-fold's fold, per item
+            preds = cross_val_preds(dev, dims, taxonomy)
+        conf = Counter()
+        for r, p in zip(dev, preds):
+            if d in r["labels"] and p.get(d) != r["labels"][d]:
+                conf[(r["labels"][d], p.get(d))] += 1
+                print(f"{r['labels'][d]:>12} → {str(p.get(d)):<12} {r['text'][:160]}")
+        print(conf.most_common())
+        return
+    if args.cv:
+        preds = cross_val_preds(dev, dims, taxonomy)
+        table(f"{name} dev, 5-fold cross-validation (rules + model trained on the other folds)", dev,
+              {**base(dev), "rules + model (CV)": preds}, dims)
+        return
+    table(f"{name} dev", dev, base(dev), dims)
+    if args.test:
+        mdl, gate = train_seed(dev, dims, taxonomy)
+        for d, f in gate.items():
+            m = f["metrics"]
+            print(f"gate on dev's held-out fifth, {d}: rules {m.get('rules_accuracy', 0):.1%} → rules+model "
+                  f"{m.get('blend_accuracy', 0):.1%}, weight {m['weight']}: {m['reason']}")
+        methods = {**base(test), "product at cold start (rules + seed model)": predict(test, taxonomy, dims, mdl),
+                   "model alone": model_alone(gate, test, dims)}
+        table(f"{name} TEST", test, methods, dims, detail="product at cold start (rules + seed model)")
+        if args.curve:
+            print(f"\nlearning curve on {name} test (training labels drawn from dev, {len(dev)} available):")
+            print("| training labels | " + " | ".join(dims) + " |")
+            print("| --- |" + " --- |" * len(dims))
+            for n, (n_eff, accs) in curve(dev, test, dims, taxonomy).items():
+                label = f"{n}" + (f" (capped: {n_eff})" if n_eff != n else "")
+                print(f"| {label} | " + " | ".join(f"{accs[d]:.1%}" for d in dims) + " |")
+
+
+def kappa(d: Path) -> None:
+    """Cohen's kappa between the two independent labellings of the same Chinese items."""
+    second = {r["id"]: r["labels"] for r in load_rows(d / "zh_im_second_labels.jsonl")} \
+        if (d / "zh_im_second_labels.jsonl").exists() else {}
+    if not second:
+        return
+    first = {r["id"]: r["labels"] for r in load_rows(d / "zh_im_reports.jsonl")}
+    print(f"\n### Agreement of two labellers on {len(second)} Chinese items (zh_im_second_labels.jsonl)")
+    print("| dimension | agreement | Cohen's κ |")
+    print("| --- | --- | --- |")
+    for dim in ZH_DIMS + ("severity",):
+        pairs = [(second[i].get(dim), first[i].get(dim)) for i in second if i in first and second[i].get(dim) and first[i].get(dim)]
+        s = mx.summary(mx.matrix_from_pairs(pairs))
+        print(f"| {dim} | {s['accuracy']:.1%} | {s['kappa']:.2f} |")
+
+
+def cross_val_preds(dev, dims, taxonomy, k=5):
+    preds = [None] * len(dev)
+    for fold in range(k):
+        tr = [r for i, r in enumerate(dev) if i % k != fold]
+        te_idx = [i for i in range(len(dev)) if i % k == fold]
+        mdl, _ = train_seed(tr, dims, taxonomy)
+        for i, p in zip(te_idx, predict([dev[i] for i in te_idx], taxonomy, dims, mdl)):
+            preds[i] = p
+    return preds
+
+
+def speed(taxonomy, d: Path) -> None:
+    """Throughput of the classification pipeline in one process, chunks of 500 like the worker
+    (classify_batch: segmentation, rules, sentiment, the learned model for the chunk), against
+    bare jieba.lcut on the same texts; peak RSS of the process with the model loaded."""
+    import resource
+    import time
+
+    rows = load_rows(d / "zh_im_reports.jsonl") + load_rows(d / "en_app_reviews.jsonl")
+    texts = [r["text"] for r in rows] * max(1, 3000 // len(rows))
+    dev = [r for r in rows if r["split"] == "dev"]
+    zh_model, _ = train_seed([r for r in dev if "module" in r["labels"]], ZH_DIMS, taxonomy)
     tok = segmenter._get()
-    for t in texts[:50]:
-        pipeline.classify(title="", content=t, taxonomy=taxonomy)
-    best_c = best_j = float("inf")
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for t in texts:
-            pipeline.classify(title="", content=t, taxonomy=taxonomy)
-        best_c = min(best_c, (time.perf_counter() - t0) / len(texts))
-        t0 = time.perf_counter()
-        for t in texts:
-            tok.lcut(t)
-        best_j = min(best_j, (time.perf_counter() - t0) / len(texts))
-    return best_c * 1e6, best_j * 1e6
-
-
-def print_report(name: str, rows, report, preds, en):
-    print(f"\n{name}: {len(rows)} items ({len(en)} English)")
-    print(f"{'dimension':<10} {'accuracy':>9} {'macro-F1':>9}")
-    for d in DIMS:
-        acc, f1 = report[d]
-        print(f"{d:<10} {acc:9.1%} {f1:9.3f}")
-    if en:
-        accs = {d: sum(preds[i][d] == rows[i]['labels'][d] for i in en) / len(en) for d in ("type", "intent")}
-        print(f"English subset: type {accs['type']:.1%}, intent {accs['intent']:.1%}")
+    for label, mdl in (("rules only", None), ("rules + seed model", zh_model)):
+        pipeline.classify_batch([("", t, None) for t in texts[:200]], taxonomy=taxonomy, model=mdl)  # warm-up
+        best_c = best_j = float("inf")
+        for _ in range(3):
+            t0 = time.process_time()
+            for k in range(0, len(texts), 500):
+                pipeline.classify_batch([("", t, None) for t in texts[k:k + 500]], taxonomy=taxonomy, model=mdl)
+            best_c = min(best_c, time.process_time() - t0)
+            t0 = time.process_time()
+            for t in texts:
+                tok.lcut(t)
+            best_j = min(best_j, time.process_time() - t0)
+        print(f"{label}: {len(texts) / best_c:.0f} items/s, bare jieba.lcut {len(texts) / best_j:.0f} items/s "
+              f"→ {best_j / best_c:.2f}× lcut ({sum(map(len, texts)) / len(texts):.0f} characters per text, CPU time)")
+    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--errors", help="print dev mistakes for this dimension")
-    ap.add_argument("--split", default="dev", choices=["dev", "test"])
-    ap.add_argument("--model", action="store_true", help="train model.py on dev, evaluate rules+model on test")
+    ap.add_argument("--real-dir")
+    ap.add_argument("--test", action="store_true", help="also report the untouched test split")
+    ap.add_argument("--curve", action="store_true", help="learning curve (with --test)")
+    ap.add_argument("--cv", action="store_true", help="5-fold cross-validation on dev")
+    ap.add_argument("--errors", help="print dev mistakes on this dimension")
+    ap.add_argument("--with-model", action="store_true", help="--errors with the model (cross-validated)")
+    ap.add_argument("--only", choices=["zh", "en"])
+    ap.add_argument("--speed", action="store_true", help="throughput against bare jieba.lcut, and memory")
     args = ap.parse_args()
     taxonomy = taxonomy_snapshot()
     load_user_words(taxonomy)
-    dev = load("classification_dev.jsonl")
-    test_path = DATA / "classification_test.jsonl"
-    test = load("classification_test.jsonl") if test_path.exists() else []
-
-    if args.errors:
-        rows = dev if args.split == "dev" else test
-        report, preds, _ = evaluate(rows, taxonomy)
-        confusion = Counter()
-        for r, p in zip(rows, preds):
-            g = r["labels"][args.errors]
-            if p[args.errors] != g:
-                confusion[(g, p[args.errors])] += 1
-                print(f"{g:>12} → {str(p[args.errors]):<12} {r['text']}")
-        print(confusion.most_common())
+    d = real_dir(args.real_dir)
+    if args.speed:
+        speed(taxonomy, d)
         return
-
-    for name, rows in (("dev", dev), ("test", test)):
-        if rows:
-            report, preds, en = evaluate(rows, taxonomy)
-            print_report(f"{name} (rules only)", rows, report, preds, en)
-
-    if args.model and test:
-        from feedback_archive.classification import model as model_mod
-        from feedback_archive.classification import training
-        blob = model_mod.train([(r["text"], r["labels"]) for r in dev])
-        mdl = model_mod.load(blob)
-        report, preds, en = evaluate(test, taxonomy, model=mdl)
-        print_report(f"test (rules + model on every dimension, weight {model_mod.DEFAULT_WEIGHT}, trained on dev)",
-                     test, report, preds, en)
-        # what the product does: per dimension, weight chosen and gate decided on dev splits only
-        active = []
-        print("\ngate decided on dev (held-out 20% of dev):")
-        for d in DIMS:
-            fitted = training.fit_dimension([(i, r["text"], r["labels"][d]) for i, r in enumerate(dev)],
-                                            dimension=d, taxonomy=taxonomy, min_examples=200)
-            m = fitted["metrics"]
-            print(f"  {d:<9} rules {m['rules_accuracy']:.1%}  rules+model {m['blend_accuracy']:.1%}  "
-                  f"model alone {m['model_accuracy']:.1%}  weight {fitted['weight']}  → {m['reason']}")
-            if fitted["active"]:
-                active.append(model_mod.DimensionModel(d, fitted["nb"], fitted["weight"]))
-        gated = model_mod.Ensemble(active, "gated")
-        report, preds, en = evaluate(test, taxonomy, model=gated)
-        print_report(f"test (rules + gated models: {', '.join(gated.dimensions) or 'none'})", test, report, preds, en)
-
-    c_us, j_us = speed(taxonomy, dev)
-    print(f"\nspeed over dev texts: classify() {c_us:.0f} µs/text, bare jieba lcut {j_us:.0f} µs/text "
-          f"(ratio {c_us / j_us:.1f}x), pid {os.getpid()}")
+    if args.test:
+        kappa(d)
+    if args.only != "en":
+        run_set("Chinese IM reports", load_rows(d / "zh_im_reports.jsonl"), ZH_DIMS, taxonomy, args)
+    if args.only != "zh" and not (args.errors and args.errors != "intent"):
+        run_set("English app reviews", load_rows(d / "en_app_reviews.jsonl"), EN_DIMS, taxonomy, args)
 
 
 if __name__ == "__main__":

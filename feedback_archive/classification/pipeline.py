@@ -2,10 +2,11 @@
 
     classify(title=..., content=..., taxonomy=[...], context={...}, model=None) -> dict
 
-Scoring per dimension = taxonomy keywords (editable in the admin, weights "word:weight") +
-the built-in IM lexicon and phrase patterns of `rules.py` (only for label codes present in the
-taxonomy) − negative keywords, matched on jieba token boundaries with negation scope. A trained
-linear model (`model.py`, optional) is blended in when passed. Each dimension then has a small
+Scoring per dimension = taxonomy keywords (the database is the one vocabulary: edited in the
+admin, weights "word:weight", loaded from taxonomy/data/standard.yaml) + phrase patterns
+(classification/data/phrases.yaml, only for label codes present in the taxonomy) − negative
+keywords, matched on jieba token boundaries with negation scope. A trained linear model
+(`model.py`, optional) is blended in when passed. Each dimension then has a small
 decision step encoding the taxonomy's boundary rules (release > scenario > individual, red lines
 for critical, no-defect feedback is minor, …). See docs/classification.md.
 """
@@ -27,6 +28,34 @@ _NEG_KEYWORD_PENALTY = 3.0
 _DEFAULTS = {"type": "function", "module": "other", "severity": "normal", "scope": "individual", "intent": "complaint"}
 
 
+# Evidence tags are internal (the decisions read them); `plain_evidence` turns a list into the
+# words a person reads: the matched text, deduplicated, without tags.
+PHRASE_TAG = "phrase:"
+NEGATED_TAG = "rule:negated "
+_INTERNAL = ("neg:", "rule:", "model:", "negneg:", "wait:", "rhetorical:")
+
+
+def plain_evidence(items, limit: int = 12) -> list[str]:
+    """Deduplicated words found in the text: phrase matches as their text, no internal tags
+    (`neg:`, `rule:negated`, `model:`, `p=0.93`), no sentiment signs (+好用 → 好用)."""
+    out: list[str] = []
+    for e in items or []:
+        e = str(e)
+        if e.startswith(PHRASE_TAG):
+            e = e[len(PHRASE_TAG):]
+        elif e.startswith(_INTERNAL):
+            continue
+        elif e[:1] in "+-" and len(e) > 1:
+            e = e[1:]
+        e = e.strip()
+        if not e or not any(ch.isalnum() for ch in e) or e in out:
+            continue
+        out.append(e)
+        if len(out) >= limit:
+            break
+    return out
+
+
 _REQUIRED = {p[4]: rules.required_chars(p[2]) for p in rules.PHRASES}
 
 
@@ -46,10 +75,6 @@ class Compiled:
                 for item in lab.get("negative_keywords", []) or []:
                     word, weight = rules.parse_keyword(item)
                     self.index.add(word, rules.Entry(dim["code"], lab["code"], weight, negative=True))
-        for (dcode, lcode), words in rules.BUILTIN.items():
-            if (dcode, lcode) in present:
-                for word, weight in words:
-                    self.index.add(word, rules.Entry(dcode, lcode, weight, source="builtin"))
         self.index.freeze()
         self.praise_topic = rules.KeywordIndex()
         for lcode, words in rules.PRAISE_TOPIC.items():
@@ -128,52 +153,107 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
                     sc[en.label] -= _NEG_KEYWORD_PENALTY
                     ev[en.label].append(f"neg:{m.word}")
                 elif m.negated and dcode not in _NO_NEGATION_DIMS:
-                    ev[en.label].append(f"rule:negated {m.word}")
+                    ev[en.label].append(NEGATED_TAG + m.word)
                 else:
                     sc[en.label] += en.weight
                     if m.word not in ev[en.label]:
                         ev[en.label].append(m.word)
         scores[dcode], evidence[dcode] = sc, ev
     chars = set(text)
-    for dcode, lcode, rx, weight, name, required in comp.phrases:
-        if (required is None or not required.isdisjoint(chars)) and rx.search(text):
-            scores[dcode][lcode] += weight
-            evidence[dcode][lcode].append(name)
+    for dcode, lcode, rx, weight, _name, required in comp.phrases:
+        if required is None or not required.isdisjoint(chars):
+            m = rx.search(text)
+            if m is not None:
+                scores[dcode][lcode] += weight
+                evidence[dcode][lcode].append(PHRASE_TAG + m.group(0).strip()[:24])
     return scores, evidence
 
 
 def classify(*, title: str, content: str, taxonomy: list[dict], context: dict | None = None, model=None) -> dict:
-    return _classify(compiled_for(taxonomy), title, content, context, model)
+    return classify_batch([(title, content, context)], taxonomy=taxonomy, model=model)[0]
 
 
 def classify_batch(items, *, taxonomy: list[dict], model=None) -> list[dict]:
     """classify() for many items — (title, content, context) tuples — with the taxonomy's derived
     structures looked up once instead of once per item (fingerprinting it is not free)."""
     comp = compiled_for(taxonomy)
-    return [_classify(comp, title, content, context, model) for title, content, context in items]
+    items = list(items)
+    raws = [_raw(title, content) for title, content, _context in items]
+    # the one segmentation of each item: rules, sentiment and the model's features all read it
+    toks_list = [rules.tokenize(raw) for raw in raws]
+    # the model scores the whole chunk in one sparse matrix product
+    prepared = model.prepare(toks_list) if model is not None and hasattr(model, "prepare") else None
+    return [_classify(comp, raw, context, model, toks, prepared, i)
+            for i, ((_t, _c, context), raw, toks) in enumerate(zip(items, raws, toks_list))]
 
 
-def _classify(comp: Compiled, title: str, content: str, context: dict | None, model) -> dict:
-    raw = f"{title or ''}\n{content or ''}".strip()
+# A pasted log or document: rules and model read the first MAX_TEXT characters (the report is at
+# the top; a 20k-character paste must not cost a worker seconds). Sentiment too.
+MAX_TEXT = 5000
+
+
+def _raw(title, content) -> str:
+    return f"{title or ''}\n{content or ''}".strip()[:MAX_TEXT]
+
+
+def _classify(comp: Compiled, raw: str, context: dict | None, model, toks=None, prepared=None, i: int = 0) -> dict:
     context = context or {}
     language = detect_language(raw)
-    # the one segmentation of the item: rules, sentiment and the model's features all read it
-    toks = rules.tokenize(raw)
+    if toks is None:
+        toks = rules.tokenize(raw)
     text = toks.text
     scores, evidence = _score(comp, toks, text)
     model_version = MODEL_VERSION
+    rule_type = dict(scores.get("type", {}))
     if model is not None:
-        if hasattr(model, "blend_tokens"):
+        if prepared is not None:
+            model.blend_prepared(prepared, i, scores, evidence)
+        elif hasattr(model, "blend_tokens"):
             model.blend_tokens(raw, toks, scores, evidence)
         else:
             model.blend(raw, scores, evidence)
         model_version = f"{RULES_VERSION}+{model.model_id}"
+    return _decide_all(comp, raw, toks, scores, evidence, context, language, model_version, rule_type)
 
+
+def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
+    """For the training gate: per text, a function (dimension, posterior | None, weight) → the
+    label the pipeline decides for `dimension` when `weight × posterior` is added to the rule
+    scores. The rules run once per text, however many dimensions and weights are tried."""
+    import copy
+
+    comp = compiled_for(taxonomy)
+    out = []
+    for text in texts:
+        raw = _raw("", text)
+        toks = rules.tokenize(raw)
+        scores, evidence = _score(comp, toks, toks.text)
+        language = detect_language(raw)
+
+        def decide(dimension, post, weight, *, _s=scores, _e=evidence, _t=toks, _r=raw, _l=language):
+            sc = copy.deepcopy(_s)
+            if post and weight and dimension in sc:
+                z = sum(p for c, p in post.items() if c in sc[dimension]) or 1.0
+                for c, p in post.items():
+                    if c in sc[dimension]:
+                        sc[dimension][c] += weight * p / z
+            res = _decide_all(comp, _r, _t, sc, copy.deepcopy(_e), {}, _l, MODEL_VERSION, dict(_s.get("type", {})))
+            return res["suggestions"].get(dimension, {}).get("label")
+
+        out.append(decide)
+    return out
+
+
+def _decide_all(comp, raw, toks, scores, evidence, context, language, model_version, rule_type=None) -> dict:
     dims = dict(comp.dims)
     suggestions: dict[str, dict] = {}
 
     # --- sentiment & intent ------------------------------------------------------------------
-    tsc = scores.get("type", {})
+    # the symptom strength other dimensions read (intent, polarity, severity) is the RULES' type
+    # evidence: a blended type model adds probability mass, not symptoms (with weight 8 it would
+    # turn every question into a complaint)
+    tsc = rule_type if rule_type is not None else scores.get("type", {})
+    dep_scores = {**scores, "type": tsc}
     defect = max(tsc.get("function", 0.0), tsc.get("performance", 0.0)) + 0.5 * tsc.get("experience", 0.0)
     pol, pol_ev = sentiment.polarity(toks, raw, extra=-0.35 * min(defect, 6.0))
     isc = scores.get("intent", {})
@@ -196,15 +276,22 @@ def _classify(comp: Compiled, title: str, content: str, context: dict | None, mo
     for dcode, codes in comp.dims:
         sc, ev = scores[dcode], evidence[dcode]
         decide = _DECIDERS.get(dcode, _decide_generic)
-        label, conf = decide(sc, codes, intent=intent, scores=scores, context=context, pol=pol, topic=topic)
+        label, conf = decide(sc, codes, intent=intent, scores=dep_scores, context=context, pol=pol, topic=topic)
         if label is None:
             continue
-        suggestions[dcode] = {"label": label, "confidence": conf, "evidence": ev.get(label, [])[:12]}
+        suggestions[dcode] = {"label": label, "confidence": conf, "evidence": plain_evidence(ev.get(label, []))}
 
-    sent_ev = list(dict.fromkeys(evidence.get("intent", {}).get(intent, [])[:6] + pol_ev[:10]))
+    sent_ev = plain_evidence(evidence.get("intent", {}).get(intent, [])[:6] + pol_ev[:10])
+    # "no signal": nothing in the text a rule or the model could read (empty, emoji only, only
+    # punctuation). The suggestions are then the defaults at their floor confidence, no evidence.
+    signal = any(ch.isalnum() for ch in raw)
+    if not signal:
+        for sug in suggestions.values():
+            sug["confidence"], sug["evidence"] = min(sug["confidence"], 0.2), []
     return {
         "language": language,
         "model_version": model_version,
+        "signal": signal,
         "suggestions": suggestions,
         "sentiment": {"polarity": round(max(-1.0, min(1.0, pol)), 3), "intent": intent, "evidence": sent_ev},
     }
@@ -230,9 +317,12 @@ def _decide_type(sc, codes, *, intent, topic, **_):
                 sc[lcode] = max(sc[lcode], 0.0) + w
     f, p, e, c = (sc.get(k, 0.0) for k in ("function", "performance", "experience", "consultation"))
     if intent == "question" and "consultation" in sc:
-        # a genuine question without a reported symptom is a consultation
-        if max(f, p) < 3:
+        # a genuine question without a reported symptom is a consultation; a question about a
+        # symptom (请问为什么消息延迟…, 有人知道怎么解决闪退吗) is typed by the symptom
+        if max(f, p) < 2:
             sc["consultation"] = c + 2
+        else:
+            sc["consultation"] = min(c, max(f, p, e) - 0.5)
     elif "consultation" in sc and max(f, p, e) >= 2 and c < max(f, p, e) + 3:
         sc["consultation"] = min(c, max(f, p, e) - 0.5)
     if intent == "suggestion" and "function" in sc and max(p, e) < 3:

@@ -1,5 +1,34 @@
 from feedback_archive.taxonomy.models import Dimension
 
+from .pipeline import plain_evidence
+
+
+def confidence_percent(value) -> int:
+    """The one confidence format a person sees: a whole percent (0.834 → 83)."""
+    try:
+        return max(0, min(100, round(float(value) * 100)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def evidence_words(feedback) -> list[str]:
+    """The words the classifier found in this feedback's text, for a person: deduplicated, in
+    suggestion order (type, severity, scope, module, intent, then sentiment), never an internal
+    tag (`model:`, `phrase:`, `rule:negated`, `neg:`, `p=0.93`, `+word`) — rows stored by older
+    versions are cleaned on the way out. The admin highlights them in the user's text."""
+    from .models import Sentiment, Suggestion
+
+    fid = getattr(feedback, "pk", feedback)
+    lists = list(Suggestion.objects.filter(feedback_id=fid).order_by("dimension__order")
+                 .values_list("evidence", flat=True))
+    lists += list(Sentiment.objects.filter(feedback_id=fid).values_list("evidence", flat=True))
+    out: list[str] = []
+    for ev in lists:
+        for word in plain_evidence([e for e in (ev or []) if "p=" not in str(e)], limit=50):
+            if word not in out:
+                out.append(word)
+    return out
+
 
 def taxonomy_snapshot() -> list[dict]:
     """The taxonomy as plain data for the pure pipeline (the shape of taxonomy/standard.py)."""

@@ -53,19 +53,22 @@ def feedback_classify(*, feedback_id: int) -> bool:
 
 
 def active_model() -> stat_model.Ensemble | None:
-    """The active statistical models (at most one per dimension) as one blendable object, cached
-    per process and reloaded when a training job activates or retires a model."""
+    """The active learned models (at most one per dimension) as one blendable object, cached per
+    process and reloaded when a training job activates or retires a model. A stored model that
+    cannot be used (damaged, another format or library version) is refused with the reason in
+    the log; its dimension falls back to the rules."""
     active = ClassifierModel.objects.filter(is_active=True)
     stamp = tuple(active.aggregate(n=Count("id"), m=Max("id"), t=Max("created_at")).values())
     if _model_cache["stamp"] != stamp:
-        models, versions = [], []
+        models, versions, shared = [], [], {}
         for row in active.select_related("dimension").order_by("dimension__order", "-id"):
             if any(m.dimension == row.dimension.code for m in models):
                 continue
             try:
-                models.append(stat_model.load_dimension(row.dimension.code, row.blob))
-            except Exception:  # a corrupt blob must not stop classification: rules still work
-                logger.exception("classifier model %s could not be loaded", row.pk)
+                models.append(stat_model.load_dimension(row.dimension.code, row.blob, shared=shared))
+            except stat_model.ModelError as exc:
+                logger.error("classifier model %s (%s, %s) refused: %s; the rules classify %s",
+                             row.pk, row.version, row.dimension.code, exc, row.dimension.code)
                 continue
             versions.append(row.version)
         model_id = "+".join(sorted(set(versions)))[:40]
@@ -294,29 +297,71 @@ def _min_examples() -> int:
     return int(getattr(settings, "CLASSIFICATION_MODEL_MIN_EXAMPLES", 200))
 
 
-def classifier_train(*, actor: Actor, min_examples: int | None = None) -> list[ClassifierModel]:
-    """Train one naive Bayes per dimension on the confirmed labels (FeedbackLabel), gated as
-    `training.fit_dimension` describes; an active model retires the dimension's previous one."""
+def seed_rows() -> list[tuple[str, str, dict]]:
+    """The seed training set shipped with the product (`CLASSIFICATION_SEED_PATH`, JSON lines of
+    {"id", "text", "labels": {dimension: label}}): real user reports labelled per the standard,
+    so a new installation learns before its agents confirmed anything. Never the test split."""
+    path = getattr(settings, "CLASSIFICATION_SEED_PATH", None)
+    if path is None:
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parent / "data" / "seed_training.jsonl"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+    except FileNotFoundError:
+        return []
+    return [(f"seed-{r['id']}", r["text"], r.get("labels") or {}) for r in rows if r.get("text")]
+
+
+def classifier_train(*, actor: Actor, min_examples: int | None = None, use_seed: bool = True) -> list[ClassifierModel]:
+    """Train one linear model per dimension on the confirmed labels (FeedbackLabel) plus the
+    shipped seed set, gated as `training.fit_dimension` describes; an active model retires the
+    dimension's previous one. Runs in a job (tasks.train_models), never in a request."""
     min_examples = _min_examples() if min_examples is None else min_examples
     taxonomy = _taxonomy()
-    version = base = f"nb-{timezone.now():%Y%m%d-%H%M%S}"
+    version = base = f"lr-{timezone.now():%Y%m%d-%H%M%S}"
     suffix = 1
     while ClassifierModel.objects.filter(version=version).exists():
         suffix += 1
         version = f"{base}-{suffix}"
-    created = []
-    for dim in Dimension.objects.order_by("order"):
+    seed = seed_rows() if use_seed else []
+    dims = list(Dimension.objects.order_by("order"))
+    per_dim: dict[str, list[tuple[object, str, str]]] = {}
+    texts: dict[object, str] = {}
+    for dim in dims:
+        codes = set(Label.objects.filter(dimension=dim, is_active=True).values_list("code", flat=True))
         rows = list(FeedbackLabel.objects.filter(dimension=dim, label__is_active=True).order_by("feedback_id")
                     .values_list("feedback_id", "feedback__title", "feedback__content", "label__code"))
-        if len(rows) < 10 or len({r[3] for r in rows}) < 2:
+        items = []
+        for fid, title, content, code in rows:
+            texts[fid] = f"{title}\n{content}"
+            items.append((fid, texts[fid], code))
+        for key, text, labels in seed:
+            if labels.get(dim.code) in codes:
+                texts[key] = text
+                items.append((key, text, labels[dim.code]))
+        per_dim[dim.code] = items
+    if not texts:
+        return []
+    keys = list(texts)
+    prepared = training.Prepared(keys, [texts[k] for k in keys])   # one segmentation for every dimension
+    shared: dict = {}
+    created = []
+    for dim in dims:
+        items = per_dim[dim.code]
+        if len(items) < 10 or len({it[2] for it in items}) < 2:
             continue  # nothing a model could learn yet; the rules keep working
-        fitted = training.fit_dimension([(fid, f"{title}\n{content}", code) for fid, title, content, code in rows],
-                                        dimension=dim.code, taxonomy=taxonomy, min_examples=min_examples)
+        confirmed = sum(1 for it in items if not str(it[0]).startswith("seed-"))
+        fitted = training.fit_dimension(items, dimension=dim.code, taxonomy=taxonomy, min_examples=min_examples,
+                                        prepared=prepared, shared=shared)
         metrics, active = fitted["metrics"], fitted["active"]
-        blob = stat_model.dump_dimension(fitted["nb"], weight=fitted["weight"])
+        metrics.update(confirmed=confirmed, seed=len(items) - confirmed)
+        blob = stat_model.dump_dimension(fitted["model"])
         with transaction.atomic():
-            row = ClassifierModel.objects.create(version=version, dimension=dim, trained_on=len(rows),
-                                                 metrics=metrics, blob=blob, is_active=active)
+            row = ClassifierModel.objects.create(version=version, dimension=dim, trained_on=len(items),
+                                                 algorithm=stat_model.ALGORITHM, metrics=metrics, blob=blob,
+                                                 is_active=active)
             if active:
                 ClassifierModel.objects.filter(dimension=dim, is_active=True).exclude(pk=row.pk).update(is_active=False)
         created.append(row)

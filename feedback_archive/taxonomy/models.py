@@ -15,6 +15,9 @@ class Dimension(models.Model):
     name_en = models.CharField(_("English name"), max_length=50)
     description = models.TextField(_("how to choose"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # what sync_standard last loaded from taxonomy/data/standard.yaml, per field: the base of a
+    # three-way merge, so a later standard never silently overwrites an admin's edit
+    standard_loaded = models.JSONField(_("loaded from the standard"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["order", "code"]
@@ -44,6 +47,7 @@ class Label(models.Model):
     negative_keywords = models.TextField(_("negative keywords"), blank=True, help_text=_("One per line: phrases that cancel this label (不卡, 没有延迟)."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    standard_loaded = models.JSONField(_("loaded from the standard"), default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -98,10 +98,16 @@ def test_deleted_items_are_skipped(items):
     assert not Suggestion.objects.filter(feedback_id=gone).exists()
 
 
-def test_model_features_from_the_pipeline_tokens_equal_features_of_the_text():
-    for text in TEXTS + ["Can't send messages, the app crashes 👎 不卡顿了，但是语音消息还是收不到"]:
-        raw = text.strip()
-        assert stat_model.token_features(rules.tokenize(raw)) == stat_model.features(raw)
+def test_model_probabilities_in_a_batch_equal_those_of_one_text():
+    texts = TEXTS + ["Can't send messages, the app crashes 👎 不卡顿了，但是语音消息还是收不到"]
+    norms, words = stat_model.featurize(texts)
+    feats, x = stat_model.Features.fit(norms, words)
+    labels = ["a" if i % 2 else "b" for i in range(len(texts))]
+    dm = stat_model.DimensionModel.from_sklearn("module", feats, stat_model.fit_classifier(x, labels))
+    prepared = stat_model.Ensemble([dm], "t").prepare([rules.tokenize(t.strip()) for t in texts])
+    for i, text in enumerate(texts):
+        single = dm.posterior(text.strip())
+        assert dict(zip(dm.classes, prepared[0][2][i])) == pytest.approx(single, abs=1e-6)
 
 
 def test_upsert_round_trips_awkward_values(items):

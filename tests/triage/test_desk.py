@@ -335,3 +335,13 @@ def test_a_refused_add_keeps_the_typed_report(admin_client):
     page = r.content.decode()
     assert "王经理" in page and "13800000000" in page and "errorlist" in page
     assert not Feedback.objects.exists()
+
+
+def test_evidence_words_are_marked_in_the_users_words_and_escaped():
+    from feedback_archive.triage.templatetags.triage_desk import fa_highlight
+
+    html = fa_highlight("屏幕共享时对方<b>黑屏</b>，共享屏幕也不行", ["黑屏", "屏幕共享", "屏幕"])
+    assert '<mark class="fa-evidence">屏幕共享</mark>' in html  # the longer word wins
+    assert '&lt;b&gt;<mark class="fa-evidence">黑屏</mark>&lt;/b&gt;' in html  # the user's text stays text
+    assert fa_highlight("App crashes on login", ["crash"]) == 'App <mark class="fa-evidence">crash</mark>es on login'
+    assert fa_highlight("没有证据", []) == "没有证据"

@@ -85,16 +85,16 @@ TRICKY = [
 
 
 def seed(apps, schema_editor):
-    from feedback_archive.taxonomy.standard import STANDARD_TAXONOMY
-
+    # the standard's examples as taxonomy 0002 loaded them (never an import of live code)
     Label = apps.get_model("taxonomy", "Label")
     GoldExample = apps.get_model("classification", "GoldExample")
-    labels = {(lab.dimension.code, lab.code): lab for lab in Label.objects.select_related("dimension")}
+    labels = {(lab.dimension.code, lab.code): lab
+              for lab in Label.objects.select_related("dimension").order_by("dimension__order", "order", "code")}
     rows = []
-    for dim in STANDARD_TAXONOMY:
-        for lab in dim["labels"]:
-            for text in lab.get("positive_examples", []):
-                rows.append((text, dim["code"], lab["code"], "", "standard"))
+    for (dcode, lcode), lab in labels.items():
+        for text in (line.strip() for line in lab.positive_examples.splitlines()):
+            if text:
+                rows.append((text, dcode, lcode, "", "standard"))
     rows += [(t, d, lc, why, "tricky") for t, d, lc, why in TRICKY]
     for text, dcode, lcode, why, source in rows:
         label = labels.get((dcode, lcode))

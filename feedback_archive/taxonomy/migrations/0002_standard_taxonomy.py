@@ -1,12 +1,19 @@
+import json
+from pathlib import Path
+
 from django.db import migrations
+
+# A frozen copy of the standard as this migration loaded it. Migrations never import live code:
+# the standard now lives in taxonomy/data/standard.yaml and changes by `manage.py sync_standard`.
+FROZEN = Path(__file__).with_name("standard_0002.json")
 
 
 def load(apps, schema_editor):
-    from feedback_archive.taxonomy.standard import STANDARD_TAXONOMY
-
     Dimension = apps.get_model("taxonomy", "Dimension")
     Label = apps.get_model("taxonomy", "Label")
-    for d in STANDARD_TAXONOMY:
+    with open(FROZEN, encoding="utf-8") as fh:
+        standard = json.load(fh)
+    for d in standard:
         dim, _ = Dimension.objects.update_or_create(
             code=d["code"],
             defaults={"name_zh": d["name_zh"], "name_en": d["name_en"], "description": d["description"], "order": d["order"]},

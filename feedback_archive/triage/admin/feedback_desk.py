@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from feedback_archive.classification.admin import reclassify_selected
 from feedback_archive.classification.models import Suggestion
+from feedback_archive.classification.selectors import evidence_words
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
 from feedback_archive.core.exceptions import ApplicationError
@@ -367,6 +368,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             "fa_replies": Reply.objects.filter(feedback=obj),
             "fa_reply_templates": reply_templates_for(obj),
             "fa_sentiment": sentiment,
+            "fa_evidence": evidence_words(obj),
             # the intent's name from the taxonomy (投诉), not its code (complaint)
             "fa_intent": Label.objects.filter(dimension__code="intent", code=sentiment.intent).first() if sentiment else None,
             "fa_duplicates": Feedback.objects.filter(canonical=obj).select_related("channel").order_by("-similarity")[:50],

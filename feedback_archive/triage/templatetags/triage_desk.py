@@ -1,5 +1,10 @@
-"""Template tags of the desk: the home page's queues with their counts, capped list counts."""
+"""Template tags of the desk: the home page's queues with their counts, capped list counts, the
+classifier's evidence marked in the user's words."""
+import re
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from feedback_archive.core.admin import CappedCountPaginator
@@ -76,3 +81,21 @@ def fa_pipeline_lag() -> dict:
     lag = feedback_selectors.pipeline_lag()
     age = lag.get("oldest_age_seconds")
     return {**lag, "minutes": round(age / 60) if age is not None else None}
+
+
+@register.filter
+def fa_highlight(text: str, words) -> str:
+    """The user's text, escaped, with each evidence word marked (<mark>): the agent sees at once
+    why the suggestion was made. Longest words first, so 屏幕共享 wins over 屏幕; case-insensitive
+    for English evidence."""
+    text = text or ""
+    words = sorted({w for w in (words or []) if w and w.strip()}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out += [escape(text[last:m.start()]), f'<mark class="fa-evidence">{escape(m.group(0))}</mark>']
+        last = m.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))
