@@ -87,7 +87,7 @@ _SUGGESTION_COLUMNS = ["feedback", "dimension", "label", "confidence", "evidence
 _SENTIMENT_COLUMNS = ["feedback", "polarity", "intent", "language", "evidence", "model_version", "created_at"]
 
 
-def _classify_chunk(feedback_ids, *, route: bool = True) -> int:
+def _classify_chunk(feedback_ids) -> int:
     """The one classification path (single job and batch runs): the chunk's texts in one query
     (plain values: model instances would each fetch the deferred FSM `status` on load),
     taxonomy / model / labels once, then every suggestion and sentiment of the chunk written
@@ -100,11 +100,11 @@ def _classify_chunk(feedback_ids, *, route: bool = True) -> int:
         [(title, content, {"release_id": release_id, "platform": platform})
          for _id, title, content, release_id, platform in rows],
         taxonomy=taxonomy, model=model)
-    _store([r[0] for r in rows], results, labels, route=route)
+    _store([r[0] for r in rows], results, labels)
     return len(rows)
 
 
-def _store(ids: list[int], results: list[dict], labels: dict, *, route: bool = True) -> None:
+def _store(ids: list[int], results: list[dict], labels: dict) -> None:
     """The rows `update_or_create` per item and dimension used to write (same values), upserted
     on the unique keys — one suggestion per feedback and dimension, one sentiment per feedback.
     `created_at` (auto_now) is set whenever a row is written; a row whose values did not change
@@ -133,25 +133,14 @@ def _store(ids: list[int], results: list[dict], labels: dict, *, route: bool = T
         # the demo look for NULL; the suggestions carry their own time): a reclassification run
         # then does not rewrite every feedback row, which on PostgreSQL means all ~20 indexes
         Feedback.objects.filter(pk__in=ids, classified_at__isnull=True).update(classified_at=timezone.now())
-        if route:  # the intake pipeline routes in its own next stage
-            _enqueue_routing(ids)
 
 
-def _enqueue_routing(ids: list[int]) -> None:
-    """Routing (workflow) reads the new suggestions: one job per item, or one per chunk."""
-    from django_q.tasks import async_task
-
-    if len(ids) == 1:
-        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_feedback", ids[0]))
-    elif ids:
-        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_many", ids))
-
-
-def feedback_classify_many(*, feedback_ids: list[int], route: bool = True) -> int:
-    """Classify a chunk (a sweep job, one step of a batch run, or the intake pipeline's stage —
-    which routes itself, hence `route=False`). Idempotent like feedback_classify. Returns how
+def feedback_classify_many(*, feedback_ids: list[int]) -> int:
+    """Classify a chunk (a sweep job, one step of a batch run, or the intake pipeline's stage).
+    Suggestions only: routing is the pipeline's next stage for new items, and a reclassification
+    never moves an item between teams by itself. Idempotent like feedback_classify. Returns how
     many still existed."""
-    return _classify_chunk(feedback_ids, route=route)
+    return _classify_chunk(feedback_ids)
 
 
 def unclassified_ids(*, older_than_seconds: int = 120, limit: int = 5000) -> list[int]:

@@ -31,3 +31,8 @@ def pipeline_lag(*, now=None) -> dict:
         "depth": got["depth"],
         "failed": got["failed"],
     }
+
+
+def feedback_labels_map(*, feedback_id: int) -> dict[str, int]:
+    """The confirmed labels of one feedback: dimension code → label id."""
+    return dict(FeedbackLabel.objects.filter(feedback_id=feedback_id).values_list("dimension__code", "label_id"))

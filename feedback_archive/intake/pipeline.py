@@ -72,7 +72,7 @@ def _match(ids: list[int], pre) -> None:
 
 def _classify(ids: list[int], pre) -> None:
     # routing is the pipeline's next stage, so the classification service must not enqueue it
-    feedback_classify_many(feedback_ids=ids, route=False)
+    feedback_classify_many(feedback_ids=ids)
 
 
 def _route(ids: list[int], pre) -> None:

@@ -31,10 +31,12 @@ from feedback_archive.classification.services import quiz_start, quiz_submit
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.feedback.models import Feedback, FeedbackLabel, FieldChange
+from feedback_archive.feedback.selectors import feedback_labels_map
 from feedback_archive.feedback.services import feedback_set_labels, feedback_update, labels_resolve
 from feedback_archive.taxonomy.models import Dimension, Label
 
 from .models import Certification, CertificationStatus, LabelSuggestion, LabelSuggestionStatus
+from .routing import route_after_relabel
 
 PEOPLE_VIA = ("admin", "api")  # label changes made by people (the audit trail's `via`)
 
@@ -221,7 +223,8 @@ def labels_confirm_checked(*, feedback: Feedback, labels: dict, actor: Actor) ->
     missing = _uncertified(actor, feedback.pk, labels)
     if missing:
         _refuse(feedback_id=feedback.pk, labels=labels, missing=missing, actor=actor)
-    feedback_set_labels(feedback=feedback, labels=labels, actor=actor)
+    if feedback_set_labels(feedback=feedback, labels=labels, actor=actor):
+        route_after_relabel(feedback_id=feedback.pk)
 
 
 def feedback_update_checked(*, feedback_id: int, actor: Actor, labels: dict | None = None, **kwargs) -> Feedback:
@@ -230,7 +233,11 @@ def feedback_update_checked(*, feedback_id: int, actor: Actor, labels: dict | No
     missing = _uncertified(actor, feedback_id, labels or {})
     if missing:
         _refuse(feedback_id=feedback_id, labels=labels, missing=missing, actor=actor)
-    return feedback_update(feedback_id=feedback_id, actor=actor, labels=labels, **kwargs)
+    before = feedback_labels_map(feedback_id=feedback_id) if labels else None
+    feedback = feedback_update(feedback_id=feedback_id, actor=actor, labels=labels, **kwargs)
+    if labels and feedback_labels_map(feedback_id=feedback_id) != before:
+        route_after_relabel(feedback_id=feedback_id)
+    return feedback
 
 
 @transaction.atomic

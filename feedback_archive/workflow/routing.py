@@ -262,6 +262,17 @@ def _log(feedback, *, rule, outcome, team, assignee, reason, now, previous_team=
     )
 
 
+ROUTE_TASK = "feedback_archive.workflow.tasks.route_feedback"
+
+
+def route_after_relabel(*, feedback_id: int) -> None:
+    """A person confirmed labels: rules that match on labels (and re-route on relabel) decide
+    again once the change commits, in a job — never inside the person's request."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(ROUTE_TASK, feedback_id))
+
+
 def route_many(*, feedback_ids: list[int], now=None) -> dict[str, int]:
     """Route several items with the rules loaded once (admin action "route again", backfills)."""
     rules = active_rules()

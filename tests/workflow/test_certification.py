@@ -103,11 +103,11 @@ def test_agreement_between_agents_per_pair(make_feedback, agent, verifier, make_
         certification_submit(attempt_id=cert.attempt_id, answers=_answers(cert, wrong=wrong), user=user)
     # one feedback both labelled, differently (the audit trail)
     fb = make_feedback("希望支持消息定时发送")
-    feedback_set_labels(feedback=fb, labels={"type": "function"}, actor=a, route=False)
-    feedback_set_labels(feedback=fb, labels={"type": "experience"}, actor=b, route=False)
+    feedback_set_labels(feedback=fb, labels={"type": "function"}, actor=a)
+    feedback_set_labels(feedback=fb, labels={"type": "experience"}, actor=b)
     other = make_feedback("群公告看不到")
-    feedback_set_labels(feedback=other, labels={"type": "function"}, actor=a, route=False)
-    feedback_set_labels(feedback=other, labels={"type": "experience"}, actor=c, route=False)
+    feedback_set_labels(feedback=other, labels={"type": "function"}, actor=a)
+    feedback_set_labels(feedback=other, labels={"type": "experience"}, actor=c)
     rows = {(r["agent_a"], r["agent_b"]): r for r in agreement_by_pair(dimension_code="type")}
     pair = rows[tuple(sorted([agent.username, verifier.username]))]
     assert pair["items"] == 11 and pair["agreement"] == round(8 / 11, 4) and 0 < pair["kappa"] < 1

@@ -25,7 +25,7 @@ def queue(make_feedback, agent):
                                          ("建议公告置顶，不然大家看不到", "ticket")]):
         fb = make_feedback(text, channel=channel, reporter={"external_id": f"u-{i}", "contact": f"u{i}@corp.example"})
         Feedback.objects.filter(pk=fb.pk).update(problem=problem)
-        feedback_set_labels(feedback=fb, labels={"intent": "suggestion"}, actor=a, route=False)
+        feedback_set_labels(feedback=fb, labels={"intent": "suggestion"}, actor=a)
         items.append(fb.pk)
     # the classifier says suggestion, nobody confirmed an intent: in the queue
     guessed = make_feedback("能不能加个消息定时发送", reporter={"external_id": "u-9", "contact": "u9@corp.example"})
@@ -37,7 +37,7 @@ def queue(make_feedback, agent):
     feedback_transition(feedback_id=wont.pk, name="close", actor=a, resolution="wont_fix", reason="带宽成本过高")
     # a complaint: not in the queue
     complaint = make_feedback("客服态度太差")
-    feedback_set_labels(feedback=complaint, labels={"intent": "complaint"}, actor=a, route=False)
+    feedback_set_labels(feedback=complaint, labels={"intent": "complaint"}, actor=a)
     return {"problem": problem, "items": items, "guessed": guessed.pk, "wont": wont.pk, "complaint": complaint.pk, "actor": a}
 
 

@@ -37,7 +37,7 @@ def test_demand_counts_reporters_channels_and_severity_with_duplicates(make_feed
     dup = _fb(make_feedback, "群里聊天记录怎么搜索？", "sun")
     Feedback.objects.filter(pk=dup.pk).update(canonical=a)  # a duplicate counts towards its canonical's demand
     for fb, sev in ((a, "major"), (b, "normal"), (c, "major")):
-        feedback_set_labels(feedback=fb, labels={"severity": sev}, actor=importer, route=False)
+        feedback_set_labels(feedback=fb, labels={"severity": sev}, actor=importer)
     item = _item([a, b, c], Actor.for_user(agent))
 
     d = roadmap_demand(item=item)

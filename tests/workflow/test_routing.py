@@ -292,21 +292,31 @@ def test_team_only_strategy_and_empty_team(make_feedback, db):
     assert "no active members" in decision.reason
 
 
-def test_relabel_and_classification_enqueue_routing(make_feedback, teams, django_capture_on_commit_callbacks):
+def test_a_persons_relabel_routes_again_and_a_reclassification_does_not(make_feedback, teams,
+                                                                       django_capture_on_commit_callbacks):
+    from feedback_archive.workflow.certification import feedback_update_checked, labels_confirm_checked
+
     rule("语音", teams["av"], label_pairs=[("module", "voice")])
-    fb = make_feedback(VOICE, classify=False)
+    actor = Actor(key_name="triage-console", via="api")
+    fb = make_feedback(VOICE)
     with django_capture_on_commit_callbacks(execute=True):
-        confirm(fb, module="voice")
+        labels_confirm_checked(feedback=fb, labels={"module": "voice"}, actor=actor)
     fb.refresh_from_db()
     assert fb.team == teams["av"]  # django-q runs synchronously in tests
     assert fb.sla_due_at is not None  # and the SLA clock was set with it
 
+    patched = make_feedback(VOICE)
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_update_checked(feedback_id=patched.pk, actor=actor, labels={"module": "voice"})
+    assert Feedback.objects.get(pk=patched.pk).team == teams["av"]
+
     from feedback_archive.classification.services import feedback_classify
 
-    other = make_feedback(VOICE, classify=False)
+    other = make_feedback(VOICE)
+    suggest(other, "module", "voice", confidence=0.99)
     with django_capture_on_commit_callbacks(execute=True):
         feedback_classify(feedback_id=other.pk)
-    assert Feedback.objects.get(pk=other.pk).team == teams["av"]
+    assert Feedback.objects.get(pk=other.pk).team is None  # suggestions alone never move an item
 
 
 def test_rule_validation_refuses_rules_that_could_never_match():

@@ -44,9 +44,9 @@ def labels_resolve(labels: dict) -> dict[str, Label]:
     return out
 
 
-def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor, route: bool = True) -> None:
-    """`route=False` for callers that set the owner themselves right after (history imports,
-    demo data): re-routing would be a no-op job per item."""
+def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor) -> bool:
+    """Confirm labels; True when any changed. Re-routing after a relabel is the workflow's
+    decision (workflow.routing.route_after_relabel), called by the layers that orchestrate."""
     check_can_change(actor, feedback)
     resolved = labels_resolve(labels)
     current = {
@@ -67,11 +67,7 @@ def feedback_set_labels(*, feedback: Feedback, labels: dict, actor: Actor, route
         changed = True
     if changed:
         _bump(feedback)
-    if changed and route:
-        feedback_id = feedback.pk
-        from django_q.tasks import async_task
-
-        transaction.on_commit(lambda: async_task("feedback_archive.workflow.tasks.route_feedback", feedback_id))
+    return changed
 
 
 def feedback_assign(*, feedback: Feedback, actor: Actor, assignee=..., team=...) -> None:

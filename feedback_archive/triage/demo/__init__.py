@@ -139,7 +139,7 @@ def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int
     agent = rng.choice(members)
     agent_actor = Actor.for_user(agent)
     if target != "pending" or age > dt.timedelta(days=3):
-        feedback_set_labels(feedback=feedback, labels=truth, actor=agent_actor, route=False)
+        feedback_set_labels(feedback=feedback, labels=truth, actor=agent_actor)
         feedback_assign(feedback=feedback, actor=agent_actor, assignee=agent, team=team)
     steps = PATHS[target]
     if target == "closed" and resolution and resolution != "fixed":
