@@ -273,3 +273,22 @@ CERTIFICATION_REQUIRED_TO_CONFIRM = os.environ.get("CERTIFICATION_REQUIRED_TO_CO
 # a team slug (its members) and/or a role (group name); superusers always may
 GUIDANCE_DOCS_OWNER_TEAM = os.environ.get("GUIDANCE_DOCS_OWNER_TEAM", "")
 GUIDANCE_DOCS_OWNER_ROLE = os.environ.get("GUIDANCE_DOCS_OWNER_ROLE", "团队负责人")
+
+
+# --- Declared once, read as settings.X everywhere (no getattr defaults scattered in the code) ----
+# Workflow: satisfaction survey, outbox retries, SLA business hours (docs/workflow-routing-sla.md)
+SATISFACTION_LINK_DAYS = int(os.environ.get("SATISFACTION_LINK_DAYS", 14))  # a survey link lives this long
+SATISFACTION_LOW_RATING = int(os.environ.get("SATISFACTION_LOW_RATING", 2))  # ≤ this is "unsatisfied"
+SATISFACTION_REOPEN_LOW = os.environ.get("SATISFACTION_REOPEN_LOW", "") == "1"  # a low rating reopens the item
+OUTBOX_BACKOFF_SECONDS = (60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600)  # then the delivery is a dead letter
+SLA_BUSINESS_HOURS = ("09:00", "18:00")
+SLA_TIME_ZONE = "Asia/Shanghai"
+SLA_WORKING_WEEKDAYS = (0, 1, 2, 3, 4)  # Monday … Friday
+SLA_DEFAULT_SEVERITY = "normal"  # the policy for items without a severity yet
+SLA_WARNING_HOURS = 2  # the owner is warned this long before a breach
+# Intake: the admin's upload preview holds the file in memory
+INTAKE_MAX_UPLOAD_BYTES = int(os.environ.get("INTAKE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+# Classification: a learned model needs this many confirmed labels of a dimension; the seed set
+# shipped with the product (None: the built-in classification/data/seed_training.jsonl; "": none)
+CLASSIFICATION_MODEL_MIN_EXAMPLES = int(os.environ.get("CLASSIFICATION_MODEL_MIN_EXAMPLES", 200))
+CLASSIFICATION_SEED_PATH = os.environ.get("CLASSIFICATION_SEED_PATH")

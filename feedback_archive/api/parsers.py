@@ -34,7 +34,7 @@ def json_depth_exceeds(value, limit: int) -> bool:
 
 class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = getattr(settings, "API_MAX_JSON_DEPTH", DEFAULT_MAX_DEPTH)
+        limit = settings.API_MAX_JSON_DEPTH
         message = _("JSON nested deeper than %(n)d levels is not accepted.") % {"n": limit}
         try:
             data = super().parse(stream, media_type, parser_context)

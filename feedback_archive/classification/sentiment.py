@@ -60,7 +60,7 @@ def _lexicon_dir() -> Path | None:
     from django.conf import settings
 
     if settings.configured:
-        value = getattr(settings, "SENTIMENT_LEXICON_DIR", "")
+        value = settings.SENTIMENT_LEXICON_DIR
     else:  # the bench scripts use this module without Django settings
         value = os.environ.get("SENTIMENT_LEXICON_DIR", "")
     return Path(value) if value else None

@@ -283,14 +283,14 @@ WEIGHT_GRID = training.WEIGHT_GRID
 
 
 def _min_examples() -> int:
-    return int(getattr(settings, "CLASSIFICATION_MODEL_MIN_EXAMPLES", 200))
+    return settings.CLASSIFICATION_MODEL_MIN_EXAMPLES
 
 
 def seed_rows() -> list[tuple[str, str, dict]]:
     """The seed training set shipped with the product (`CLASSIFICATION_SEED_PATH`, JSON lines of
     {"id", "text", "labels": {dimension: label}}): real user reports labelled per the standard,
     so a new installation learns before its agents confirmed anything. Never the test split."""
-    path = getattr(settings, "CLASSIFICATION_SEED_PATH", None)
+    path = settings.CLASSIFICATION_SEED_PATH
     if path is None:
         from pathlib import Path
 

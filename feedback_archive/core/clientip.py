@@ -31,7 +31,7 @@ def _ip(value: str):
 
 def _networks():
     nets = []
-    for item in getattr(settings, "TRUSTED_PROXIES", []) or []:
+    for item in settings.TRUSTED_PROXIES or []:
         try:
             nets.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
@@ -55,7 +55,7 @@ def client_ip(request) -> str | None:
             if not ours(hop):
                 return hop if _ip(hop) else remote
         return hops[0] if hops and _ip(hops[0]) else remote
-    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    count = int(settings.TRUSTED_PROXY_COUNT or 0)
     if count > 0 and len(hops) >= count:
         candidate = hops[-count]
         if _ip(candidate):

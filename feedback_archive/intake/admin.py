@@ -16,7 +16,7 @@ from feedback_archive.versions.models import Product
 from .models import ImportJob, JobStatus, Source
 from .services import INLINE_MAX_ROWS, import_job_prepare, import_job_start, import_preview
 
-MAX_UPLOAD_BYTES = getattr(settings, "INTAKE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+MAX_UPLOAD_BYTES = settings.INTAKE_MAX_UPLOAD_BYTES
 
 
 class UploadForm(forms.Form):

@@ -30,9 +30,9 @@ OPEN = [s for s in Status.values if s != Status.CLOSED]
 
 
 def clocks() -> dict:
-    opens, closes = getattr(settings, "SLA_BUSINESS_HOURS", ("09:00", "18:00"))
-    days = getattr(settings, "SLA_WORKING_WEEKDAYS", (0, 1, 2, 3, 4))
-    tz = getattr(settings, "SLA_TIME_ZONE", "Asia/Shanghai")
+    opens, closes = settings.SLA_BUSINESS_HOURS
+    days = settings.SLA_WORKING_WEEKDAYS
+    tz = settings.SLA_TIME_ZONE
     return {
         "business": f"business hours: {opens}–{closes} on weekdays {','.join(str(d + 1) for d in days)} ({tz}), "
                     "holiday calendar applied, SLA pauses excluded",

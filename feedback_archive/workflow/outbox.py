@@ -52,7 +52,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def backoff_seconds() -> tuple[int, ...]:
-    return tuple(getattr(settings, "OUTBOX_BACKOFF_SECONDS", DEFAULT_BACKOFF_SECONDS))
+    return tuple(settings.OUTBOX_BACKOFF_SECONDS)
 
 
 # --- templates -----------------------------------------------------------------------------------------

@@ -37,11 +37,11 @@ class LinkExpired(ApplicationError):
 
 
 def link_days() -> int:
-    return int(getattr(settings, "SATISFACTION_LINK_DAYS", 14))
+    return settings.SATISFACTION_LINK_DAYS
 
 
 def low_rating() -> int:
-    return int(getattr(settings, "SATISFACTION_LOW_RATING", 2))
+    return settings.SATISFACTION_LOW_RATING
 
 
 def survey_token(survey: Survey) -> str:

@@ -78,13 +78,13 @@ class BusinessCalendar:
 
 
 def calendar_load() -> BusinessCalendar:
-    opens, closes = getattr(settings, "SLA_BUSINESS_HOURS", ("09:00", "18:00"))
+    opens, closes = settings.SLA_BUSINESS_HOURS
     off, work = set(), set()
     for day, kind in Holiday.objects.values_list("date", "kind"):
         (work if kind == HolidayKind.WORKDAY else off).add(day)
     return BusinessCalendar(
-        tz=ZoneInfo(getattr(settings, "SLA_TIME_ZONE", "Asia/Shanghai")), day_start=_time(opens), day_end=_time(closes),
-        weekdays=frozenset(getattr(settings, "SLA_WORKING_WEEKDAYS", (0, 1, 2, 3, 4))),
+        tz=ZoneInfo(settings.SLA_TIME_ZONE), day_start=_time(opens), day_end=_time(closes),
+        weekdays=frozenset(settings.SLA_WORKING_WEEKDAYS),
         days_off=frozenset(off), workdays=frozenset(work),
     )
 
@@ -214,10 +214,10 @@ class SlaContext:
         self.policies: dict[tuple[int, int | None], SlaPolicy] = {
             (p.severity_id, p.product_id): p for p in SlaPolicy.objects.filter(is_active=True)
         }
-        default_code = getattr(settings, "SLA_DEFAULT_SEVERITY", "normal")
+        default_code = settings.SLA_DEFAULT_SEVERITY
         self.default_severity_id = (Label.objects.filter(dimension__code="severity", code=default_code)
                                     .values_list("pk", flat=True).first())
-        self.warning_seconds = float(getattr(settings, "SLA_WARNING_HOURS", 2)) * 3600
+        self.warning_seconds = float(settings.SLA_WARNING_HOURS) * 3600
 
     def policy_for(self, severity_id: int | None, product_id: int | None) -> SlaPolicy | None:
         severity_id = severity_id or self.default_severity_id
@@ -401,12 +401,12 @@ def _admin_link(feedback_id: int) -> str:
         path = reverse("admin:feedback_feedback_change", args=[feedback_id])
     except NoReverseMatch:
         return ""
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def digest_text(*, user, items: list[_Due], now: dt.datetime) -> tuple[str, str]:
     """The Chinese digest one person gets from one run (agents and leads read Chinese first)."""
-    tz = ZoneInfo(getattr(settings, "SLA_TIME_ZONE", "Asia/Shanghai"))
+    tz = ZoneInfo(settings.SLA_TIME_ZONE)
     breaches = [d for d in items if d.kind == SlaNoticeKind.BREACH]
     warnings = [d for d in items if d.kind == SlaNoticeKind.WARNING]
     parts = []
@@ -416,7 +416,7 @@ def digest_text(*, user, items: list[_Due], now: dt.datetime) -> tuple[str, str]
         parts.append(f"{len(warnings)} 条即将超时")
     subject = f"【反馈归档】SLA 提醒：{'，'.join(parts)}"
     name = user.get_full_name() or user.first_name or user.get_username()
-    hours = getattr(settings, "SLA_WARNING_HOURS", 2)
+    hours = settings.SLA_WARNING_HOURS
     lines = [f"{name}，您好：", "", "以下反馈需要您关注（时间为北京时间）：", ""]
     for title, group in (("已超时：", breaches), (f"即将超时（{hours} 个工作小时内）：", warnings)):
         if not group:

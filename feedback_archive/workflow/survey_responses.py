@@ -39,7 +39,7 @@ def survey_submit(*, token: str, rating, comment: str = "") -> Survey:
     audit_record(feedback=feedback, actor=actor, field="satisfaction", old=old, new=rating)
     if survey.flagged and not was_flagged:
         audit_record(feedback=feedback, actor=actor, field="satisfaction_flag", old="", new=f"low rating {rating}/5")
-        if getattr(settings, "SATISFACTION_REOPEN_LOW", False) and feedback.status == Status.CLOSED:
+        if settings.SATISFACTION_REOPEN_LOW and feedback.status == Status.CLOSED:
             feedback_transition(feedback_id=feedback.pk, name="reopen", actor=actor,
                                 note=f"满意度评分 {rating}/5: {survey.comment}"[:500])
     return survey

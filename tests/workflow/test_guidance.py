@@ -25,7 +25,7 @@ def history(make_feedback, agent):
         labels = {"module": module}
         if kind == "consultation":
             labels["type"] = "consultation"
-        feedback_set_labels(feedback=fb, labels=labels, actor=a, route=False)
+        feedback_set_labels(feedback=fb, labels=labels, actor=a)
         if kind == "false_alarm":
             feedback_transition(feedback_id=fb.pk, name="close", actor=a, resolution="by_design", reason="撤回时限为两分钟")
         return fb

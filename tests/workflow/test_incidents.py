@@ -20,7 +20,7 @@ FIXED = "您好，消息丢失问题已在 5.5.1 修复，请升级。"
 def _verifying(make_feedback, agent, text="升级后聊天记录全部丢失"):
     a = Actor.for_user(agent)
     fb = make_feedback(text)
-    feedback_set_labels(feedback=fb, labels={"severity": "critical"}, actor=a, route=False)
+    feedback_set_labels(feedback=fb, labels={"severity": "critical"}, actor=a)
     feedback_transition(feedback_id=fb.pk, name="start", actor=a)
     feedback_transition(feedback_id=fb.pk, name="submit", actor=a, note="迁移脚本回滚")
     return fb
