@@ -10,6 +10,7 @@ from .duplicates import (
     fingerprint_store,
 )
 from .intake import ACKNOWLEDGE_TASK, CLASSIFY_TASK, feedback_create, feedback_create_many
+from .matching import feedback_match, problem_matches
 from .ownership import (
     feedback_assign,
     feedback_ids,
@@ -19,8 +20,24 @@ from .ownership import (
     labels_resolve,
     release_lookup,
 )
+from .problems import (
+    NotFoundError,
+    problem_create,
+    problem_edit,
+    problem_merge,
+    problem_merge_into_item,
+    problem_move_item,
+    problem_refresh,
+    problem_split,
+    problem_take_out,
+    proposal_accept,
+    proposal_reject,
+)
 
 __all__ = [
+    "NotFoundError", "feedback_match", "problem_create", "problem_edit", "problem_matches", "problem_merge",
+    "problem_merge_into_item", "problem_move_item", "problem_refresh", "problem_split", "problem_take_out",
+    "proposal_accept", "proposal_reject",
     "ACKNOWLEDGE_TASK", "CLASSIFY_TASK", "audit_record", "band_holders", "check_version", "duplicate_find",
     "feedback_assign", "feedback_create", "feedback_create_many", "feedback_ids", "feedback_mark_duplicate",
     "feedback_set_labels", "feedback_set_release", "feedback_unmark_duplicate", "feedback_update",
