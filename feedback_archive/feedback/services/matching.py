@@ -13,11 +13,14 @@ Every link and proposal keeps its score and evidence (the shared words)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from feedback_archive.core.actors import Actor
 
@@ -98,7 +101,17 @@ def _members(problem_ids: list[int]) -> list[tuple]:
                 f"ORDER BY id DESC) AS n FROM feedback_feedback WHERE problem_id IN ({marks})) f WHERE n < %s"
                 f" UNION SELECT {cols} FROM feedback_problem p JOIN feedback_feedback f ON f.id = p.lead_id"
                 f" WHERE p.id IN ({marks})", [*problem_ids, MEMBERS_PER_CANDIDATE, *problem_ids])
-        return cur.fetchall()
+        rows = cur.fetchall()
+    return [(*row[:6], _aware(row[6])) for row in rows]
+
+
+def _aware(value):
+    # raw rows: SQLite gives naive UTC datetimes (or text), PostgreSQL aware ones
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.timezone.utc)
+    return value
 
 
 def _item_labels(feedback_ids, hints) -> dict[int, dict[str, str]]:

@@ -124,7 +124,6 @@ def _refresh(problem: Problem) -> Problem | None:
     members.exclude(pk=lead.pk).exclude(canonical_id=lead.pk, duplicate_count=0).update(canonical_id=lead.pk,
                                                                                           duplicate_count=0)
     Feedback.objects.filter(pk=lead.pk).update(canonical=None, duplicate_count=agg["n"] - 1)
-    Feedback.objects.filter(canonical_id=lead.pk).exclude(problem_id=problem.pk).update(canonical=None)
     return problem
 
 
