@@ -7,7 +7,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NAMES, Resolution, Status
 from feedback_archive.feedback.models import Feedback
@@ -53,15 +53,32 @@ def feedback_transition(
     workflow. `at` back-dates the step (imports of history, demo data); by default it is now."""
     feedback = _transition_one(feedback_id=feedback_id, name=name, actor=actor, note=note, resolution=resolution,
                                reply=reply, no_reply_reason=no_reply_reason, expected_version=expected_version, at=at)
-    for dup_id in Feedback.objects.filter(canonical=feedback).order_by("id").values_list("id", flat=True):
+    skipped: dict[int, str] = {}
+    for dup_id in _members_following(feedback):
         try:
             with transaction.atomic():
+                # the actor's scope is checked on EACH member: leading a problem gives no right over
+                # another team's report (nor to answer its reporter) — issue #11 item 4
+                check_can_change(actor, Feedback.objects.select_related("team").get(pk=dup_id))
                 _transition_one(feedback_id=dup_id, name=name, actor=actor, resolution=feedback.resolution if name == "close" else "",
                                 reply=reply, no_reply_reason=no_reply_reason, at=at, following=feedback.pk,
                                 note=f"{note.strip()} (#{feedback.pk})".strip())
+        except PermissionDeniedError as exc:
+            skipped[dup_id] = exc.message
         except ApplicationError:
             continue  # a duplicate in another state, or one that needs its own reply, stays where it is
+    if skipped:
+        audit_record(feedback=feedback, actor=actor, field="members_not_followed", old="",
+                     new="; ".join(f"#{fid}: {reason}" for fid, reason in skipped.items()))
     return feedback
+
+
+def _members_following(feedback: Feedback) -> list[int]:
+    """The reports that follow this one: the other members of the problem it leads (the problem
+    services keep their `canonical` = the lead), and items intake linked to it that matching has not
+    placed in a problem yet."""
+    return list(Feedback.objects.filter(canonical=feedback).exclude(pk=feedback.pk).order_by("id")
+                .values_list("id", flat=True))
 
 
 def _transition_one(

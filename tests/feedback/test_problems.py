@@ -196,7 +196,7 @@ def test_migration_turns_duplicate_links_into_problems(three):
     _assert_consistent(p.pk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_agents_merging_the_same_problems_at_once_one_wins_one_gets_409(make_feedback, agent, verifier):
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent transactions (PostgreSQL)")
@@ -223,3 +223,30 @@ def test_two_agents_merging_the_same_problems_at_once_one_wins_one_gets_409(make
     survivor = Problem.objects.get(merged_into__isnull=True, member_count__gt=0)
     assert survivor.member_count == 3
     _assert_consistent(survivor.pk)
+
+
+def test_transitions_on_a_lead_follow_only_members_the_actor_may_change(make_feedback, agent):
+    """#11 item 4: an agent of team A closing their lead must not close team B's member nor answer
+    B's reporter; the skipped member and the reason are in the lead's audit trail."""
+    from feedback_archive.workflow.models import Reply
+    from feedback_archive.workflow.services import feedback_transition
+
+    mine = Team.objects.create(slug="im", name="即时消息组")
+    theirs = Team.objects.create(slug="av", name="音视频引擎组")
+    mine.members.add(agent)
+    lead = make_feedback(BLACK[0], reporter={"external_id": "a", "name": "王女士"})
+    own = make_feedback(BLACK[1], reporter={"external_id": "b", "name": "Alex"})
+    other = make_feedback(BLACK[2], reporter={"external_id": "c", "name": "陈先生"})
+    Feedback.objects.filter(pk__in=[lead.pk, own.pk]).update(team=mine)
+    Feedback.objects.filter(pk=other.pk).update(team=theirs)
+    problem_create(feedback_ids=[lead.pk, own.pk, other.pk], actor=JOB)
+    actor = Actor.for_user(agent)
+    feedback_transition(feedback_id=lead.pk, name="start", actor=actor)
+    feedback_transition(feedback_id=lead.pk, name="close", actor=actor, resolution="duplicate",
+                        reply="您好，这个问题我们已经在处理，会在下个版本修复。")
+    assert Feedback.objects.get(pk=own.pk).status == "closed"
+    assert Feedback.objects.get(pk=other.pk).status == "pending"
+    assert not Reply.objects.filter(feedback=other).exists()
+    assert Reply.objects.filter(feedback=own).exists()
+    note = FieldChange.objects.filter(feedback=lead, field="members_not_followed").values_list("new", flat=True)
+    assert any(f"#{other.pk}" in n and "音视频引擎组" in n for n in note)
