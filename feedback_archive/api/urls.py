@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from .problems import ProblemViewSet
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -9,6 +10,7 @@ router = DefaultRouter()
 router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("taxonomy", TaxonomyViewSet, basename="taxonomy")
 router.register("releases", ReleaseViewSet, basename="release")
+router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),

@@ -46,6 +46,8 @@ class FeedbackFilterSet(filters.FilterSet):
     received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     sla_breached = StrictBooleanFilter(method="filter_sla")
     is_duplicate = StrictBooleanFilter(method="filter_duplicate")
+    problem = filters.NumberFilter(field_name="problem_id", min_value=1, max_value=2**62,
+                                   help_text="problem id: its reports")
     q = filters.CharFilter(method="filter_q", help_text="full-text search that understands Chinese words")
     ordering = filters.OrderingFilter(
         fields=(("received_at", "received_at"), ("id", "id"), ("status", "status"), ("updated_at", "updated_at"),

@@ -146,7 +146,7 @@ def problem_matches(report: matching.Report, *, exclude: set[int] = frozenset())
     problems = {p.pk: p for p in Problem.objects.filter(pk__in=pids, merged_into__isnull=True).select_related(
         "module", "type")}
     docs = []
-    for pid, fid, title, content, release, platform, at in _members(list(problems)):
+    for pid, _fid, title, content, release, platform, at in _members(list(problems)):
         p = problems[pid]
         docs.append(matching.Report(
             text=f"{title} {content}", product=p.product_id, module=p.module.code if p.module else None,

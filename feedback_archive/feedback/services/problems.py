@@ -323,7 +323,7 @@ def problem_split(*, problem_id: int, feedback_ids: list[int], actor: Actor, tit
                                          lead_id=ids[0])
         for i in ids:  # split items are not proposed back into the problem they left
             _remember_rejection(i, source.pk, actor)
-        _set_member(ids, problem, actor=actor, old={i: source.pk for i in ids}, evidence=["split by hand"])
+        _set_member(ids, problem, actor=actor, old=dict.fromkeys(ids, source.pk), evidence=["split by hand"])
         terms_add(problem_id=problem.pk, texts=[f"{members[i].title} {members[i].content}" for i in ids])
         _refresh(source)
         return _refresh(problem)
