@@ -182,7 +182,8 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
 
     @transition(
         field=status, source=[Status.PENDING, Status.IN_PROGRESS, Status.VERIFYING], target=Status.CLOSED,
-        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed, guards.reporter_was_answered],
+        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed, guards.fix_names_its_release,
+                    guards.reporter_was_answered],
     )
     def close(self):
         """关闭 / close"""
@@ -279,6 +280,8 @@ class Problem(TimeStampedModel):
     fixed_in = models.ForeignKey(
         "versions.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("fixed in release"))
+    # when the fix was recorded: only reports stored after it can be a regression
+    fixed_at = models.DateTimeField(_("fix recorded at"), null=True, blank=True)
     regressed_at = models.DateTimeField(_("regressed at"), null=True, blank=True)
     # a problem merged into another keeps its row (empty) so a second agent merging it at the
     # same moment gets a clear 409 naming where it went, not a 404

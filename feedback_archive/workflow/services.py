@@ -11,7 +11,7 @@ from feedback_archive.core.exceptions import ApplicationError, ConflictError, Pe
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NAMES, Resolution, Status
 from feedback_archive.feedback.models import Feedback
-from feedback_archive.feedback.services import audit_record, check_version
+from feedback_archive.feedback.services import audit_record, check_version, problem_mark_fixed
 
 from .models import Reply, ReplyEvent, TransitionLog
 from .outbox import delivery_enqueue_reply
@@ -53,6 +53,10 @@ def feedback_transition(
     workflow. `at` back-dates the step (imports of history, demo data); by default it is now."""
     feedback = _transition_one(feedback_id=feedback_id, name=name, actor=actor, note=note, resolution=resolution,
                                reply=reply, no_reply_reason=no_reply_reason, expected_version=expected_version, at=at)
+    if name == "close" and feedback.resolution == Resolution.FIXED and feedback.problem_id:
+        # the problem is fixed in the lead's release: its members close through it, and a later
+        # report on that release or after it is a regression (workflow/regressions.py)
+        problem_mark_fixed(problem_id=feedback.problem_id, release_id=feedback.fixed_in_id, actor=actor)
     skipped: dict[int, str] = {}
     for dup_id in _members_following(feedback):
         try:

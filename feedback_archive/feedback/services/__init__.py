@@ -24,6 +24,7 @@ from .problems import (
     NotFoundError,
     problem_create,
     problem_edit,
+    problem_mark_fixed,
     problem_merge,
     problem_merge_into_item,
     problem_move_item,
@@ -32,12 +33,13 @@ from .problems import (
     problem_take_out,
     proposal_accept,
     proposal_reject,
+    regression_reports,
 )
 
 __all__ = [
-    "NotFoundError", "feedback_match", "problem_create", "problem_edit", "problem_matches", "problem_merge",
+    "NotFoundError", "feedback_match", "problem_create", "problem_edit", "problem_mark_fixed", "problem_matches", "problem_merge",
     "problem_merge_into_item", "problem_move_item", "problem_refresh", "problem_split", "problem_take_out",
-    "proposal_accept", "proposal_reject",
+    "proposal_accept", "proposal_reject", "regression_reports",
     "ACKNOWLEDGE_TASK", "CLASSIFY_TASK", "audit_record", "band_holders", "check_version", "duplicate_find",
     "feedback_assign", "feedback_create", "feedback_create_many", "feedback_ids", "feedback_mark_duplicate",
     "feedback_set_labels", "feedback_set_release", "feedback_unmark_duplicate", "feedback_update",

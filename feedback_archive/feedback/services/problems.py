@@ -118,6 +118,8 @@ def _refresh(problem: Problem) -> Problem | None:
         for row in votes:
             chosen.setdefault(row["dimension__code"], row["label_id"])
         problem.type_id, problem.module_id, problem.severity_id = (chosen.get(d) for d in LABEL_DIMENSIONS)
+    if problem.fixed_in_id and problem.regressed_at is None and _regressing(problem).exists():
+        problem.regressed_at = timezone.now()
     problem.version += 1
     problem.save()
     # the duplicates view the API has always shown
@@ -125,6 +127,22 @@ def _refresh(problem: Problem) -> Problem | None:
                                                                                           duplicate_count=0)
     Feedback.objects.filter(pk=lead.pk).update(canonical=None, duplicate_count=agg["n"] - 1)
     return problem
+
+
+def _regressing(problem: Problem):
+    """Members stored after the fix was recorded, reported on the fix release or a later one of the
+    same product: the problem came back (workflow/regressions.py reopens and alerts)."""
+    fixed = problem.fixed_in
+    return Feedback.objects.filter(
+        problem_id=problem.pk, created_at__gte=problem.fixed_at or problem.created_at,
+        release__product_id=fixed.product_id, release__version_key__gte=fixed.version_key,
+    ).exclude(pk=problem.lead_id)
+
+
+def regression_reports(*, problem_id: int) -> list[int]:
+    """Ids of the reports that made a problem a regression (for the reopen note and the alert)."""
+    problem = Problem.objects.select_related("fixed_in").get(pk=problem_id)
+    return list(_regressing(problem).order_by("id").values_list("id", flat=True)) if problem.fixed_in_id else []
 
 
 def problem_refresh(*, problem_id: int) -> Problem | None:
@@ -361,6 +379,23 @@ def problem_edit(*, problem_id: int, actor: Actor, title=_UNSET, type=_UNSET, mo
         if problem.lead_id:
             for field, old, new in changes:
                 audit_record(feedback=Feedback(pk=problem.lead_id), actor=actor, field=field, old=old, new=new)
+        return problem
+
+
+def problem_mark_fixed(*, problem_id: int, release_id: int | None, actor: Actor) -> Problem:
+    """The fix of this problem ships in `release_id` (the lead item was closed as fixed). A report
+    stored from now on, on that release or a later one of the same product, is a regression."""
+    with transaction.atomic():
+        problem = _lock_problems([problem_id])[int(problem_id)]
+        if release_id is None:
+            return problem
+        old = problem.fixed_in_id
+        problem.fixed_in_id, problem.fixed_at, problem.regressed_at = release_id, timezone.now(), None
+        problem.version += 1
+        problem.save(update_fields=["fixed_in", "fixed_at", "regressed_at", "version", "updated_at"])
+        if problem.lead_id and old != release_id:
+            audit_record(feedback=Feedback(pk=problem.lead_id), actor=actor, field="problem.fixed_in", old=old,
+                         new=release_id)
         return problem
 
 
