@@ -30,6 +30,7 @@ from feedback_archive.feedback.services import (
     proposal_reject,
 )
 from feedback_archive.taxonomy.models import Label
+from feedback_archive.workflow.regressions import problem_regressions_handle
 
 from .actors import actor_from_request
 from .models import Scope
@@ -269,6 +270,7 @@ class ProblemViewSet(viewsets.GenericViewSet):
         return Response(ProblemDetailSerializer(self.get_object()).data)
 
     def _detail(self, pk):
+        problem_regressions_handle(problem_ids=[pk])  # a report that joined may have brought it back
         return Response(ProblemDetailSerializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(request=EditSerializer, responses=ProblemDetailSerializer)

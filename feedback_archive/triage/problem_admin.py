@@ -17,6 +17,7 @@ from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.permissions import user_can_change
 from feedback_archive.feedback.models import Feedback, Problem, ProblemProposal
+from feedback_archive.workflow.regressions import problem_regressions_handle
 from feedback_archive.feedback.services import (
     problem_edit,
     problem_merge,
@@ -155,6 +156,7 @@ class ProblemAdmin(admin.ModelAdmin):
                 raise ApplicationError("unknown", fields={"op": [_("Unknown action.")]})
         except ApplicationError as exc:  # 400/403/404/409 of the services, shown as a message; nothing changed
             self.message_user(request, _errors_text(exc), messages.ERROR)
+        problem_regressions_handle()  # a report that joined may have brought a fixed problem back
         return HttpResponseRedirect(back)
 
     def proposal_view(self, request, proposal_id, decision):
@@ -182,6 +184,7 @@ class ProblemAdmin(admin.ModelAdmin):
                 raise ApplicationError("unknown", fields={"decision": [_("Accept or reject.")]})
         except ApplicationError as exc:
             self.message_user(request, _errors_text(exc), messages.ERROR)
+        problem_regressions_handle(problem_ids=[proposal.problem_id])
         return HttpResponseRedirect(nxt)
 
     @admin.action(description=gettext_lazy("Merge the selected problems (into the one with most reporters)"))
