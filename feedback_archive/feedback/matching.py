@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from feedback_archive.core import segmenter
@@ -33,9 +33,11 @@ from . import duplicates
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
 N_FEATURES = 2 ** 20  # hashed feature space: the fitted weights are one float64 per feature (8 MB)
 
+CONCEPT_WEIGHT = 2
+
 # thresholds tuned on the dev split of the real pairs (bench/problem_matching_quality.py)
-AUTO_THRESHOLD = 0.62
-PROPOSE_THRESHOLD = 0.30
+AUTO_THRESHOLD = 0.55
+PROPOSE_THRESHOLD = 0.10
 
 # context adjustments (same tuning)
 SAME_MODULE, OTHER_MODULE = 0.05, -0.15
@@ -92,18 +94,23 @@ def concepts(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _bigrams(text: str) -> list[str]:
+def _char_grams(text: str) -> list[str]:
+    """Characters and character bigrams of the text, wordings of the synonym layer replaced by
+    their concept first (so 画面是黑的 and 黑屏 share 黑屏's grams)."""
     pattern, to_concept = _synonyms()
     text = pattern.sub(lambda m: " " + to_concept[m.group(0)] + " ", normalise(text))
     grams = []
     for run in _KEEP.findall(text):
-        grams.extend(run[k:k + 2] for k in range(max(1, len(run) - 1)))
+        grams.extend(run)
+        grams.extend(run[k:k + 2] for k in range(len(run) - 1))
     return grams
 
 
 @lru_cache(maxsize=20_000)
 def features(text: str) -> tuple[str, ...]:
-    return tuple(["w:" + c for c in concepts(text)] + ["c:" + g for g in _bigrams(text)])
+    # concepts count twice: a shared word says more than a shared character (tuned on dev pairs)
+    words = ["w:" + c for c in concepts(text) if c not in ENGLISH_STOP_WORDS]
+    return tuple(words * CONCEPT_WEIGHT + ["c:" + g for g in _char_grams(text)])
 
 
 def _analyzer(text):
