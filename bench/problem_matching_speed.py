@@ -24,7 +24,7 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._django import load_avg, setup  # noqa: E402
+from bench._django import load_avg, setup
 
 
 def backfill() -> None:

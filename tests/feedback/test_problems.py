@@ -250,3 +250,19 @@ def test_transitions_on_a_lead_follow_only_members_the_actor_may_change(make_fee
     assert Reply.objects.filter(feedback=own).exists()
     note = FieldChange.objects.filter(feedback=lead, field="members_not_followed").values_list("new", flat=True)
     assert any(f"#{other.pk}" in n and "音视频引擎组" in n for n in note)
+
+
+def test_problems_index_command_indexes_migrated_problems(three):
+    from importlib import import_module
+
+    from django.core.management import call_command
+
+    from feedback_archive.feedback.models import ProblemTerm
+
+    a, b, c = three
+    Feedback.objects.filter(pk=b.pk).update(canonical=a.pk, problem=None)
+    import_module("feedback_archive.feedback.migrations.0012_duplicates_to_problems").forwards(django_apps, None)
+    p = Feedback.objects.get(pk=a.pk).problem
+    assert not ProblemTerm.objects.filter(problem=p).exists()
+    call_command("problems_index")
+    assert ProblemTerm.objects.filter(problem=p).count() >= 3
