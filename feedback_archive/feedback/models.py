@@ -118,7 +118,8 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
     )
     problem_score = models.FloatField(_("problem match score"), null=True, blank=True)
     # the words the item shares with its problem, as a person reads them (docs/duplicates.md)
-    problem_evidence = models.JSONField(_("problem match evidence"), default=list, blank=True)
+    # nullable: rows written by raw inserts (bench COPY, bulk loaders) need not name it
+    problem_evidence = models.JSONField(_("problem match evidence"), default=list, blank=True, null=True)
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     search_text = models.TextField(_("search tokens"), blank=True, editable=False)
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)

@@ -169,7 +169,9 @@ def feedback_match(*, feedback_ids: list[int], hints: dict | None = None) -> Non
 
 
 def _match_one(fid: int, labels: dict) -> None:
-    item = Feedback.objects.filter(pk=fid).first()
+    # the item's row is locked first: two workers matching the same item take turns, and the
+    # second finds it placed (an item in no problem is no member a merge could be moving)
+    item = Feedback.objects.select_for_update(of=("self",)).filter(pk=fid).first()
     if item is None or item.problem_id is not None:
         return
     if item.canonical_id:  # a near copy intake linked: it joins the copy's problem
