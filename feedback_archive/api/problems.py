@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from feedback_archive.core.validation import text_error
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.models import Feedback, Problem, ProblemProposal
 from feedback_archive.feedback.services import (
@@ -75,6 +76,13 @@ class ProblemFilterSet(filters.FilterSet):
     class Meta:
         model = Problem
         fields: list[str] = []
+
+    def is_valid(self):
+        # what PostgreSQL refuses in a query (NUL, lone surrogates) is a 400 naming the parameter
+        bad = {k: [msg] for k in self.filters if (msg := text_error(str(self.data.get(k) or "")))}
+        if bad:
+            raise ValidationError(bad)
+        return super().is_valid()
 
     @staticmethod
     def _values(value):
