@@ -93,3 +93,12 @@ def test_a_rejected_problem_is_never_proposed_again(make_feedback, agent):
     item.refresh_from_db()
     assert item.problem_id != target.pk
     assert ProblemProposal.objects.get(feedback=item, problem=target).decision == "rejected"
+
+
+def test_a_features_weight_is_read_from_the_column_the_vectoriser_uses():
+    vec = matching.Vectoriser().fit(["共享屏幕对方看到黑屏", "群文件下载失败", "语音消息播放不了"])
+    for feature in ("w:黑屏", "c:屏幕", "w:群文件", "w:never-seen-before"):
+        hashed = matching.HashingVectorizer(analyzer=lambda f: [f], n_features=matching.N_FEATURES,
+                                            alternate_sign=False, norm=None).transform([feature])
+        assert matching._feature_index(feature) == hashed.indices[0]
+    assert vec.weight("w:never-seen-before") >= vec.weight("w:黑屏")
