@@ -160,13 +160,14 @@ class FeedbackListSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     labels = serializers.SerializerMethodField()
     canonical = serializers.IntegerField(source="canonical_id", read_only=True, allow_null=True)
+    problem = serializers.IntegerField(source="problem_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Feedback
         fields = [
             "id", "channel", "external_id", "title", "content", "product", "platform", "app_version", "release",
             "received_at", "locale", "rating", "status", "resolution", "labels", "assignee", "team", "canonical",
-            "similarity", "duplicate_count", "sla_due_at", "sla_breached", "version", "created_at", "updated_at",
+            "similarity", "duplicate_count", "problem", "sla_due_at", "sla_breached", "version", "created_at", "updated_at",
             "pipeline_state",
         ]
 
@@ -186,7 +187,7 @@ class FeedbackSerializer(FeedbackListSerializer):
     class Meta(FeedbackListSerializer.Meta):
         fields = FeedbackListSerializer.Meta.fields + [
             "reporter", "metadata", "fixed_in", "suggestions", "sentiment", "transitions", "replies", "satisfaction",
-            "first_response_at", "resolved_at", "no_reply_reason", "pipeline_error",
+            "first_response_at", "resolved_at", "no_reply_reason", "pipeline_error", "problem_score", "problem_evidence",
         ]
 
     def _fresh(self) -> bool:

@@ -6,6 +6,7 @@ from .health import HealthView
 from .efficiency import EfficiencyReportView
 from .roadmap import PlanningDeclineView, PlanningQueueView, RoadmapViewSet
 from .report_problems import TopProblemsView
+from .problems import ProblemViewSet
 from .reports import MonthlyReportView, ReleaseReportView, WeeklyReportView
 from .views import FeedbackViewSet, ReleaseViewSet, TaxonomyViewSet
 
@@ -14,6 +15,7 @@ router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("taxonomy", TaxonomyViewSet, basename="taxonomy")
 router.register("releases", ReleaseViewSet, basename="release")
 router.register("roadmap", RoadmapViewSet, basename="roadmap")
+router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),

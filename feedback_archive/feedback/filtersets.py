@@ -48,6 +48,8 @@ class FeedbackFilterSet(filters.FilterSet):
     is_duplicate = StrictBooleanFilter(method="filter_duplicate")
     pipeline_state = CSVFilter(method="filter_pipeline_state",
                                help_text="received, understood, failed, not_understood (comma-separated)")
+    problem = filters.NumberFilter(field_name="problem_id", min_value=1, max_value=2**62,
+                                   help_text="problem id: its reports")
     q = filters.CharFilter(method="filter_q", help_text="full-text search that understands Chinese words")
     ordering = filters.OrderingFilter(
         fields=(("received_at", "received_at"), ("id", "id"), ("status", "status"), ("updated_at", "updated_at"),

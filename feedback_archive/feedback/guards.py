@@ -22,3 +22,14 @@ fix_is_verified_or_not_needed.reason = _(
     "A fix must be submitted and verified before closing; close directly only as answered, "
     "duplicate, not_reproducible, wont_fix or by_design."
 )
+
+
+def fix_names_its_release(feedback) -> bool:
+    """A "fixed" close says which release carries the fix (its own `fixed_in`, or its problem's):
+    a later report on that release or after it is then a regression (docs/duplicates.md)."""
+    if feedback.resolution != "fixed" or feedback.fixed_in_id:
+        return True
+    return bool(feedback.problem_id and feedback.problem.fixed_in_id)
+
+
+fix_names_its_release.reason = _("Closing as fixed needs the release the fix shipped in (set “fixed in release” first).")

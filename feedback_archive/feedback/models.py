@@ -117,6 +117,9 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name=_("problem"),
     )
     problem_score = models.FloatField(_("problem match score"), null=True, blank=True)
+    # the words the item shares with its problem, as a person reads them (docs/duplicates.md)
+    # nullable: rows written by raw inserts (bench COPY, bulk loaders) need not name it
+    problem_evidence = models.JSONField(_("problem match evidence"), default=list, blank=True, null=True)
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     search_text = models.TextField(_("search tokens"), blank=True, editable=False)
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
@@ -196,7 +199,7 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
 
     @transition(
         field=status, source=[Status.PENDING, Status.IN_PROGRESS, Status.VERIFYING], target=Status.CLOSED,
-        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed],
+        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed, guards.fix_names_its_release],
     )
     def close(self):
         """关闭 / close"""
@@ -293,7 +296,14 @@ class Problem(TimeStampedModel):
     fixed_in = models.ForeignKey(
         "versions.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("fixed in release"))
+    # when the fix was recorded: only reports stored after it can be a regression
+    fixed_at = models.DateTimeField(_("fix recorded at"), null=True, blank=True)
     regressed_at = models.DateTimeField(_("regressed at"), null=True, blank=True)
+    # a problem merged into another keeps its row (empty) so a second agent merging it at the
+    # same moment gets a clear 409 naming where it went, not a 404
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("merged into"))
     member_count = models.PositiveIntegerField(_("reports"), default=0)
     reporter_count = models.PositiveIntegerField(_("reporters"), default=0)
     channel_count = models.PositiveIntegerField(_("channels"), default=0)
@@ -311,6 +321,19 @@ class Problem(TimeStampedModel):
 
     def __str__(self):
         return f"#{self.pk} {self.title}"
+
+
+class ProblemTerm(models.Model):
+    """One concept (a hashed, synonym-normalised word) of a problem's members: the inverted index
+    that finds candidate problems for a new item by the words they share (feedback/matching.py)."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+")
+    term = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("problem term")
+        verbose_name_plural = _("problem terms")
+        constraints = [models.UniqueConstraint(fields=["term", "problem"], name="problemterm_unique")]
 
 
 class ProblemProposal(models.Model):

@@ -36,3 +36,15 @@ def pipeline_lag(*, now=None) -> dict:
 def feedback_labels_map(*, feedback_id: int) -> dict[str, int]:
     """The confirmed labels of one feedback: dimension code → label id."""
     return dict(FeedbackLabel.objects.filter(feedback_id=feedback_id).values_list("dimension__code", "label_id"))
+
+
+def problems_regressed_to_reopen(problem_ids=None) -> list[tuple[int, int]]:
+    """(problem id, lead id) of problems that came back after their fix while the lead is still
+    closed: what workflow/regressions.py reopens (it reopens the lead, so each is handled once)."""
+    from .choices import Status
+    from .models import Problem
+
+    qs = Problem.objects.filter(regressed_at__isnull=False, lead__status=Status.CLOSED, merged_into__isnull=True)
+    if problem_ids is not None:
+        qs = qs.filter(pk__in=list(problem_ids))
+    return list(qs.order_by("id").values_list("id", "lead_id"))

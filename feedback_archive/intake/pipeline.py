@@ -44,6 +44,7 @@ from feedback_archive.feedback.services import (
     is_deadlock,
     search_tokens_for,
 )
+from feedback_archive.workflow.regressions import problem_regressions_handle
 from feedback_archive.workflow.replies import feedback_acknowledge
 from feedback_archive.workflow.routing import active_rules, route_feedback
 from feedback_archive.workflow.sla import SlaContext, sla_refresh
@@ -68,6 +69,10 @@ def _tokens(ids: list[int], pre) -> None:
 
 def _match(ids: list[int], pre) -> None:
     feedback_match(feedback_ids=ids)
+    # a fixed problem reported again on its fix release or later is reopened and its team alerted
+    problem_ids = set(Feedback.objects.filter(pk__in=ids, problem__isnull=False).values_list("problem_id", flat=True))
+    if problem_ids:
+        problem_regressions_handle(problem_ids=problem_ids)
 
 
 def _classify(ids: list[int], pre) -> None:

@@ -7,11 +7,11 @@ from django_fsm import ConcurrentTransition, can_proceed
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NAMES, Resolution, Status
 from feedback_archive.feedback.models import Feedback
-from feedback_archive.feedback.services import audit_record, check_version
+from feedback_archive.feedback.services import audit_record, check_version, problem_mark_fixed
 
 from .incidents import review_missing
 from .models import ReplyEvent, TransitionLog
@@ -54,17 +54,38 @@ def feedback_transition(
     feedback = _transition_one(feedback_id=feedback_id, name=name, actor=actor, note=note, resolution=resolution,
                                reply=reply, no_reply_reason=no_reply_reason, reason=reason,
                                expected_version=expected_version, at=at)
-    # duplicates hear what the canonical item's reporter heard (its answer since its last reopen)
+    if name == "close" and feedback.resolution == Resolution.FIXED and feedback.problem_id:
+        # the problem is fixed in the lead's release: its members close through it, and a later
+        # report on that release or after it is a regression (workflow/regressions.py)
+        problem_mark_fixed(problem_id=feedback.problem_id, release_id=feedback.fixed_in_id, actor=actor)
+    # members hear what the lead's reporter heard (its answer since its last reopen)
     follow_reply = canonical_answer(feedback.pk) if name == "close" else reply
-    for dup_id in Feedback.objects.filter(canonical=feedback).order_by("id").values_list("id", flat=True):
+    skipped: dict[int, str] = {}
+    for dup_id in _members_following(feedback):
         try:
             with transaction.atomic():
+                # the actor's scope is checked on EACH member: leading a problem gives no right over
+                # another team's report (nor to answer its reporter) — issue #11 item 4
+                check_can_change(actor, Feedback.objects.select_related("team").get(pk=dup_id))
                 _transition_one(feedback_id=dup_id, name=name, actor=actor, resolution=feedback.resolution if name == "close" else "",
                                 reply=follow_reply, no_reply_reason=no_reply_reason, at=at, following=feedback.pk,
                                 note=f"{note.strip()} (#{feedback.pk})".strip())
+        except PermissionDeniedError as exc:
+            skipped[dup_id] = exc.message
         except ApplicationError:
             continue  # a duplicate in another state, or one that needs its own reply, stays where it is
+    if skipped:
+        audit_record(feedback=feedback, actor=actor, field="members_not_followed", old="",
+                     new="; ".join(f"#{fid}: {reason}" for fid, reason in skipped.items()))
     return feedback
+
+
+def _members_following(feedback: Feedback) -> list[int]:
+    """The reports that follow this one: the other members of the problem it leads (the problem
+    services keep their `canonical` = the lead), and items intake linked to it that matching has not
+    placed in a problem yet."""
+    return list(Feedback.objects.filter(canonical=feedback).exclude(pk=feedback.pk).order_by("id")
+                .values_list("id", flat=True))
 
 
 def _transition_one(

@@ -41,7 +41,15 @@ def delivery_send_due() -> int:
 SCHEDULES = [
     ("workflow-sla-check", "feedback_archive.workflow.tasks.sla_check", Schedule.MINUTES, 5, None),
     ("workflow-outbox-retry", "feedback_archive.workflow.tasks.delivery_send_due", Schedule.MINUTES, 1, None),
+    ("workflow-problem-regressions", "feedback_archive.workflow.tasks.problem_regressions", Schedule.MINUTES, 1, None),
 ]
+
+
+def problem_regressions() -> int:
+    """Every minute (and after matching in the pipeline): reopen regressed problems, alert teams."""
+    from .regressions import problem_regressions_handle
+
+    return problem_regressions_handle()
 
 
 def acknowledge_feedback(feedback_ids: list[int]) -> int:

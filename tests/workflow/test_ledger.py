@@ -17,6 +17,8 @@ from django.contrib.auth.models import Group
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
+from feedback_archive.feedback.models import Feedback
+from feedback_archive.versions.models import Product, Release
 from feedback_archive.core.roles import AGENT
 from feedback_archive.feedback.services import feedback_assign
 from feedback_archive.workflow import ledger
@@ -51,6 +53,9 @@ def example(make_feedback, django_user_model):
     zw = Actor.for_user(people["zhangwei"])
     feedback_transition(feedback_id=a.pk, name="start", actor=zw, at=T0 + H)
     feedback_transition(feedback_id=a.pk, name="submit", actor=zw, at=T0 + 5 * H)
+    release = Release.objects.create(product=Product.objects.get_or_create(slug="im", defaults={"name": "企信"})[0],
+                                     version="5.3.2")
+    Feedback.objects.filter(pk=a.pk).update(fixed_in=release)  # a fixed close names the fix release
     feedback_transition(feedback_id=a.pk, name="close", actor=Actor.for_user(people["lina"]), resolution="fixed",
                         reply="您好，5.3.2 已修复美颜卡顿，升级后即可。", at=T0 + 6 * H)
     b = item("怎么设置群消息免打扰？", im, people["wangfang"])

@@ -33,6 +33,15 @@ STATES = ["pending", "in_progress", "verifying", "closed"]
 NAMES = ["start", "submit", "reject", "close", "reopen"]
 
 
+def _fix_ships_in(fb, version="5.3.2"):
+    """A "fixed" close names the release carrying the fix (guards.fix_names_its_release)."""
+    from feedback_archive.versions.models import Product, Release
+
+    product = Product.objects.get_or_create(slug="im", defaults={"name": "企信"})[0]
+    release = Release.objects.get_or_create(product=product, version=version, platform="")[0]
+    Feedback.objects.filter(pk=fb.pk).update(fixed_in=release)
+
+
 def _args(name):
     return {"close": {"resolution": "answered", "reply": REPLY}, "reject": {"note": "验证未通过"}}.get(name, {})
 
@@ -51,6 +60,7 @@ def test_every_edge_of_the_workflow(make_feedback, agent, state, name):
     kwargs = _args(name)
     if (state, name) == ("verifying", "close"):
         kwargs = {"resolution": "fixed", "reply": REPLY}
+        _fix_ships_in(fb)
         actor = Actor(key_name="verifier-key", via="api")  # not the person who submitted the fix
     if (state, name) in LEGAL:
         done = feedback_transition(feedback_id=fb.pk, name=name, actor=actor, **kwargs)
@@ -80,6 +90,7 @@ def test_every_step_is_logged_with_owner_time_and_duration(make_feedback, agent,
     t3 = t2 + dt.timedelta(minutes=15)
     feedback_transition(feedback_id=fb.pk, name="start", actor=Actor.for_user(agent), note="开始排查", at=t1)
     feedback_transition(feedback_id=fb.pk, name="submit", actor=Actor.for_user(agent), note="已修复", at=t2)
+    _fix_ships_in(fb)
     feedback_transition(feedback_id=fb.pk, name="close", actor=Actor.for_user(verifier), resolution="fixed",
                         reply=REPLY, note="验证通过", at=t3)
     rows = list(TransitionLog.objects.filter(feedback=fb).order_by("at"))
@@ -122,6 +133,9 @@ def test_fixed_close_needs_verification_and_another_person(make_feedback, agent,
     feedback_transition(feedback_id=fb.pk, name="submit", actor=Actor.for_user(agent))
     with pytest.raises(ConflictError, match="verify"):
         feedback_transition(feedback_id=fb.pk, name="close", actor=Actor.for_user(agent), resolution="fixed", reply=REPLY)
+    with pytest.raises(ConflictError, match="release"):
+        feedback_transition(feedback_id=fb.pk, name="close", actor=Actor.for_user(verifier), resolution="fixed", reply=REPLY)
+    _fix_ships_in(fb)
     feedback_transition(feedback_id=fb.pk, name="close", actor=Actor.for_user(verifier), resolution="fixed", reply=REPLY)
 
 
@@ -181,6 +195,7 @@ def test_duplicates_follow_their_canonical_item_and_every_reporter_gets_the_repl
     for name in ("start", "submit"):
         feedback_transition(feedback_id=canonical.pk, name=name, actor=Actor.for_user(agent))
     assert Feedback.objects.get(pk=dup.pk).status == "verifying"
+    _fix_ships_in(canonical)  # the members close through their problem's fix release
     feedback_transition(feedback_id=canonical.pk, name="close", actor=Actor.for_user(verifier), resolution="fixed", reply=REPLY)
     assert Feedback.objects.get(pk=dup.pk).status == "closed"
     assert Reply.objects.get(feedback=dup).reporter.name == "Alex"

@@ -145,34 +145,49 @@ def fingerprint_store(feedback: Feedback) -> None:
 
 
 def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similarity: float | None, actor: Actor) -> None:
+    """"`feedback` reports the same problem as `canonical`": membership of canonical's problem (a
+    lead brings its whole problem along, as its duplicates always followed it). `canonical` and
+    `duplicate_count` are then kept by the problem services."""
+    from .problems import problem_create, problem_merge, problem_move_item
+
     check_can_change(actor, feedback)
+    feedback.refresh_from_db(fields=["problem", "canonical"])
+    canonical.refresh_from_db(fields=["problem", "canonical"])
     if canonical.pk == feedback.pk or canonical.canonical_id == feedback.pk:
         raise ApplicationError(_("A feedback cannot be a duplicate of itself."), fields={"canonical": [_("Choose another item.")]})
-    old = feedback.canonical_id
-    if old == canonical.pk:
+    if feedback.problem_id and feedback.problem_id == canonical.problem_id:
         return
     with transaction.atomic():
-        feedback.canonical = canonical
+        if canonical.problem_id is None:
+            problem_create(feedback_ids=[canonical.pk], actor=actor)
+            canonical.refresh_from_db(fields=["problem"])
+        leads = feedback.problem_id and Feedback.objects.filter(problem_id=feedback.problem_id).count() > 1 \
+            and feedback.canonical_id is None
+        if leads:
+            problem_merge(source_id=feedback.problem_id, target_id=canonical.problem_id, actor=actor)
+        else:
+            problem_move_item(feedback_id=feedback.pk, problem_id=canonical.problem_id, actor=actor,
+                              score=similarity, evidence=["marked by hand"])
         feedback.similarity = similarity
-        _bump(feedback, "canonical", "similarity")
-        # the duplicates of a merged item follow it to the new canonical
-        moved = Feedback.objects.filter(canonical=feedback).update(canonical=canonical)
-        Feedback.objects.filter(pk=canonical.pk).update(duplicate_count=F("duplicate_count") + 1 + moved)
-        Feedback.objects.filter(pk=feedback.pk).update(duplicate_count=0)
-        if old:
-            Feedback.objects.filter(pk=old, duplicate_count__gt=0).update(duplicate_count=F("duplicate_count") - 1)
-        audit_record(feedback=feedback, actor=actor, field="canonical", old=old, new=canonical.pk)
+        _bump(feedback, "similarity")
 
 
 def feedback_unmark_duplicate(*, feedback: Feedback, actor: Actor) -> None:
+    """Take the item out of its problem (a problem of its own from now on, never proposed back)."""
+    from .problems import problem_take_out
+
     check_can_change(actor, feedback)
+    feedback.refresh_from_db(fields=["problem", "canonical"])
     old = feedback.canonical_id
     if old is None:
         return
     with transaction.atomic():
+        if feedback.problem_id is not None:
+            problem_take_out(feedback_id=feedback.pk, actor=actor)
+        else:  # linked by intake, not matched yet: only the link to undo
+            Feedback.objects.filter(pk=old, duplicate_count__gt=0).update(duplicate_count=F("duplicate_count") - 1)
+            audit_record(feedback=feedback, actor=actor, field="canonical", old=old, new=None)
         feedback.canonical = None
         feedback.similarity = None
         _bump(feedback, "canonical", "similarity")
-        Feedback.objects.filter(pk=old, duplicate_count__gt=0).update(duplicate_count=F("duplicate_count") - 1)
         fingerprint_store(feedback)  # canonical from now on: later near-duplicates must find it
-        audit_record(feedback=feedback, actor=actor, field="canonical", old=old, new=None)

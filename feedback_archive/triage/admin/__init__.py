@@ -4,8 +4,7 @@
 - filters: the list filters (FeedbackQuerySet methods, shared with the API's FilterSet)
 - reporters: channels and reporters (masking, export, erasure)
 - audit: the field-change trail
+- problems: one problem, many reports (members side by side, merge/split/move, proposals)
 The API-key admin lives in api/admin.py, the transition log's in workflow/admin/transition_log.py.
 """
-from . import audit, feedback_desk, reporters  # noqa: F401 -- registers the admins
-
-# Problem admin (wt-prob, feedback_archive/triage/problem_admin.py): the lead adds its import here.
+from . import audit, feedback_desk, problems, reporters  # noqa: F401 -- registers the admins

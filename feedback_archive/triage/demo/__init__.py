@@ -13,7 +13,7 @@ from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
 from feedback_archive.feedback.models import Feedback
-from feedback_archive.feedback.services import feedback_assign, feedback_create, feedback_set_labels
+from feedback_archive.feedback.services import feedback_assign, feedback_create, feedback_set_labels, feedback_set_release
 from feedback_archive.versions.models import Product, Release
 from feedback_archive.workflow.services import feedback_transition
 
@@ -153,6 +153,9 @@ def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int
         kwargs = {}
         if name == "close":
             kwargs = {"resolution": resolution or "fixed", "reply": REPLIES.get(resolution or "fixed", REPLIES["fixed"])}
+            if kwargs["resolution"] == "fixed" and feedback.release_id and not feedback.fixed_in_id:
+                # a fixed close names the release carrying the fix (feedback/guards.py)
+                feedback_set_release(feedback=feedback, actor=actor, fixed_in=feedback.release)
         try:
             feedback_transition(feedback_id=feedback.pk, name=name, actor=actor, at=t, note=_note(name), **kwargs)
         except ApplicationError:

@@ -17,10 +17,10 @@ class Migration(migrations.Migration):
         ('api', '0003_apikey_throttle_rate_validated'),
         ('classification', '0003_seed_gold_examples'),
         ('core', '0002_team_open_to_other_teams'),
-        ('feedback', '0012_resolution_by_design'),
+        ('feedback', '0014_duplicates_to_problems'),
         ('intake', '0002_pipeline_alert'),
         ('reports', '0002_early_warning'),
-        ('taxonomy', '0002_standard_taxonomy'),
+        ('taxonomy', '0003_standard_as_data'),
         ('versions', '0001_initial'),
         ('workflow', '0007_close_loop_certification_planning_guidance_reviews'),
     ]

@@ -1,0 +1,135 @@
+#!/usr/bin/env python
+"""Speed of problem matching (`feedback_match`) against a filled bench database.
+
+    .venv/bin/python bench/generate.py --rows 100000 --db postgres://postgres@127.0.0.1:5432/fa_prob_bench
+    .venv/bin/python bench/problem_matching_speed.py --db postgres://postgres@127.0.0.1:5432/fa_prob_bench
+
+First run: every stored item is put in a problem the way the migration does it (a canonical item
+leads the problem of its near-copies; every other item is a problem of one) and the concept index
+is built for each problem's lead. Then `--items` new reports (real review text from
+/work/shared/data, stored through `feedback_create`) are matched one call per item, after their
+intake near-copy link is cleared so each takes the full path (concept look-up, scoring, join or
+new problem + proposals) rather than the near-copy shortcut: p50/p95/max per item. Then
+`--batch` more in one call (throughput in the worker). Prints the in-process memory: the fitted
+weights and the caches.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._django import load_avg, setup
+
+
+def backfill() -> None:
+    from django.db import connection
+
+    from feedback_archive.feedback import matching
+    from feedback_archive.feedback.models import Problem, ProblemTerm
+
+    if Problem.objects.exists():
+        return
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO feedback_problem (created_at, updated_at, title, title_locked, labels_locked, member_count,"
+            " reporter_count, channel_count, version, lead_id, product_id, first_seen_at, last_seen_at)"
+            " SELECT now(), now(), left(content, 60), false, false, 1, 1, 1, 1, id, product_id, received_at,"
+            " received_at FROM feedback_feedback WHERE canonical_id IS NULL")
+        cur.execute(
+            "UPDATE feedback_feedback f SET problem_id = p.id FROM feedback_problem p"
+            " WHERE p.lead_id = COALESCE(f.canonical_id, f.id)")
+        cur.execute(
+            "UPDATE feedback_problem p SET member_count = c.n, reporter_count = c.n FROM"
+            " (SELECT problem_id, count(*) AS n FROM feedback_feedback GROUP BY problem_id) c WHERE c.problem_id = p.id")
+    print(f"problems: {Problem.objects.count():,} in {time.perf_counter() - t:.1f}s", flush=True)
+    t = time.perf_counter()
+    rows, n = [], 0
+    leads = Problem.objects.values_list("id", "lead__title", "lead__content").iterator(chunk_size=5000)
+    for pid, title, content in leads:
+        rows.extend(ProblemTerm(problem_id=pid, term=h) for h in matching.term_hashes(f"{title} {content}"))
+        if len(rows) >= 20_000:
+            ProblemTerm.objects.bulk_create(rows, ignore_conflicts=True)
+            n += len(rows)
+            rows = []
+    ProblemTerm.objects.bulk_create(rows, ignore_conflicts=True)
+    n += len(rows)
+    print(f"concept index: {n:,} rows in {time.perf_counter() - t:.1f}s", flush=True)
+
+
+def texts(k: int, seed: int) -> list[str]:
+    import csv
+
+    rng = random.Random(seed)
+    out = []
+    for name in ("waimai_10k.csv", "ChnSentiCorp_htl_all.csv"):
+        with open(Path("/work/shared/data") / name, encoding="utf-8") as fh:
+            out += [row["review"] for row in csv.DictReader(fh) if len(row.get("review") or "") >= 8]
+    return rng.sample(out, k)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--items", type=int, default=300)
+    ap.add_argument("--batch", type=int, default=500)
+    args = ap.parse_args()
+    setup(args.db)
+    from django.db import connection
+
+    from feedback_archive.core.actors import Actor
+    from feedback_archive.feedback import matching
+    from feedback_archive.feedback.models import Feedback, Problem, ProblemTerm
+    from feedback_archive.feedback.services import feedback_create, feedback_match
+    from feedback_archive.feedback.services.matching import vectoriser, vectoriser_reset
+
+    backfill()
+    stored = Feedback.objects.count()
+    print(f"db {connection.vendor}: {stored:,} feedback, {Problem.objects.count():,} problems, "
+          f"{ProblemTerm.objects.count():,} concept rows; load {load_avg()}", flush=True)
+    vectoriser_reset()
+    tracemalloc.start()
+    t = time.perf_counter()
+    vec = vectoriser()
+    fit_s = time.perf_counter() - t
+    _cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"fit on the newest sample: {fit_s:.1f}s; weights {vec.tfidf.idf_.nbytes / 2**20:.1f} MiB; "
+          f"peak while fitting {peak / 2**20:.0f} MiB", flush=True)
+
+    importer = Actor.system("import")
+    sample = texts(args.items + args.batch, seed=7)
+    run = int(time.time())
+    ids = []
+    for n, text in enumerate(sample):
+        fb, _ = feedback_create(channel="in_app", external_id=f"speed-{run}-{n}", content=text, actor=importer,
+                                classify=False)
+        ids.append(fb.pk)
+    Feedback.objects.filter(pk__in=ids).update(canonical=None, similarity=None)  # the full path, not the copy shortcut
+    single, batch = ids[:args.items], ids[args.items:]
+    times = []
+    for fid in single:
+        t = time.perf_counter()
+        feedback_match(feedback_ids=[fid])
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    print(f"one item per call ({len(times)}): p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
+          f"max {times[-1]:.1f} ms", flush=True)
+    t = time.perf_counter()
+    feedback_match(feedback_ids=batch)
+    took = time.perf_counter() - t
+    print(f"batch of {len(batch)}: {took:.2f}s = {len(batch) / took:.0f} items/s", flush=True)
+    joined = Feedback.objects.filter(pk__in=ids, problem_score__isnull=False).count()
+    print(f"of {len(ids)} new items: {joined} joined a problem; "
+          f"caches: concepts {matching.concepts.cache_info().currsize}, features {matching.features.cache_info().currsize}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,429 @@
+"""Problems: one problem users hit, many reports and wordings (docs/duplicates.md, "Problems").
+
+Every write here follows one protocol, so two agents (or an agent and the matching worker) acting
+on the same problems at once cannot interleave:
+
+1. lock the Problem rows involved with SELECT … FOR UPDATE, **in id order** (a stable order: two
+   merges of the same pair wait for each other instead of deadlocking);
+2. re-read what the decision depends on under the lock (an item's current problem, whether a
+   problem was merged meanwhile) and refuse with a ConflictError (409) if it moved;
+3. check the actor's team scope on every item that moves and on the lead of every problem changed;
+4. move the member rows, then recompute each touched problem's counts, dates, releases, labels,
+   title and the `canonical`/`duplicate_count` view from its member rows — in the same transaction.
+
+`canonical` and `duplicate_count` stay the API's view of membership: every member other than the
+lead has canonical = the lead, the lead has duplicate_count = members − 1.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback_archive.core.actors import Actor
+from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.permissions import check_can_change
+
+from .. import matching
+from ..models import Feedback, FeedbackLabel, Problem, ProblemProposal, ProblemTerm
+from .audit import audit_record
+
+TITLE_CHARS = 60
+LABEL_DIMENSIONS = ("type", "module", "severity")
+
+
+class NotFoundError(ApplicationError):
+    """An id that names nothing (404 at the API)."""
+
+
+# --- locking and reading ---------------------------------------------------------------------
+
+
+def _lock_problems(ids) -> dict[int, Problem]:
+    """Lock the problems in id order; an unknown id is a 404, a problem merged meanwhile a 409."""
+    ids = sorted({int(i) for i in ids if i is not None})
+    got = {p.pk: p for p in Problem.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    for pid in ids:
+        if pid not in got:
+            raise NotFoundError(_("Problem #%(id)s does not exist (it may have been emptied and removed).") % {"id": pid})
+        if got[pid].merged_into_id:
+            raise ConflictError(_("Problem #%(id)s was merged into problem #%(into)s meanwhile; reload and act there.")
+                                % {"id": pid, "into": got[pid].merged_into_id})
+    return got
+
+
+def _feedback(feedback_id) -> Feedback:
+    try:
+        return Feedback.objects.select_related("team").get(pk=int(feedback_id))
+    except (Feedback.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError(_("Feedback #%(id)s does not exist.") % {"id": feedback_id}) from None
+
+
+def _check_lead(actor: Actor, problem: Problem) -> None:
+    """A problem belongs to the team of its lead item: changing it needs the right to change that."""
+    if problem.lead_id:
+        check_can_change(actor, Feedback.objects.select_related("team").get(pk=problem.lead_id))
+
+
+def _check_version(problem: Problem, expected_version) -> None:
+    if expected_version is not None and int(expected_version) != problem.version:
+        raise ConflictError(_("Someone else changed problem #%(id)s (now version %(v)s, you saw %(e)s); reload it.")
+                            % {"id": problem.pk, "v": problem.version, "e": expected_version})
+
+
+# --- the recomputation -----------------------------------------------------------------------
+
+
+def _title_from(feedback: Feedback) -> str:
+    text = " ".join((feedback.title or feedback.content or "").split())
+    return (text[:TITLE_CHARS - 1] + "…") if len(text) > TITLE_CHARS else text or f"#{feedback.pk}"
+
+
+def _refresh(problem: Problem) -> Problem | None:
+    """Make every derived field of `problem` equal to what its member rows say. An empty problem
+    that was not merged is deleted (None); a merged one keeps its row with zero counts."""
+    members = Feedback.objects.filter(problem_id=problem.pk)
+    agg = members.aggregate(
+        n=Count("id"), reporters=Count("reporter", distinct=True), anonymous=Count("id", filter=Q(reporter__isnull=True)),
+        channels=Count("channel", distinct=True), first=Min("received_at"), last=Max("received_at"),
+    )
+    if not agg["n"]:
+        if problem.merged_into_id:
+            problem.member_count = problem.reporter_count = problem.channel_count = 0
+            problem.lead = None
+            problem.version += 1
+            problem.save()
+            return problem
+        problem.delete()
+        return None
+    if problem.lead_id is None or not members.filter(pk=problem.lead_id).exists():
+        problem.lead_id = members.order_by("received_at", "id").values_list("id", flat=True).first()
+    lead = Feedback.objects.get(pk=problem.lead_id)
+    problem.member_count = agg["n"]
+    problem.reporter_count = agg["reporters"] + agg["anonymous"]  # each anonymous report is its own person
+    problem.channel_count = agg["channels"]
+    problem.first_seen_at, problem.last_seen_at = agg["first"], agg["last"]
+    problem.product_id = lead.product_id
+    problem.first_release_id = (
+        members.exclude(release=None).order_by("release__version_key", "received_at").values_list("release_id", flat=True).first())
+    if not problem.title_locked:
+        problem.title = _title_from(lead)
+    if not problem.labels_locked:
+        # the most frequent confirmed label of each dimension among the members
+        votes = (FeedbackLabel.objects.filter(feedback__problem_id=problem.pk, dimension__code__in=LABEL_DIMENSIONS)
+                 .values("dimension__code", "label_id").annotate(n=Count("id")).order_by("-n", "label_id"))
+        chosen: dict[str, int] = {}
+        for row in votes:
+            chosen.setdefault(row["dimension__code"], row["label_id"])
+        problem.type_id, problem.module_id, problem.severity_id = (chosen.get(d) for d in LABEL_DIMENSIONS)
+    if problem.fixed_in_id and problem.regressed_at is None and _regressing(problem).exists():
+        problem.regressed_at = timezone.now()
+    problem.version += 1
+    problem.save()
+    # the duplicates view the API has always shown
+    members.exclude(pk=lead.pk).exclude(canonical_id=lead.pk, duplicate_count=0).update(canonical_id=lead.pk,
+                                                                                          duplicate_count=0)
+    Feedback.objects.filter(pk=lead.pk).update(canonical=None, duplicate_count=agg["n"] - 1)
+    return problem
+
+
+def _regressing(problem: Problem):
+    """Members stored after the fix was recorded, reported on the fix release or a later one of the
+    same product: the problem came back (workflow/regressions.py reopens and alerts)."""
+    fixed = problem.fixed_in
+    return Feedback.objects.filter(
+        problem_id=problem.pk, created_at__gte=problem.fixed_at or problem.created_at,
+        release__product_id=fixed.product_id, release__version_key__gte=fixed.version_key,
+    ).exclude(pk=problem.lead_id)
+
+
+def regression_reports(*, problem_id: int) -> list[int]:
+    """Ids of the reports that made a problem a regression (for the reopen note and the alert)."""
+    problem = Problem.objects.select_related("fixed_in").get(pk=problem_id)
+    return list(_regressing(problem).order_by("id").values_list("id", flat=True)) if problem.fixed_in_id else []
+
+
+def problem_refresh(*, problem_id: int) -> Problem | None:
+    """Recompute one problem from its members (repairs; the services call `_refresh` themselves)."""
+    with transaction.atomic():
+        problem = _lock_problems([problem_id])[problem_id]
+        return _refresh(problem)
+
+
+def terms_add(*, problem_id: int, texts) -> None:
+    """Index the concepts of these texts under the problem (the candidate look-up of matching)."""
+    terms = sorted({t for text in texts for t in matching.term_hashes(text)})
+    if not terms:
+        return
+    have = set(ProblemTerm.objects.filter(problem_id=problem_id, term__in=terms).values_list("term", flat=True))
+    ProblemTerm.objects.bulk_create([ProblemTerm(problem_id=problem_id, term=t) for t in terms if t not in have],
+                                    ignore_conflicts=True)
+
+
+def _set_member(feedback_ids, problem: Problem, *, actor: Actor, old: dict[int, int | None], score=None,
+                evidence=None) -> None:
+    Feedback.objects.filter(pk__in=feedback_ids).update(
+        problem=problem, problem_score=score, problem_evidence=list(evidence or []), updated_at=timezone.now())
+    for fid in feedback_ids:
+        audit_record(feedback=Feedback(pk=fid), actor=actor, field="problem",
+                     old=f"#{old[fid]}" if old.get(fid) else None, new=f"#{problem.pk}")
+
+
+# --- the services ----------------------------------------------------------------------------
+
+
+def problem_create(*, feedback_ids: list[int], actor: Actor, title: str = "", score=None, evidence=None) -> Problem:
+    """A new problem made of these items (taken out of the problems they were in); the first is its lead."""
+    ids = list(dict.fromkeys(int(i) for i in feedback_ids))
+    if not ids:
+        raise ApplicationError("no items", fields={"feedback_ids": [_("Name at least one feedback.")]})
+    title = (title or "").strip()[:200]
+    with transaction.atomic():
+        items = {f.pk: f for f in Feedback.objects.select_related("team").filter(pk__in=ids)}
+        missing = [i for i in ids if i not in items]
+        if missing:
+            raise NotFoundError(_("Feedback #%(id)s does not exist.") % {"id": missing[0]})
+        for f in items.values():
+            check_can_change(actor, f)
+        old = {f.pk: f.problem_id for f in items.values()}
+        olds = _lock_problems(old.values())
+        # re-read under the lock: an item moved meanwhile is a conflict, not a silent second move
+        now = dict(Feedback.objects.filter(pk__in=ids).values_list("id", "problem_id"))
+        if now != old:
+            raise ConflictError(_("One of these items moved to another problem meanwhile; reload and try again."))
+        problem = Problem.objects.create(title=title or "…", title_locked=bool(title), lead_id=ids[0])
+        _set_member(ids, problem, actor=actor, old=old, score=score, evidence=evidence)
+        terms_add(problem_id=problem.pk, texts=[f"{items[i].title} {items[i].content}" for i in ids])
+        for p in olds.values():
+            _refresh(p)
+        return _refresh(problem)
+
+
+def problem_move_item(*, feedback_id: int, problem_id: int, actor: Actor, score=None, evidence=None,
+                      expected_version: int | None = None) -> Problem:
+    """Move one item into a problem (joining it when it is in none). Needs the right to change the
+    item and the target problem's lead (and the lead of the problem it leaves)."""
+    feedback = _feedback(feedback_id)
+    check_can_change(actor, feedback)
+    with transaction.atomic():
+        source_id = feedback.problem_id
+        locked = _lock_problems([problem_id, source_id])
+        target = locked[int(problem_id)]
+        _check_version(target, expected_version)
+        current = Feedback.objects.filter(pk=feedback.pk).values_list("problem_id", flat=True).first()
+        if current != source_id:
+            raise ConflictError(_("Feedback #%(id)s moved to problem #%(p)s meanwhile; reload and try again.")
+                                % {"id": feedback.pk, "p": current})
+        if source_id == target.pk:
+            raise ApplicationError("same problem", fields={"problem": [
+                _("Feedback #%(id)s is already in problem #%(p)s.") % {"id": feedback.pk, "p": target.pk}]})
+        _check_lead(actor, target)
+        if source_id:
+            _check_lead(actor, locked[source_id])
+        _set_member([feedback.pk], target, actor=actor, old={feedback.pk: source_id}, score=score, evidence=evidence)
+        terms_add(problem_id=target.pk, texts=[f"{feedback.title} {feedback.content}"])
+        ProblemProposal.objects.filter(feedback=feedback, problem=target, decision=ProblemProposal.Decision.OPEN).update(
+            decision=ProblemProposal.Decision.ACCEPTED, decided_by_id=actor.user_id, decided_at=timezone.now())
+        if source_id:
+            _refresh(locked[source_id])
+        return _refresh(target)
+
+
+def problem_take_out(*, feedback_id: int, actor: Actor) -> Problem:
+    """Take an item out of its problem: it becomes a problem of its own, and the old problem is
+    remembered as rejected for it (matching never puts it back)."""
+    feedback = _feedback(feedback_id)
+    check_can_change(actor, feedback)
+    if feedback.problem_id is None:
+        raise ApplicationError("not in a problem", fields={"feedback": [
+            _("Feedback #%(id)s is not part of any problem.") % {"id": feedback.pk}]})
+    with transaction.atomic():
+        source = _lock_problems([feedback.problem_id])[feedback.problem_id]
+        if Feedback.objects.filter(pk=feedback.pk).values_list("problem_id", flat=True).first() != source.pk:
+            raise ConflictError(_("Feedback #%(id)s moved meanwhile; reload and try again.") % {"id": feedback.pk})
+        if source.member_count <= 1:
+            raise ApplicationError("alone", fields={"feedback": [
+                _("Feedback #%(id)s is the only report of problem #%(p)s.") % {"id": feedback.pk, "p": source.pk}]})
+        _remember_rejection(feedback.pk, source.pk, actor)
+        problem = Problem.objects.create(title="…", lead_id=feedback.pk)
+        _set_member([feedback.pk], problem, actor=actor, old={feedback.pk: source.pk})
+        terms_add(problem_id=problem.pk, texts=[f"{feedback.title} {feedback.content}"])
+        _refresh(source)
+        return _refresh(problem)
+
+
+def _remember_rejection(feedback_id: int, problem_id: int, actor: Actor) -> None:
+    now = timezone.now()
+    updated = ProblemProposal.objects.filter(feedback_id=feedback_id, problem_id=problem_id).update(
+        decision=ProblemProposal.Decision.REJECTED, decided_by_id=actor.user_id, decided_at=now)
+    if not updated:
+        ProblemProposal.objects.create(feedback_id=feedback_id, problem_id=problem_id, score=0.0, evidence=[],
+                                       decision=ProblemProposal.Decision.REJECTED, decided_by_id=actor.user_id,
+                                       decided_at=now)
+
+
+def problem_merge(*, source_id: int, target_id: int, actor: Actor, expected_version: int | None = None) -> Problem:
+    """Every member of `source` joins `target`; `source` stays as an empty row pointing at `target`
+    (so a second agent merging the same pair gets a 409 naming where it went)."""
+    try:
+        source_id, target_id = int(source_id), int(target_id)
+    except (TypeError, ValueError):
+        raise ApplicationError("bad id", fields={"into": [_("A problem id is a number.")]}) from None
+    if source_id == target_id:
+        raise ApplicationError("itself", fields={"into": [_("A problem cannot be merged into itself.")]})
+    with transaction.atomic():
+        locked = _lock_problems([source_id, target_id])
+        source, target = locked[source_id], locked[target_id]
+        _check_version(source, expected_version)
+        members = list(Feedback.objects.select_related("team").filter(problem_id=source.pk).order_by("id"))
+        for f in members:
+            check_can_change(actor, f)
+        _check_lead(actor, target)
+        _set_member([f.pk for f in members], target, actor=actor, old={f.pk: source.pk for f in members},
+                    score=None, evidence=["merged by hand"])
+        # the concept index and the rejections follow the members; open proposals to the source go
+        # to the target unless the item already has a proposal there
+        terms = list(ProblemTerm.objects.filter(problem_id=source.pk).values_list("term", flat=True))
+        ProblemTerm.objects.bulk_create([ProblemTerm(problem_id=target.pk, term=t) for t in terms], ignore_conflicts=True)
+        ProblemTerm.objects.filter(problem_id=source.pk).delete()
+        taken = set(ProblemProposal.objects.filter(problem_id=target.pk).values_list("feedback_id", flat=True))
+        ProblemProposal.objects.filter(problem_id=source.pk).exclude(feedback_id__in=taken).update(problem_id=target.pk)
+        ProblemProposal.objects.filter(problem_id=source.pk).delete()
+        ProblemProposal.objects.filter(problem_id=target.pk, feedback__problem_id=target.pk,
+                                       decision=ProblemProposal.Decision.OPEN).delete()
+        if not target.title_locked and source.title_locked:
+            target.title, target.title_locked = source.title, True
+        if target.fixed_in_id is None and source.fixed_in_id:
+            target.fixed_in_id = source.fixed_in_id
+        source.merged_into = target
+        _refresh(source)
+        return _refresh(target)
+
+
+def problem_merge_into_item(*, source_id: int, feedback_id: int, actor: Actor) -> Problem:
+    """Merge a problem into the problem of an item ("this is the same as #F")."""
+    feedback = _feedback(feedback_id)
+    if feedback.problem_id == int(source_id):
+        raise ApplicationError("own member", fields={"into_feedback": [
+            _("Feedback #%(id)s is a member of problem #%(p)s: a problem cannot be merged into its own member.")
+            % {"id": feedback.pk, "p": source_id}]})
+    if feedback.problem_id is None:
+        return problem_merge_item_in(source_id=source_id, feedback_id=feedback.pk, actor=actor)
+    return problem_merge(source_id=source_id, target_id=feedback.problem_id, actor=actor)
+
+
+def problem_merge_item_in(*, source_id: int, feedback_id: int, actor: Actor) -> Problem:
+    """An item in no problem joins `source` (the reverse merge of a one-report problem)."""
+    return problem_move_item(feedback_id=feedback_id, problem_id=source_id, actor=actor)
+
+
+def problem_split(*, problem_id: int, feedback_ids: list[int], actor: Actor, title: str = "") -> Problem:
+    """Move some members of a problem into a new problem of their own (the first is its lead)."""
+    ids = list(dict.fromkeys(int(i) for i in feedback_ids or []))
+    if not ids:
+        raise ApplicationError("no items", fields={"feedback_ids": [_("Choose the reports to split off.")]})
+    with transaction.atomic():
+        source = _lock_problems([problem_id])[int(problem_id)]
+        members = {f.pk: f for f in Feedback.objects.select_related("team").filter(problem_id=source.pk)}
+        foreign = [i for i in ids if i not in members]
+        if foreign:
+            raise ApplicationError("not members", fields={"feedback_ids": [
+                _("Not reports of problem #%(p)s: %(ids)s.") % {"p": source.pk, "ids": ", ".join(f"#{i}" for i in foreign)}]})
+        if len(ids) == len(members):
+            raise ApplicationError("all members", fields={"feedback_ids": [
+                _("Leave at least one report in problem #%(p)s (to rename it, edit its title).") % {"p": source.pk}]})
+        for i in ids:
+            check_can_change(actor, members[i])
+        _check_lead(actor, source)
+        problem = Problem.objects.create(title=(title or "").strip()[:200] or "…", title_locked=bool((title or "").strip()),
+                                         lead_id=ids[0])
+        for i in ids:  # split items are not proposed back into the problem they left
+            _remember_rejection(i, source.pk, actor)
+        _set_member(ids, problem, actor=actor, old=dict.fromkeys(ids, source.pk), evidence=["split by hand"])
+        terms_add(problem_id=problem.pk, texts=[f"{members[i].title} {members[i].content}" for i in ids])
+        _refresh(source)
+        return _refresh(problem)
+
+
+_UNSET = object()
+
+
+def problem_edit(*, problem_id: int, actor: Actor, title=_UNSET, type=_UNSET, module=_UNSET, severity=_UNSET,
+                 expected_version: int | None = None) -> Problem:
+    """A person's title or labels: set and locked (recomputation from members leaves them). Labels
+    are taxonomy Label objects (or None to clear)."""
+    with transaction.atomic():
+        problem = _lock_problems([problem_id])[int(problem_id)]
+        _check_version(problem, expected_version)
+        _check_lead(actor, problem)
+        changes = []
+        if title is not _UNSET:
+            title = " ".join(str(title or "").split())[:200]
+            if not title:
+                raise ApplicationError("empty title", fields={"title": [_("A problem needs a title.")]})
+            changes.append(("problem.title", problem.title, title))
+            problem.title, problem.title_locked = title, True
+        for dim, value in (("type", type), ("module", module), ("severity", severity)):
+            if value is _UNSET:
+                continue
+            if value is not None and getattr(value.dimension, "code", None) != dim:
+                raise ApplicationError("wrong dimension", fields={dim: [_("“%(label)s” is not a %(dim)s label.")
+                                                                        % {"label": value, "dim": dim}]})
+            changes.append((f"problem.{dim}", getattr(problem, dim), value))
+            setattr(problem, dim, value)
+            problem.labels_locked = True
+        problem.version += 1
+        problem.save()
+        if problem.lead_id:
+            for field, old, new in changes:
+                audit_record(feedback=Feedback(pk=problem.lead_id), actor=actor, field=field, old=old, new=new)
+        return problem
+
+
+def problem_mark_fixed(*, problem_id: int, release_id: int | None, actor: Actor) -> Problem:
+    """The fix of this problem ships in `release_id` (the lead item was closed as fixed). A report
+    stored from now on, on that release or a later one of the same product, is a regression."""
+    with transaction.atomic():
+        problem = _lock_problems([problem_id])[int(problem_id)]
+        if release_id is None:
+            return problem
+        old = problem.fixed_in_id
+        problem.fixed_in_id, problem.fixed_at, problem.regressed_at = release_id, timezone.now(), None
+        problem.version += 1
+        problem.save(update_fields=["fixed_in", "fixed_at", "regressed_at", "version", "updated_at"])
+        if problem.lead_id and old != release_id:
+            audit_record(feedback=Feedback(pk=problem.lead_id), actor=actor, field="problem.fixed_in", old=old,
+                         new=release_id)
+        return problem
+
+
+def proposal_accept(*, proposal_id: int, actor: Actor) -> Problem:
+    proposal = _proposal(proposal_id)
+    if proposal.decision != ProblemProposal.Decision.OPEN:
+        raise ConflictError(_("This proposal was already %(d)s.") % {"d": proposal.get_decision_display()})
+    return problem_move_item(feedback_id=proposal.feedback_id, problem_id=proposal.problem_id, actor=actor,
+                             score=proposal.score, evidence=proposal.evidence)
+
+
+def proposal_reject(*, proposal_id: int, actor: Actor) -> ProblemProposal:
+    """Remembered: the item is never proposed for this problem again."""
+    proposal = _proposal(proposal_id)
+    check_can_change(actor, _feedback(proposal.feedback_id))
+    with transaction.atomic():
+        updated = ProblemProposal.objects.filter(pk=proposal.pk, decision=ProblemProposal.Decision.OPEN).update(
+            decision=ProblemProposal.Decision.REJECTED, decided_by_id=actor.user_id, decided_at=timezone.now())
+        if not updated:
+            raise ConflictError(_("This proposal was already decided."))
+        audit_record(feedback=Feedback(pk=proposal.feedback_id), actor=actor, field="problem.proposal",
+                     old=f"#{proposal.problem_id}?", new=_("rejected"))
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _proposal(proposal_id) -> ProblemProposal:
+    try:
+        return ProblemProposal.objects.get(pk=int(proposal_id))
+    except (ProblemProposal.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError(_("Proposal #%(id)s does not exist.") % {"id": proposal_id}) from None
