@@ -169,7 +169,8 @@ def test_duplicate_of_shows_the_similarity(admin_client, make_feedback):
         feedback_mark_duplicate(feedback=b, canonical=a, similarity=0.83, actor=Actor.system())
     b.refresh_from_db()
     page = admin_client.get(change_url(b)).content.decode()
-    assert f"#{a.pk}</a> ({b.similarity:.0%})" in page
+    score = b.problem_score if b.problem_score is not None else b.similarity
+    assert (f"#{a.pk}</a> ({score:.0%})" if score is not None else f"#{a.pk}</a> (") in page
 
 
 def test_unmerge_with_a_bad_number_is_a_message(admin_client, make_feedback):
@@ -345,3 +346,24 @@ def test_evidence_words_are_marked_in_the_users_words_and_escaped():
     assert '&lt;b&gt;<mark class="fa-evidence">黑屏</mark>&lt;/b&gt;' in html  # the user's text stays text
     assert fa_highlight("App crashes on login", ["crash"]) == 'App <mark class="fa-evidence">crash</mark>es on login'
     assert fa_highlight("没有证据", []) == "没有证据"
+
+
+def test_not_yet_understood_items_are_a_queue_and_can_be_run_again(admin_client, make_feedback, django_capture_on_commit_callbacks):
+    waiting = make_feedback("视频会议里共享屏幕对方看到的是黑屏", understand=None)
+    done = make_feedback("群文件下载很慢", understand="all")
+    page = admin_client.get("/admin/feedback/feedback/?pipeline_state=not_understood")
+    ids = [row.pk for row in page.context["cl"].result_list]
+    assert waiting.pk in ids and done.pk not in ids
+    assert "fa-pipeline-received" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client.post("/admin/feedback/feedback/", {"action": "pipeline_rerun_selected",
+                                                             "_selected_action": [waiting.pk, done.pk], "index": 0})
+    assert r.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.pipeline_state == "understood"  # the job ran (synchronous queue in tests)
+
+
+def test_home_desk_shows_the_pipeline_lag(admin_client, make_feedback):
+    make_feedback("消息一直转圈发不出去", understand=None)
+    body = admin_client.get("/admin/").content.decode()
+    assert 'id="fa-pipeline-lag"' in body

@@ -27,7 +27,7 @@ from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.selectors import feedback_list_queryset
-from feedback_archive.intake.services import feedback_receive
+from feedback_archive.intake.services import feedback_receive, pipeline_rerun
 from feedback_archive.feedback.services import (
     feedback_assign, feedback_mark_duplicate, feedback_unmark_duplicate,
 )
@@ -46,7 +46,7 @@ from ..services import desk_step
 from .common import STATUS_COLOURS, TRANSITION_LABELS
 from .common import errors_text as _errors_text
 from .filters import (
-    DuplicateFilter, MineFilter, ProductFilter, ProposalFilter, ReleaseFilter, SlaFilter, SuggestedFilter, TeamScopeFilter,
+    DuplicateFilter, MineFilter, PipelineFilter, ProductFilter, ProposalFilter, ReleaseFilter, SlaFilter, SuggestedFilter, TeamScopeFilter,
     ToVerifyFilter, label_filter,
 )
 
@@ -78,11 +78,11 @@ class FeedbackAdmin(admin.ModelAdmin):
     action_form = TriageActionForm
     change_form_template = "admin/feedback/feedback/change_form.html"
     list_display = ["id", "summary", "status_badge", "type_label", "severity_label", "module_label", "channel",
-                    "release", "assignee", "received_short", "sla_short", "dup_marker"]
+                    "release", "assignee", "received_short", "sla_short", "dup_marker", "pipeline_marker"]
     list_display_links = ["id", "summary"]
     list_filter = ["status", *[label_filter(code) for code in LABEL_DIMENSIONS], SuggestedFilter, "channel", ProductFilter,
                    ReleaseFilter, MineFilter, ToVerifyFilter, TeamScopeFilter, "assignee", "team", DuplicateFilter, SlaFilter,
-                   ProposalFilter, "received_at"]
+                   ProposalFilter, PipelineFilter, "received_at"]
     search_fields = ["content"]  # replaced by the jieba-token search in get_search_results
     search_help_text = _("Chinese full-text search: 卡顿, 文件传输, 屏幕共享 黑屏 … or #id")
     ordering = ["-received_at", "-id"]
@@ -91,7 +91,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     actions = ["assign_to_me", "assign_to", "set_label", "action_start", "action_submit", "action_close", "action_reopen",
-               pause_sla, resume_sla, route_again, reclassify_selected]
+               pause_sla, resume_sla, route_again, reclassify_selected, "pipeline_rerun_selected"]
     readonly_fields = ["content_block", "channel", "external_id", "reporter_block", "product", "platform", "app_version",
                        "received_at", "locale", "rating", "status_badge", "resolution", "canonical_link", "metadata"]
     fieldsets = [
@@ -202,7 +202,8 @@ class FeedbackAdmin(admin.ModelAdmin):
         if not obj.canonical_id:
             return "-"
         # format_html escapes its arguments with str.format: the percentage is formatted first
-        similarity = f"{obj.similarity:.0%}" if obj.similarity is not None else _("manual")
+        score = obj.problem_score if obj.problem_score is not None else obj.similarity  # matching's, or intake's
+        similarity = f"{score:.0%}" if score is not None else _("manual")
         return format_html('<a href="{}">#{}</a> ({})', reverse("admin:feedback_feedback_change", args=[obj.canonical_id]),
                            obj.canonical_id, similarity)
 
@@ -461,6 +462,21 @@ class FeedbackAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:feedback_feedback_change", args=[obj.pk]))
 
     # --- bulk actions: each item through the services, refusals reported -------------------------
+    @admin.display(description=_("understood"))
+    def pipeline_marker(self, obj):
+        """Blank once understood; otherwise where the pipeline stands, so a lagging or failed item
+        is visible in the queue (its labels, links and search tokens are still to come)."""
+        if obj.pipeline_state == "understood":
+            return ""
+        return format_html('<span class="fa-pipeline fa-pipeline-{}" title="{}">{}</span>', obj.pipeline_state,
+                           obj.pipeline_error or "", obj.get_pipeline_state_display())
+
+    @admin.action(description=_("Understand again (re-run the intake pipeline)"), permissions=["change"])
+    def pipeline_rerun_selected(self, request, queryset):
+        done, refused = pipeline_rerun(feedback_ids=list(queryset.values_list("pk", flat=True)[:1000]),
+                                       actor=Actor.for_user(request.user))
+        self._report(request, done, refused, _("queued for the pipeline"))
+
     def _report(self, request, done, refused, what):
         """Per item: which were done (their numbers) and each refusal with its reason."""
         if done:

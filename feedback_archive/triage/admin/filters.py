@@ -131,6 +131,22 @@ class ProposalFilter(admin.SimpleListFilter):
         return queues.with_open_proposal(queryset) if self.value() == "1" else queryset
 
 
+class PipelineFilter(admin.SimpleListFilter):
+    """Where an item stands in the intake pipeline (FeedbackQuerySet.in_pipeline_state, the same
+    method as the API's `pipeline_state`): "not yet understood" is the backlog the lag measures."""
+
+    title = _("understanding")
+    parameter_name = "pipeline_state"
+
+    def lookups(self, request, model_admin):
+        from feedback_archive.feedback.choices import PipelineState
+
+        return [("not_understood", _("not yet understood")), *PipelineState.choices]
+
+    def queryset(self, request, queryset):
+        return queryset.in_pipeline_state(self.value().split(",")) if self.value() else queryset
+
+
 class SuggestedFilter(admin.SimpleListFilter):
     """含建议: the label filters also match items whose label is only suggested so far. The label
     filters read this parameter; this filter only declares it (and shows it as a choice)."""

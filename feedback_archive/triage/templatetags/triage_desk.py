@@ -76,8 +76,7 @@ def fa_filter_chips(cl) -> list[dict]:
 @register.simple_tag
 def fa_pipeline_lag() -> dict:
     """How far understanding (classification, search, duplicates) lags intake, for the desk: the
-    oldest waiting item's age and how many wait (wt-pipe's feedback.selectors.pipeline_lag; the
-    home page includes admin/triage/_pipeline_lag.html once that selector is on main)."""
+    oldest waiting item's age and how many wait (feedback.selectors.pipeline_lag)."""
     lag = feedback_selectors.pipeline_lag()
     age = lag.get("oldest_age_seconds")
     return {**lag, "minutes": round(age / 60) if age is not None else None}
