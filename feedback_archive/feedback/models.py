@@ -199,7 +199,7 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
 
     @transition(
         field=status, source=[Status.PENDING, Status.IN_PROGRESS, Status.VERIFYING], target=Status.CLOSED,
-        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed, guards.fix_names_its_release],
+        conditions=[guards.has_resolution, guards.fix_is_verified_or_not_needed],
     )
     def close(self):
         """关闭 / close"""
