@@ -38,14 +38,16 @@ def make_user(django_user_model):
 
 
 @pytest.fixture
-def make_feedback(db, importer):
+def make_feedback(db, importer, request):
     counter = {"n": 0}
+    # a test module that drives a later stage itself (problem matching) sets UNDERSTAND_UP_TO
+    default_stage = getattr(request.module, "UNDERSTAND_UP_TO", "match")
 
     def make(content="视频通话时画面经常卡顿，对方说我的声音断断续续", **kwargs):
         counter["n"] += 1
         kwargs.setdefault("channel", "in_app")
         kwargs.setdefault("external_id", f"test-{counter['n']}")
-        understand = kwargs.pop("understand", "match")
+        understand = kwargs.pop("understand", default_stage)
         kwargs.pop("classify", None)  # older name: classification now runs only in the full pipeline
         feedback, created = feedback_create(content=content, actor=kwargs.pop("actor", importer), **kwargs)
         if created and understand:

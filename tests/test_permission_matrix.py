@@ -33,7 +33,6 @@ pytestmark = pytest.mark.django_db
 A, D = "allow", "deny"
 ROLES = (AGENT, LEAD, ADMINISTRATOR, VIEWER)
 TEAMS = ("own", "other")
-WT_PROB = "wt-prob fixes: transitions that follow duplicates must check the actor on each member (#11 item 4)"
 
 # action → {role: (on own team's item, on other team's item)}
 ALL, CHANGE = dict.fromkeys(ROLES, (A, A)), {AGENT: (A, D), LEAD: (A, D), ADMINISTRATOR: (A, A), VIEWER: (D, D)}
@@ -60,6 +59,7 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     "admin.action.pause_sla": CHANGE,
     "admin.action.resume_sla": CHANGE,
     "admin.action.route_again": CHANGE,
+    "admin.action.pipeline_rerun_selected": CHANGE,
     "admin.action.reclassify_selected": {AGENT: (D, D), LEAD: (D, D), ADMINISTRATOR: (A, A), VIEWER: (D, D)},
     # admin: reporters (not team-scoped: the role decides)
     "admin.reporter.change_view": CONTACTS,
@@ -86,14 +86,16 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     # deciding on, linking and shipping feedback acts on each item: the item's team rule holds
     "api.planning.decline": CHANGE,
     "api.roadmap.list": ALL,
+    "api.problems.list": ALL,
+    # moving a report into a problem (and merge, split, take out, proposals): the report's team rule
+    "api.problems.add": CHANGE,
     "api.roadmap.link": CHANGE,
     "api.roadmap.ship": {AGENT: (D, D), LEAD: (A, D), ADMINISTRATOR: (A, A), VIEWER: (D, D)},
     # transitions that follow duplicates: closing one's own canonical item; "other" = the linked
     # duplicate belongs to another team and must stay as it is unless the actor may change it
     "transition.follows_duplicates": CHANGE,
 }
-XFAIL = {("transition.follows_duplicates", AGENT, "other"): WT_PROB,
-         ("transition.follows_duplicates", LEAD, "other"): WT_PROB}
+XFAIL: dict = {}
 
 
 # --- the world: two teams, one person per role in team A --------------------------------------
@@ -239,6 +241,10 @@ def run_action(action: str, w: World, user, which: str, client) -> str | bool:
             before = list(before)
             _action(c, name, fb, note="等待用户回复")
             return list(SlaPause.objects.filter(feedback=fb).values_list("id", "ended_at")) != before
+        if name == "pipeline_rerun_selected":
+            Feedback.objects.filter(pk=fb.pk).update(pipeline_state="failed", pipeline_error="match: boom")
+            _action(c, name, fb)
+            return Feedback.objects.get(pk=fb.pk).pipeline_state != "failed"  # fresh attempts, job queued
         if name == "route_again":
             from feedback_archive.workflow.routing import routing_rule_ensure
 
@@ -307,6 +313,17 @@ def run_action(action: str, w: World, user, which: str, client) -> str | bool:
         return api.get("/api/v1/taxonomy/").status_code == 200
     if action == "api.reports.weekly":
         return api.get("/api/v1/reports/weekly/").status_code == 200
+    if action == "api.problems.list":
+        from feedback_archive.feedback.services import problem_create
+
+        p = problem_create(feedback_ids=[fb.pk], actor=Actor.system("job"))
+        return api.get("/api/v1/problems/").status_code == 200 and api.get(f"/api/v1/problems/{p.pk}/").status_code == 200
+    if action == "api.problems.add":
+        from feedback_archive.feedback.services import problem_create
+
+        pool = problem_create(feedback_ids=[w.pool.pk], actor=Actor.system("job"))
+        api.post(f"/api/v1/problems/{pool.pk}/add/", {"feedback": fb.pk}, format="json")
+        return Feedback.objects.get(pk=fb.pk).problem_id == pool.pk
     if action == "api.reports.top_problems":
         return api.get("/api/v1/reports/top-problems/").status_code == 200
     if action == "api.reports.efficiency":
@@ -395,6 +412,9 @@ API_ROUTES = {  # URL name → row
     "report-efficiency": "api.reports.efficiency", "report-top-problems": "api.reports.top_problems", "planning-queue": "api.planning.queue",
     "planning-decline": "api.planning.decline", "roadmap-list": "api.roadmap.list", "roadmap-detail": "api.roadmap.list",
     "roadmap-link": "api.roadmap.link", "roadmap-ship": "api.roadmap.ship",
+    "problem-list": "api.problems.list", "problem-detail": "api.problems.list", "problem-add": "api.problems.add",
+    "problem-merge": "api.problems.add", "problem-split": "api.problems.add", "problem-take-out": "api.problems.add",
+    "problem-accept": "api.problems.add", "problem-reject": "api.problems.add",
 }
 
 

@@ -230,7 +230,11 @@ def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) 
         delta, notes = context_adjustment(query, cand)
         shared = sorted(query.concept_set & cand.concept_set,
                         key=lambda c: (-vectoriser.weight("w:" + c), c))
-        out.append(Match(key=cand.key, score=round(float(np.clip(sim + delta, 0.0, 1.0)), 4),
+        score = float(np.clip(sim + delta, 0.0, 1.0))
+        if "negation differs" in notes:
+            # "能发大文件" and "不能发大文件" share every other word: a person decides, never the matcher
+            score = min(score, AUTO_THRESHOLD - 0.01)
+        out.append(Match(key=cand.key, score=round(score, 4),
                          text_similarity=round(float(sim), 4), evidence=shared[:8] + notes))
     out.sort(key=lambda m: -m.score)
     return out

@@ -7,6 +7,9 @@ from feedback_archive.feedback.services import feedback_match, proposal_reject
 from feedback_archive.feedback.services.matching import vectoriser_reset
 from feedback_archive.core.actors import Actor
 
+# these tests run matching themselves: items stop after the tokens stage
+UNDERSTAND_UP_TO = "tokens"
+
 OTHER_PROBLEMS = [
     "群文件下载到一半就失败了，重试也不行",
     "语音消息播放不了，点了没反应",

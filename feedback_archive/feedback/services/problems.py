@@ -18,7 +18,7 @@ lead has canonical = the lead, the lead has duplicate_count = members − 1.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,6 +125,9 @@ def _refresh(problem: Problem) -> Problem | None:
     # the duplicates view the API has always shown
     members.exclude(pk=lead.pk).exclude(canonical_id=lead.pk, duplicate_count=0).update(canonical_id=lead.pk,
                                                                                           duplicate_count=0)
+    # `similarity` (the API's score of the duplicate link) is the matching score where one exists
+    members.exclude(pk=lead.pk).filter(similarity__isnull=True, problem_score__isnull=False).update(
+        similarity=F("problem_score"))
     Feedback.objects.filter(pk=lead.pk).update(canonical=None, duplicate_count=agg["n"] - 1)
     return problem
 
