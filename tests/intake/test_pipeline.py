@@ -339,7 +339,7 @@ def test_a_killed_workers_claim_lapses_and_the_next_job_resumes(importer, sent, 
     assert Suggestion.objects.filter(feedback_id__in=ids).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_jobs_on_postgresql_take_disjoint_rows(importer, sent):
     """Two claims at the same moment from two connections (the real race; SQLite's in-memory test
     database is not shared between threads, its single writer is covered by the re-check)."""
