@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -258,9 +258,29 @@ def _evaluate_rows(rows: list[dict], *, ctx: SlaContext, now: dt.datetime) -> li
         if (row["sla_due_at"], row["sla_breached"]) != (state.due_at, state.breached):
             changed.append(Feedback(pk=row["id"], sla_due_at=state.due_at, sla_breached=state.breached))
         out.append((row, state))
-    # one statement for the rows that changed (a batch of the pipeline, a chunk of sla_check)
-    Feedback.objects.bulk_update(changed, ["sla_due_at", "sla_breached"], batch_size=500)
+    _write_clocks(changed)
     return out
+
+
+def _write_clocks(changed: list[Feedback]) -> None:
+    """The changed clocks of a batch (the pipeline's chunk, a chunk of sla_check) in one
+    statement on PostgreSQL (UPDATE … FROM UNNEST of three arrays) and one prepared statement run
+    per row on SQLite (executemany, in C). Not `bulk_update`: its CASE WHEN per row costs ~3 ms of
+    Python per row to build (1.7 s of a 500-item pipeline batch, measured by
+    bench/pipeline_profile.py --cprofile), far more than the database's work."""
+    if not changed:
+        return
+    table = connection.ops.quote_name(Feedback._meta.db_table)
+    due = Feedback._meta.get_field("sla_due_at")
+    rows = [(due.get_db_prep_save(f.sla_due_at, connection), bool(f.sla_breached), f.pk) for f in changed]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS f SET sla_due_at = v.due, sla_breached = v.breached "
+                "FROM UNNEST(%s::timestamptz[], %s::boolean[], %s::bigint[]) AS v(due, breached, id) WHERE f.id = v.id",
+                [list(col) for col in zip(*rows)])
+        else:
+            cursor.executemany(f"UPDATE {table} SET sla_due_at = %s, sla_breached = %s WHERE id = %s", rows)
 
 
 # --- services -------------------------------------------------------------------------------------------
