@@ -135,7 +135,9 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
     pipeline_error = models.TextField(_("pipeline error"), blank=True, editable=False)
     # Which job works on the item (a random token) and since when: set for a whole batch in one
     # UPDATE so two workers take disjoint batches; a killed worker's claim lapses after the lease.
-    pipeline_claim = models.CharField(_("pipeline claim"), max_length=32, blank=True, editable=False)
+    # db_default: rows inserted by code that predates the column (a rolling deploy) stay valid
+    pipeline_claim = models.CharField(_("pipeline claim"), max_length=32, blank=True, editable=False,
+                                      default="", db_default="")
     pipeline_claimed_at = models.DateTimeField(_("pipeline claimed at"), null=True, blank=True, editable=False)
     # What intake received but the pipeline resolves (the reporter object as sent); emptied by the
     # reporter stage, so contact details live only in the reporter row afterwards.

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='feedback',
             name='pipeline_claim',
-            field=models.CharField(blank=True, editable=False, max_length=32, verbose_name='pipeline claim'),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=32, verbose_name='pipeline claim'),
         ),
         migrations.AddField(
             model_name='feedback',
