@@ -367,3 +367,41 @@ def test_concurrent_jobs_on_postgresql_take_disjoint_rows(importer, sent):
         t.join()
     assert not set(got["a"]) & set(got["b"])
     assert sorted(got["a"] + got["b"]) == sorted(ids)
+
+
+# --- routing and SLA for the whole batch -----------------------------------------------------------
+def test_the_batch_is_routed_like_one_by_one_least_open_sees_the_batchs_own_picks(
+        importer, sent, teams_and_rule, make_user, django_capture_on_commit_callbacks):
+    """route_batch reads the open counts once and advances them in memory: four new items over two
+    equally free members go two and two (re-reading per item did the same), each with a decision
+    that says why; a second pass over the routed items writes nothing new."""
+    from feedback_archive.workflow.routing import route_batch
+
+    alice, bob = make_user("alice"), make_user("bob")
+    teams_and_rule.members.add(alice, bob)
+    ids = _received(importer, sent, django_capture_on_commit_callbacks, [CALLS, FILES, NOISE[0], NOISE[1]], "r")
+    assert pipeline_job(feedback_ids=ids) == {"understood": 4, "failed": 0}
+    owners = list(Feedback.objects.filter(pk__in=ids).order_by("id").values_list("assignee__username", flat=True))
+    assert owners == ["alice", "bob", "alice", "bob"]
+    decisions = list(RoutingDecision.objects.filter(feedback_id__in=ids).order_by("feedback_id"))
+    assert [d.outcome for d in decisions] == ["routed"] * 4
+    assert "least open work (0 open)" in decisions[0].reason and "least open work (1 open)" in decisions[2].reason
+    assert FieldChange.objects.filter(feedback_id__in=ids, field="assignee").count() == 4  # audited like one by one
+    assert route_batch(feedback_ids=ids) == {"unchanged": 4}
+    assert RoutingDecision.objects.filter(feedback_id__in=ids).count() == 4
+
+
+def test_a_person_assignment_is_kept_and_said_once(importer, sent, teams_and_rule, make_user,
+                                                    django_capture_on_commit_callbacks):
+    from feedback_archive.feedback.services import feedback_assign
+    from feedback_archive.workflow.routing import route_batch
+
+    carol = make_user("carol")
+    ids = _received(importer, sent, django_capture_on_commit_callbacks, [CALLS], "m")
+    feedback_assign(feedback=Feedback.objects.get(pk=ids[0]), actor=Actor.for_user(make_user("lead", is_superuser=True)), assignee=carol)
+    assert pipeline_job(feedback_ids=ids) == {"understood": 1, "failed": 0}
+    fb = Feedback.objects.get(pk=ids[0])
+    assert fb.assignee == carol and fb.team is None
+    assert list(RoutingDecision.objects.filter(feedback=fb).values_list("outcome", flat=True)) == ["kept_manual"]
+    assert route_batch(feedback_ids=ids) == {"unchanged": 1}  # the quiet outcome is not logged again
+    assert RoutingDecision.objects.filter(feedback=fb).count() == 1
