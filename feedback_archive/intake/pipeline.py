@@ -18,6 +18,13 @@ idempotent upsert computed outside any lock (it is the CPU-heavy part): a worker
 its commit and the marker classifies again and writes the same rows. So a killed job resumes at
 the next stage and no stage's effect happens twice.
 
+Before any stage a job claims its rows (`pipeline_claim`: a token and a lease set in one UPDATE),
+so concurrent jobs work on disjoint batches; a killed worker's claim lapses after
+PIPELINE_CLAIM_LEASE_SECONDS. The per-stage SKIP LOCKED stays as the guarantee that a stage's effect
+happens once even if two jobs ever hold the same rows (a lease that lapsed on a merely slow job).
+Every stage works on the whole chunk: routing and the SLA clock included (workflow.route_batch,
+workflow.sla_refresh_many), one UPDATE records the stage for the chunk.
+
 A stage that raises for a chunk is retried item by item, so one bad text fails alone: it is marked
 `failed` with the stage and the error and retried with back-off by the sweeper
 (`pipeline_sweep`); after PIPELINE_MAX_ATTEMPTS it stays `failed`, visible and filterable, until
