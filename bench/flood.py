@@ -52,7 +52,7 @@ def items_for(total: int, run: str, seed: int = 17) -> list[dict]:
 
     from django.utils import timezone
 
-    from feedback_archive.feedback.demo_corpus import generate
+    from feedback_archive.triage.demo.corpus import generate
 
     rng = random.Random(seed)
     n_incident = total // 3

@@ -32,6 +32,8 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--texts", choices=("real", "demo"), default="real",
+                    help="real: waimai_10k reviews from /work/shared/data (default); demo: the demo corpus generator")
     args = ap.parse_args()
     setup(args.db)
     import datetime as dt
@@ -41,14 +43,19 @@ def main():
     from django.utils import timezone
 
     from feedback_archive.core.actors import Actor
-    from feedback_archive.feedback.demo_corpus import generate
     from feedback_archive.feedback.models import Feedback
     from feedback_archive.feedback.services import feedback_create_many
     from feedback_archive.intake.services import _send_pipeline_job
 
     call_command("migrate", interactive=False, verbosity=0)
     run = f"tp{int(time.time())}"
-    src = generate(args.items, seed=11, now=timezone.now() - dt.timedelta(minutes=1))
+    if args.texts == "real":  # real users' reviews as load (bench/pipeline_profile.py), never as expectations
+        from bench.pipeline_profile import real_texts
+        src = [{"content": t, "platform": ("android", "ios", "windows")[k % 3], "app_version": f"5.{k % 4}.0"}
+               for k, t in enumerate(real_texts(args.items, offset=int(time.time()) % 9000))]
+    else:
+        from feedback_archive.triage.demo.corpus import generate  # moved there with the demo
+        src = generate(args.items, seed=11, now=timezone.now() - dt.timedelta(minutes=1))
     items = [{"channel": "in_app", "external_id": f"{run}-{k}", "content": it["content"], "title": it.get("title", ""),
               "platform": it.get("platform", ""), "app_version": (it.get("app_version") or "")[:64],
               "reporter": {"external_id": f"u{k % 997}", "name": f"用户{k % 997}"}} for k, it in enumerate(src)]
@@ -84,7 +91,7 @@ def main():
 
     failed = Feedback.objects.filter(pk__in=ids, pipeline_state="failed").count()
     result = {"vendor": connection.vendor, "broker": "redis" if os.environ.get("REDIS_URL") else "orm",
-              "items": len(ids), "workers": args.workers, "batch": args.batch, "left": left, "failed": failed,
+              "texts": args.texts, "items": len(ids), "workers": args.workers, "batch": args.batch, "left": left, "failed": failed,
               "pipeline_items_per_s": round(len(ids) / pipe_s, 1), "jieba_lcut_items_per_s": round(len(ids) / jieba_s, 1),
               "ratio": round(jieba_s / pipe_s, 3), "pipeline_s": round(pipe_s, 1), "jieba_s": round(jieba_s, 2),
               "machine": machine(), "loadavg_end": load_avg()}

@@ -136,6 +136,12 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
     pipeline_attempts = models.PositiveSmallIntegerField(_("pipeline attempts"), default=0, editable=False)
     pipeline_retry_at = models.DateTimeField(_("pipeline retry at"), null=True, blank=True, editable=False)
     pipeline_error = models.TextField(_("pipeline error"), blank=True, editable=False)
+    # Which job works on the item (a random token) and since when: set for a whole batch in one
+    # UPDATE so two workers take disjoint batches; a killed worker's claim lapses after the lease.
+    # db_default: rows inserted by code that predates the column (a rolling deploy) stay valid
+    pipeline_claim = models.CharField(_("pipeline claim"), max_length=32, blank=True, editable=False,
+                                      default="", db_default="")
+    pipeline_claimed_at = models.DateTimeField(_("pipeline claimed at"), null=True, blank=True, editable=False)
     # What intake received but the pipeline resolves (the reporter object as sent); emptied by the
     # reporter stage, so contact details live only in the reporter row afterwards.
     intake_raw = models.JSONField(_("as received"), null=True, blank=True, editable=False)

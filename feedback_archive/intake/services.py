@@ -319,8 +319,14 @@ def pipeline_job(*, feedback_ids: list[int]) -> dict:
     that has not started yet — under a flood of single creates the first job takes the backlog in
     batches and the later jobs find their items done (a cheap no-op)."""
     room = int(getattr(settings, "PIPELINE_BATCH", 500)) - len(feedback_ids)
-    ids = list(feedback_ids) + pipeline.pipeline_backlog_ids(limit=room, exclude=feedback_ids)
-    return pipeline.pipeline_run(feedback_ids=ids)
+    # the claim makes concurrent jobs take disjoint rows (they used to all pick the oldest
+    # waiting items and queue behind each other's row locks); items another live job holds are
+    # left to it
+    token, ids = pipeline.pipeline_claim(feedback_ids=feedback_ids, room=room)
+    try:
+        return pipeline.pipeline_run(feedback_ids=ids) if ids else {"understood": 0, "failed": 0}
+    finally:
+        pipeline.pipeline_release(token=token)
 
 
 def pipeline_rerun(*, feedback_ids: list[int], actor: Actor) -> tuple[list[int], dict[int, str]]:

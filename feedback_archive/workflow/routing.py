@@ -326,3 +326,138 @@ EXAMPLE_RULES = [
      "reroute_on_relabel": True},
     {"name": "其余 → 即时消息组（兜底）", "team": "im", "is_default": True, "strategy": AssignmentStrategy.LEAST_OPEN},
 ]
+
+
+# --- the pipeline's batch ---------------------------------------------------------------------------
+class _Picker:
+    """pick_assignee for a whole batch: the team's members and their open counts (or the last
+    round-robin pick) read once, then advanced in memory as the batch assigns, so item k sees
+    the picks of items 1…k-1 exactly as the one-by-one path (which re-reads them) did."""
+
+    def __init__(self, team: Team, strategy: str):
+        self.strategy = strategy
+        self.users: dict[int, object] = {}
+        self.open: dict[int, int] = {}
+        self.last = None
+        if strategy == AssignmentStrategy.ROUND_ROBIN:
+            self.members = list(_members(team).order_by("id"))
+            self.last = (RoutingDecision.objects.filter(team=team, strategy=AssignmentStrategy.ROUND_ROBIN,
+                                                        assignee__isnull=False)
+                         .order_by("-id").values_list("assignee_id", flat=True).first())
+        elif strategy != AssignmentStrategy.TEAM_ONLY:
+            self.members = list(_members(team).annotate(open_count=Count(
+                "assigned_feedback", filter=~Q(assigned_feedback__status=Status.CLOSED), distinct=True)).order_by("id"))
+            self.open = {u.pk: u.open_count for u in self.members}
+
+    def pick(self, previous_assignee_id: int | None):
+        if self.strategy == AssignmentStrategy.TEAM_ONLY:
+            return None, _("team only")
+        if not self.members:
+            return None, _("the team has no active members")
+        if self.strategy == AssignmentStrategy.ROUND_ROBIN:
+            following = [u for u in self.members if self.last is not None and u.pk > self.last]
+            user = (following or self.members)[0]
+            self.last = user.pk
+            return user, _("round robin")
+        user = min(self.members, key=lambda u: (self.open[u.pk], u.pk))
+        how = _("least open work (%(count)d open)") % {"count": self.open[user.pk]}
+        self.open[user.pk] += 1
+        if previous_assignee_id in self.open:
+            self.open[previous_assignee_id] -= 1
+        return user, how
+
+
+def route_batch(*, feedback_ids: list[int], now=None, rules: list[CompiledRule] | None = None) -> dict[str, int]:
+    """Route a batch the way route_feedback routes one item (same outcomes, reasons and audit),
+    in a few statements: the rows, their labels and suggestions, who was assigned by a person and
+    the last decisions read once each; quiet decisions written with one bulk insert. Assignments
+    lock each team once, in id order (the one-by-one path locks it per item), and go through
+    feedback_assign so the audit trail is the same. Call inside a transaction holding the rows.
+    Returns {outcome: n}."""
+    now = now or timezone.now()
+    rules = active_rules() if rules is None else rules
+    counts: dict[str, int] = defaultdict(int)
+    if not rules:
+        return dict(counts)  # no routing configured: nothing to explain
+    rows = list(Feedback.objects.select_related("team", "assignee", "reporter").filter(pk__in=list(feedback_ids))
+                .exclude(status=Status.CLOSED).order_by("id"))
+    ids = [f.pk for f in rows]
+    confirmed: dict[int, dict[str, str]] = defaultdict(dict)
+    for fid, dim, code in FeedbackLabel.objects.filter(feedback_id__in=ids).values_list(
+            "feedback_id", "dimension__code", "label__code"):
+        confirmed[fid][dim] = code
+    suggested: dict[int, dict[str, str]] = defaultdict(dict)
+    for fid, dim, code in Feedback.objects.filter(pk__in=ids, suggestions__isnull=False).values_list(
+            "pk", "suggestions__dimension__code", "suggestions__label__code"):
+        if dim not in confirmed[fid]:
+            suggested[fid][dim] = code
+    manual = set(FieldChange.objects.filter(feedback_id__in=ids, field__in=("team", "assignee"))
+                 .exclude(via=Via.JOB).values_list("feedback_id", flat=True))
+    last: dict[int, tuple] = {}
+    for fid, *key in (RoutingDecision.objects.filter(feedback_id__in=ids).order_by("at", "id")
+                      .values_list("feedback_id", "outcome", "rule_id", "team_id", "assignee_id")):
+        last[fid] = tuple(key)
+    quiet: list[RoutingDecision] = []
+    to_assign: list[tuple[Feedback, CompiledRule, str]] = []
+
+    def log_quiet(feedback, rule, outcome, reason):
+        team, assignee = feedback.team, feedback.assignee
+        key = (outcome, getattr(rule, "pk", None), getattr(team, "pk", None), getattr(assignee, "pk", None))
+        if last.get(feedback.pk) == key:
+            counts["unchanged"] += 1
+            return
+        quiet.append(RoutingDecision(feedback=feedback, rule=rule, rule_name=rule.name if rule else "", outcome=outcome,
+                                     previous_team=team, team=team, assignee=assignee, strategy="",
+                                     reason=reason[:2000], at=now))
+        counts[outcome] += 1
+
+    for feedback in rows:
+        locale = feedback.locale or (feedback.reporter.locale if feedback.reporter_id else "")
+        sug, conf = suggested.get(feedback.pk, {}), confirmed.get(feedback.pk, {})
+        facts = Facts(labels={**sug, **conf}, suggested=set(sug), product_id=feedback.product_id,
+                      platform=(feedback.platform or "").lower(), locale=_norm_locale(locale),
+                      channel_id=feedback.channel_id, tokens=frozenset(feedback.search_text.split()))
+        compiled, why = first_match(rules, facts)
+        if compiled is None:
+            log_quiet(feedback, None, RoutingOutcome.NO_MATCH, _("No rule matched."))
+            continue
+        rule = compiled.rule
+        matched = _("Rule “%(rule)s” matched: %(why)s.") % {"rule": rule.name, "why": ", ".join(why)}
+        if feedback.pk in manual:
+            log_quiet(feedback, rule, RoutingOutcome.KEPT_MANUAL, f"{matched} " + _("Kept: a person assigned this item."))
+        elif feedback.team_id == rule.team_id and (feedback.assignee_id or rule.strategy == AssignmentStrategy.TEAM_ONLY):
+            counts["unchanged"] += 1  # already where the rule would put it
+        elif feedback.team_id is None or feedback.team_id == rule.team_id:
+            to_assign.append((feedback, compiled, RoutingOutcome.ROUTED, matched))
+        elif rule.reroute_on_relabel:
+            to_assign.append((feedback, compiled, RoutingOutcome.REROUTED, matched))
+        else:
+            log_quiet(feedback, rule, RoutingOutcome.KEPT,
+                      f"{matched} " + _("Kept: already owned by %(team)s.") % {"team": feedback.team})
+    decisions = list(quiet)
+    if to_assign:
+        # one routing at a time per team (round robin and least-open see each other's picks)
+        teams = {t.pk: t for t in Team.objects.select_for_update().filter(
+            pk__in=sorted({c.rule.team_id for _f, c, _o, _m in to_assign})).order_by("id")}
+        pickers: dict[tuple[int, str], _Picker] = {}
+        actor = Actor.system("job")
+        for feedback, compiled, outcome, matched in to_assign:
+            rule, team, before = compiled.rule, teams[compiled.rule.team_id], feedback.team
+            picker = pickers.get((team.pk, rule.strategy))
+            if picker is None:
+                picker = pickers[(team.pk, rule.strategy)] = _Picker(team, rule.strategy)
+            previous = feedback.assignee_id
+            assignee, how = picker.pick(previous)
+            for other in pickers.values():  # the same person may be counted by another strategy's picker
+                if other is not picker and assignee is not None and assignee.pk in other.open:
+                    other.open[assignee.pk] += 1
+            feedback_assign(feedback=feedback, actor=actor, team=team, assignee=assignee)
+            reason = f"{matched} " + _("Assigned to %(team)s / %(who)s (%(how)s).") % {
+                "team": team, "who": assignee.get_username() if assignee else "—", "how": how}
+            decisions.append(RoutingDecision(feedback=feedback, rule=rule, rule_name=rule.name, outcome=outcome,
+                                             previous_team=before, team=team, assignee=assignee, strategy=rule.strategy,
+                                             reason=reason[:2000], at=now))
+            counts[outcome] += 1
+    decisions.sort(key=lambda d: d.feedback_id)
+    RoutingDecision.objects.bulk_create(decisions, batch_size=500)
+    return dict(counts)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -248,7 +248,7 @@ _ROW_FIELDS = ("id", "title", "content", "status", "received_at", "first_respons
 def _evaluate_rows(rows: list[dict], *, ctx: SlaContext, now: dt.datetime) -> list[tuple[dict, SlaState]]:
     ids = [r["id"] for r in rows]
     severities, pauses = _severities(ids), _pauses(ids)
-    out = []
+    out, changed = [], []
     for row in rows:
         policy = ctx.policy_for(severities.get(row["id"]), row["product_id"])
         state = sla_evaluate(received_at=row["received_at"], first_response_at=row["first_response_at"],
@@ -256,9 +256,31 @@ def _evaluate_rows(rows: list[dict], *, ctx: SlaContext, now: dt.datetime) -> li
                              calendar=ctx.calendar, pauses=pauses.get(row["id"], []), now=now,
                              warning_seconds=ctx.warning_seconds)
         if (row["sla_due_at"], row["sla_breached"]) != (state.due_at, state.breached):
-            Feedback.objects.filter(pk=row["id"]).update(sla_due_at=state.due_at, sla_breached=state.breached)
+            changed.append(Feedback(pk=row["id"], sla_due_at=state.due_at, sla_breached=state.breached))
         out.append((row, state))
+    _write_clocks(changed)
     return out
+
+
+def _write_clocks(changed: list[Feedback]) -> None:
+    """The changed clocks of a batch (the pipeline's chunk, a chunk of sla_check) in one
+    statement on PostgreSQL (UPDATE … FROM UNNEST of three arrays) and one prepared statement run
+    per row on SQLite (executemany, in C). Not `bulk_update`: its CASE WHEN per row costs ~3 ms of
+    Python per row to build (1.7 s of a 500-item pipeline batch, measured by
+    bench/pipeline_profile.py --cprofile), far more than the database's work."""
+    if not changed:
+        return
+    table = connection.ops.quote_name(Feedback._meta.db_table)
+    due = Feedback._meta.get_field("sla_due_at")
+    rows = [(due.get_db_prep_save(f.sla_due_at, connection), bool(f.sla_breached), f.pk) for f in changed]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS f SET sla_due_at = v.due, sla_breached = v.breached "
+                "FROM UNNEST(%s::timestamptz[], %s::boolean[], %s::bigint[]) AS v(due, breached, id) WHERE f.id = v.id",
+                [list(col) for col in zip(*rows)])
+        else:
+            cursor.executemany(f"UPDATE {table} SET sla_due_at = %s, sla_breached = %s WHERE id = %s", rows)
 
 
 # --- services -------------------------------------------------------------------------------------------
@@ -268,6 +290,16 @@ def sla_refresh(*, feedback_id: int, now: dt.datetime | None = None, ctx: SlaCon
     if row is None:
         return None
     return _evaluate_rows([row], ctx=ctx or SlaContext(), now=now or timezone.now())[0][1]
+
+
+def sla_refresh_many(*, feedback_ids: list[int], now: dt.datetime | None = None,
+                     ctx: SlaContext | None = None) -> int:
+    """sla_refresh for a batch (the intake pipeline's route stage): the rows, severities and
+    pauses read once, the changed clocks written with one bulk update. Returns how many existed."""
+    rows = list(Feedback.objects.filter(pk__in=list(feedback_ids)).order_by("id").values(*_ROW_FIELDS))
+    if rows:
+        _evaluate_rows(rows, ctx=ctx or SlaContext(), now=now or timezone.now())
+    return len(rows)
 
 
 def sla_pause(*, feedback_id: int, actor: Actor, reason: str, now: dt.datetime | None = None) -> SlaPause:
