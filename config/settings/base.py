@@ -249,6 +249,7 @@ PIPELINE_BATCH = int(os.environ.get("PIPELINE_BATCH", 500))  # a job takes waiti
 PIPELINE_RETRY_SECONDS = int(os.environ.get("PIPELINE_RETRY_SECONDS", 60))  # first back-off; doubles per attempt
 PIPELINE_MAX_ATTEMPTS = int(os.environ.get("PIPELINE_MAX_ATTEMPTS", 5))  # then it stays failed until re-run
 PIPELINE_LOST_AFTER_SECONDS = int(os.environ.get("PIPELINE_LOST_AFTER_SECONDS", 300))  # received, no progress: job lost
+PIPELINE_CLAIM_LEASE_SECONDS = int(os.environ.get("PIPELINE_CLAIM_LEASE_SECONDS", 240))  # a dead job's claim expires
 PIPELINE_LAG_ALERT_SECONDS = int(os.environ.get("PIPELINE_LAG_ALERT_SECONDS", 600))  # admins e-mailed above this
 # Optional general sentiment word lists (*pos.txt / *neg.txt, one word a line) added under the
 # hand-written lexicon, e.g. HowNet's if your licence allows (docs/classification.md)
@@ -292,3 +293,6 @@ INTAKE_MAX_UPLOAD_BYTES = int(os.environ.get("INTAKE_MAX_UPLOAD_BYTES", 50 * 102
 # shipped with the product (None: the built-in classification/data/seed_training.jsonl; "": none)
 CLASSIFICATION_MODEL_MIN_EXAMPLES = int(os.environ.get("CLASSIFICATION_MODEL_MIN_EXAMPLES", 200))
 CLASSIFICATION_SEED_PATH = os.environ.get("CLASSIFICATION_SEED_PATH")
+# Problem matching: the word weights are refitted this often, on a sample of this many reports
+PROBLEM_MATCH_REFIT_SECONDS = 3600
+PROBLEM_MATCH_FIT_SAMPLE = 5_000

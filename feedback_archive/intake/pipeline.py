@@ -182,7 +182,7 @@ def _run_stage(stage: Stage, number: int, ids: list[int]) -> list[int]:
 
 
 def _backoff(attempts: int) -> dt.timedelta:
-    base = int(getattr(settings, "PIPELINE_RETRY_SECONDS", 60))
+    base = settings.PIPELINE_RETRY_SECONDS
     return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
@@ -237,7 +237,7 @@ def pipeline_run(*, feedback_ids: list[int], stop_after: str | None = None) -> d
 
 
 def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=int(getattr(settings, "PIPELINE_CLAIM_LEASE_SECONDS", 240)))
+    return dt.timedelta(seconds=settings.PIPELINE_CLAIM_LEASE_SECONDS)
 
 
 def _claimable(now) -> Q:
@@ -286,8 +286,8 @@ def pipeline_due_ids(*, now=None, lost_after: int | None = None, limit: int = 50
     PIPELINE_MAX_ATTEMPTS tries), and received items older than PIPELINE_LOST_AFTER_SECONDS (their
     job was lost: a broker flushed, a worker killed before the ack)."""
     now = now or timezone.now()
-    lost_after = int(getattr(settings, "PIPELINE_LOST_AFTER_SECONDS", 300) if lost_after is None else lost_after)
-    max_attempts = int(getattr(settings, "PIPELINE_MAX_ATTEMPTS", 5))
+    lost_after = int(settings.PIPELINE_LOST_AFTER_SECONDS if lost_after is None else lost_after)
+    max_attempts = settings.PIPELINE_MAX_ATTEMPTS
     retry = list(Feedback.objects.filter(pipeline_state=PipelineState.FAILED, pipeline_attempts__lt=max_attempts,
                                          pipeline_retry_at__lte=now).order_by("id").values_list("id", flat=True)[:limit])
     lost = list(Feedback.objects.filter(pipeline_state=PipelineState.RECEIVED,

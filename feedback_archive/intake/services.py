@@ -318,7 +318,7 @@ def pipeline_job(*, feedback_ids: list[int]) -> dict:
     """The job: its own items plus, when it has room (PIPELINE_BATCH), items waiting for a job
     that has not started yet — under a flood of single creates the first job takes the backlog in
     batches and the later jobs find their items done (a cheap no-op)."""
-    room = int(getattr(settings, "PIPELINE_BATCH", 500)) - len(feedback_ids)
+    room = settings.PIPELINE_BATCH - len(feedback_ids)
     # the claim makes concurrent jobs take disjoint rows (they used to all pick the oldest
     # waiting items and queue behind each other's row locks); items another live job holds are
     # left to it
@@ -365,7 +365,7 @@ def pipeline_sweep(*, now=None) -> dict:
     """Every minute: re-enqueue failed items whose back-off has passed and received items whose
     job was lost, in batches; then check the lag alert."""
     ids = pipeline.pipeline_due_ids(now=now)
-    batch = int(getattr(settings, "PIPELINE_BATCH", 500))
+    batch = settings.PIPELINE_BATCH
     for start in range(0, len(ids), batch):
         _send_pipeline_job(ids[start:start + batch])
     return {"enqueued": len(ids), **pipeline_lag_check(now=now)}
@@ -386,7 +386,7 @@ def pipeline_lag_check(*, now=None) -> dict:
 
     now = now or timezone.now()
     lag = pipeline_lag(now=now)
-    threshold = float(getattr(settings, "PIPELINE_LAG_ALERT_SECONDS", 600))
+    threshold = float(settings.PIPELINE_LAG_ALERT_SECONDS)
     age = lag["oldest_age_seconds"] or 0.0
     open_alert = PipelineAlert.objects.filter(closed_at__isnull=True).first()
     if age <= threshold:

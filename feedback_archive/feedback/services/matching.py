@@ -41,8 +41,8 @@ _state: dict = {"vectoriser": None, "fitted_at": 0.0}
 
 def vectoriser() -> matching.Vectoriser:
     """The process's fitted weights: refitted on the newest stored reports every REFIT seconds."""
-    refit = getattr(settings, "PROBLEM_MATCH_REFIT_SECONDS", 3600)
-    sample = getattr(settings, "PROBLEM_MATCH_FIT_SAMPLE", 5_000)
+    refit = settings.PROBLEM_MATCH_REFIT_SECONDS
+    sample = settings.PROBLEM_MATCH_FIT_SAMPLE
     with _lock:
         if _state["vectoriser"] is None or time.monotonic() - _state["fitted_at"] > refit:
             texts = [f"{t} {c}" for t, c in Feedback.objects.order_by("-id").values_list("title", "content")[:sample]]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0012_resolution_by_design'),
+        ('feedback', '0014_duplicates_to_problems'),
     ]
 
     operations = [
