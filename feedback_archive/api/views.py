@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from feedback_archive.classification.models import Suggestion
-from feedback_archive.feedback.filtersets import FeedbackFilterSet
+from .filtersets import ApiFeedbackFilterSet
 from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.selectors import feedback_list_queryset
 from feedback_archive.intake.services import feedback_receive, feedback_receive_many
@@ -32,7 +32,7 @@ def _detail_queryset():
 
 class FeedbackViewSet(viewsets.GenericViewSet):
     queryset = Feedback.objects.all()
-    filterset_class = FeedbackFilterSet
+    filterset_class = ApiFeedbackFilterSet
     serializer_class = s.FeedbackSerializer
     scope_map = {
         "create": Scope.INGEST, "bulk": Scope.INGEST, "list": Scope.READ, "retrieve": Scope.READ,

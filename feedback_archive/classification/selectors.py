@@ -1,5 +1,9 @@
-from feedback_archive.taxonomy.models import Dimension
+from django.db.models import Exists, OuterRef
 
+from feedback_archive.feedback.models import FeedbackLabel
+from feedback_archive.taxonomy.models import Dimension, Label
+
+from .models import Suggestion
 from .pipeline import plain_evidence
 
 
@@ -106,3 +110,17 @@ def suggested_label_feedback(*, dimension: str, codes: list[str]):
     from .models import Suggestion
 
     return Suggestion.objects.filter(dimension__code=dimension, label__code__in=codes).values("feedback_id")
+
+
+def with_label_or_suggestion(qs, dimension: str, codes: list[str]):
+    """含建议 (the admin's label filters and the API's `suggested=true`): the confirmed label is one of `codes`, or nothing is confirmed for the dimension yet
+    and the machine suggests one of them (the queue of items still to confirm)."""
+    rows = list(Label.objects.filter(dimension__code=dimension, code__in=[c for c in codes if c])
+                .values_list("id", "dimension_id"))
+    if not rows:
+        return qs.none()
+    ids, dim_id = [r[0] for r in rows], rows[0][1]
+    confirmed = FeedbackLabel.objects.filter(feedback=OuterRef("pk"), dimension_id=dim_id, label_id__in=ids)
+    any_confirmed = FeedbackLabel.objects.filter(feedback=OuterRef("pk"), dimension_id=dim_id)
+    suggested = Suggestion.objects.filter(feedback=OuterRef("pk"), dimension_id=dim_id, label_id__in=ids)
+    return qs.filter(Exists(confirmed) | (Exists(suggested) & ~Exists(any_confirmed)))

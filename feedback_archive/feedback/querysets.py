@@ -49,6 +49,13 @@ class FeedbackQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=Status.CLOSED)
 
+    def with_open_proposal(self):
+        """Items the matcher proposed for a problem that nobody has accepted or rejected yet."""
+        from .models import ProblemProposal
+
+        open_ = ProblemProposal.objects.filter(feedback=OuterRef("pk"), decision=ProblemProposal.Decision.OPEN)
+        return self.filter(Exists(open_))
+
     def in_pipeline_state(self, states):
         """`pipeline_state` one of `states` (received / understood / failed); "not_understood" is
         received or failed — the pipeline's backlog, read through its partial index."""

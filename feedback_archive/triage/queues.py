@@ -7,16 +7,15 @@ import copy
 from dataclasses import dataclass
 
 from django.http import QueryDict
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from feedback_archive.classification.models import Suggestion
+from feedback_archive.classification.selectors import with_label_or_suggestion  # noqa: F401 (the desk's filters)
 from feedback_archive.core.models import Team
 from feedback_archive.core.permissions import is_administrator
 from feedback_archive.feedback.choices import Status
-from feedback_archive.feedback.models import Feedback, FeedbackLabel, ProblemProposal
-from feedback_archive.taxonomy.models import Label
+from feedback_archive.feedback.models import Feedback
 from feedback_archive.workflow.models import TransitionLog
 
 # Counts are exact up to CAP and shown as "1,000+" above: counting a million rows for a badge is
@@ -74,22 +73,9 @@ def to_verify_by(qs: QuerySet, user) -> QuerySet:
 
 
 def with_open_proposal(qs: QuerySet) -> QuerySet:
-    open_ = ProblemProposal.objects.filter(feedback=OuterRef("pk"), decision=ProblemProposal.Decision.OPEN)
-    return qs.filter(Exists(open_))
+    return qs.with_open_proposal()
 
 
-def with_label_or_suggestion(qs: QuerySet, dimension: str, codes: list[str]) -> QuerySet:
-    """含建议: the confirmed label is one of `codes`, or nothing is confirmed for the dimension yet
-    and the machine suggests one of them (the queue of items still to confirm)."""
-    rows = list(Label.objects.filter(dimension__code=dimension, code__in=[c for c in codes if c])
-                .values_list("id", "dimension_id"))
-    if not rows:
-        return qs.none()
-    ids, dim_id = [r[0] for r in rows], rows[0][1]
-    confirmed = FeedbackLabel.objects.filter(feedback=OuterRef("pk"), dimension_id=dim_id, label_id__in=ids)
-    any_confirmed = FeedbackLabel.objects.filter(feedback=OuterRef("pk"), dimension_id=dim_id)
-    suggested = Suggestion.objects.filter(feedback=OuterRef("pk"), dimension_id=dim_id, label_id__in=ids)
-    return qs.filter(Exists(confirmed) | (Exists(suggested) & ~Exists(any_confirmed)))
 
 
 @dataclass
