@@ -25,6 +25,9 @@ def _fresh_weights():
 
 
 def _store(make_feedback, text, **kw):
+    # the pipeline up to its tokens stage (search_text stored), not its match stage: matching is
+    # what these tests run themselves
+    kw.setdefault("understand", "tokens")
     fb = make_feedback(text, **kw)
     Feedback.objects.filter(pk=fb.pk).update(canonical=None, duplicate_count=0)  # matching alone decides here
     return fb
@@ -93,6 +96,41 @@ def test_a_rejected_problem_is_never_proposed_again(make_feedback, agent):
     item.refresh_from_db()
     assert item.problem_id != target.pk
     assert ProblemProposal.objects.get(feedback=item, problem=target).decision == "rejected"
+
+
+def test_matching_reads_the_stored_tokens_and_never_cuts_a_text_again(make_feedback, monkeypatch):
+    for text in OTHER_PROBLEMS:
+        _store(make_feedback, text)
+    first = _store(make_feedback, "共享屏幕对方看到黑屏")
+    feedback_match(feedback_ids=list(Feedback.objects.values_list("id", flat=True)))
+    second = _store(make_feedback, "屏幕共享的时候别人那边是黑的")
+    assert second.search_text.strip()  # the tokens stage ran before matching, as in the pipeline
+    matching.concepts.cache_clear()
+    matching.features.cache_clear()
+
+    def no_cut(*args, **kwargs):
+        raise AssertionError("matching segmented a text whose tokens are stored")
+
+    monkeypatch.setattr(matching.segmenter, "search_tokens", no_cut)
+    monkeypatch.setattr(matching.segmenter, "cut", no_cut)
+    feedback_match(feedback_ids=[second.pk])
+    second.refresh_from_db()
+    first.refresh_from_db()
+    # the synonym layer still reduces both wordings to the same concepts
+    found = second.problem_evidence if second.problem_id == first.problem_id else \
+        ProblemProposal.objects.get(feedback=second, problem_id=first.problem_id).evidence
+    assert {"屏幕共享", "黑屏"} <= set(found)
+
+
+def test_stored_tokens_give_the_same_concepts_as_cutting_the_text():
+    from feedback_archive.core import segmenter
+
+    for text in ["共享屏幕对方看到黑屏", "群文件传输到一半失败了", "更新到新版本以后通讯录加载很慢"]:
+        tokens = " ".join(segmenter.search_tokens(text))
+        assert matching.concepts(text, tokens) == matching.concepts(text)
+        # search mode's sub-words (文件, 传输 of 文件传输) are no concepts of their own
+    assert "传输" not in matching.concepts("群文件传输到一半失败了") or "文件传输" not in \
+        matching.concepts("群文件传输到一半失败了")
 
 
 def test_a_features_weight_is_read_from_the_column_the_vectoriser_uses():
