@@ -2,9 +2,10 @@
 and when, turned into one score with the words a person can check (docs/duplicates.md, "Matching").
 
 Text. A report is reduced to *concepts*: the domain synonym layer (data/synonyms.yaml) first maps
-every wording it knows to its concept (画面是黑的 → 黑屏, 闪退 → 崩溃, 别人 → 对方), then jieba cuts the
-rest into words, stop words dropped. Character bigrams of the normalised text cover what the word
-cut misses (rare compounds, typos, English). Both are hashed by scikit-learn's HashingVectorizer
+every wording it knows to its concept (画面是黑的 → 黑屏, 闪退 → 崩溃, 别人 → 对方), then the rest is
+taken from the report's stored search tokens (`Feedback.search_text`, jieba's search-mode cut made
+once by the pipeline's tokens stage), stop words dropped: matching itself never cuts a stored text.
+Character bigrams of the normalised text cover what the word cut misses (rare compounds, typos, English). Both are hashed by scikit-learn's HashingVectorizer
 and weighted by a TfidfTransformer fitted on a sample of stored reports (`Vectoriser.fit`): a
 feature never seen in the sample gets the highest weight, so a new incident's own word counts most.
 The text similarity is the cosine of the two weighted vectors (sklearn's `cosine_similarity`).
@@ -70,11 +71,38 @@ def normalise(text: str) -> str:
     return segmenter.to_simplified(text or "").lower()
 
 
+def tokens_of(text: str) -> str:
+    """The search tokens of a text the way the pipeline's tokens stage stores them in
+    `Feedback.search_text` (intake.search_tokens_for: jieba's search-mode cut, sub-words kept).
+    Only for a text whose stored tokens are missing (an item matched before its tokens stage)."""
+    return " ".join(segmenter.search_tokens(text or ""))
+
+
+def _whole_words(tokens: str) -> list[str]:
+    """The stored search tokens without the dictionary sub-words search mode emits right before
+    their word (输入, 入法, 输入法 → 输入法): the word cut matching was tuned on. The character
+    bigrams already see a word's parts; as concepts they blurred it (dev pairs: fewer hits)."""
+    words = [w.lower() for w in tokens.split()]
+    sub = [False] * len(words)
+    for j, word in enumerate(words):
+        if len(word) > 2:
+            k = j - 1
+            while k >= 0 and words[k] != word and words[k] in word:
+                sub[k] = True
+                k -= 1
+    return [w for w, s in zip(words, sub) if not s]
+
+
 @lru_cache(maxsize=20_000)
-def concepts(text: str) -> tuple[str, ...]:
-    """The report's concepts in order: synonym wordings mapped, other words as jieba cuts them,
-    stop words and punctuation dropped, single characters kept only if CJK negations."""
+def concepts(text: str, tokens: str | None = None) -> tuple[str, ...]:
+    """The report's concepts: synonym wordings mapped (a regex over the text, no word cut), then
+    the stored search tokens of the rest — stop words and punctuation dropped, single characters
+    kept only if CJK negations, a token lying only inside a synonym wording dropped (its concept
+    stands for it). Matching never segments a stored report again: `tokens` is its
+    `search_text`; only when it is missing (None) is the text cut here."""
     pattern, to_concept = _synonyms()
+    if tokens is None:
+        tokens = tokens_of(text)
     text = normalise(text)
     out: list[str] = []
     rest = []
@@ -84,14 +112,15 @@ def concepts(text: str) -> tuple[str, ...]:
         out.append(to_concept[m.group(0)])
         last = m.end()
     rest.append(text[last:])
-    for piece in rest:
-        for word in segmenter.cut(piece):
-            word = word.strip().lower()
-            if not word or word in duplicates.STOPWORDS or not _KEEP.fullmatch(word):
-                continue
-            if len(word) == 1 and word not in duplicates.NEGATIONS:
-                continue
-            out.append(to_concept.get(word, word))
+    rest_text = " ".join(rest)
+    for word in _whole_words(tokens):
+        if word in duplicates.STOPWORDS or not _KEEP.fullmatch(word):
+            continue
+        if len(word) == 1 and word not in duplicates.NEGATIONS:
+            continue
+        if word not in rest_text:
+            continue
+        out.append(to_concept.get(word, word))
     return tuple(out)
 
 
@@ -108,22 +137,23 @@ def _char_grams(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=20_000)
-def features(text: str) -> tuple[str, ...]:
+def features(text: str, tokens: str | None = None) -> tuple[str, ...]:
     # concepts count twice: a shared word says more than a shared character (tuned on dev pairs)
-    words = ["w:" + c for c in concepts(text) if c not in ENGLISH_STOP_WORDS]
+    words = ["w:" + c for c in concepts(text, tokens) if c not in ENGLISH_STOP_WORDS]
     return tuple(words * CONCEPT_WEIGHT + ["c:" + g for g in _char_grams(text)])
 
 
-def _analyzer(text):
-    return features(text)
+def _analyzer(doc):
+    # a document is a text, or (text, stored search tokens) when the tokens are known
+    return features(*doc) if isinstance(doc, tuple) else features(doc)
 
 
-def term_hashes(text: str) -> list[int]:
+def term_hashes(text: str, tokens: str | None = None) -> list[int]:
     """The concepts of a text as signed 63-bit integers: the keys of the candidate index."""
     import hashlib
 
     out = []
-    for c in dict.fromkeys(concepts(text)):
+    for c in dict.fromkeys(concepts(text, tokens)):
         out.append(int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "little", signed=True) >> 1)
     return out
 
@@ -137,6 +167,7 @@ class Vectoriser:
         self.fitted = False
 
     def fit(self, texts) -> "Vectoriser":
+        """`texts`: texts, or (text, search tokens) pairs."""
         texts = list(texts) or [""]
         self.tfidf.fit(self.hasher.transform(texts))
         self.fitted = True
@@ -172,10 +203,17 @@ class Report:
     platform: str = ""
     at: datetime | None = None
     key: object = None  # the caller's id
+    tokens: str | None = None  # the stored search tokens (Feedback.search_text), if known
     concept_set: frozenset = field(default=frozenset(), init=False)
 
     def __post_init__(self):
-        self.concept_set = frozenset(concepts(self.text))
+        if self.tokens is not None and not self.tokens.strip():
+            self.tokens = None  # not indexed yet: cut once here
+        self.concept_set = frozenset(concepts(self.text, self.tokens))
+
+    @property
+    def doc(self):
+        return (self.text, self.tokens) if self.tokens is not None else self.text
 
 
 def context_adjustment(a: Report, b: Report) -> tuple[float, list[str]]:
@@ -223,7 +261,7 @@ def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) 
     rarest first (what a person checks), then the context notes."""
     if not candidates:
         return []
-    matrix = vectoriser.transform([query.text] + [c.text for c in candidates])
+    matrix = vectoriser.transform([query.doc] + [c.doc for c in candidates])
     sims = cosine_similarity(matrix[0], matrix[1:])[0]
     out = []
     for cand, sim in zip(candidates, sims):

@@ -28,6 +28,9 @@ def _fresh_weights():
 
 
 def _store(make_feedback, text, **kw):
+    # the pipeline up to its tokens stage (search_text stored), not its match stage: matching is
+    # what these tests run themselves
+    kw.setdefault("understand", "tokens")
     fb = make_feedback(text, **kw)
     Feedback.objects.filter(pk=fb.pk).update(canonical=None, duplicate_count=0)  # matching alone decides here
     return fb
@@ -96,6 +99,44 @@ def test_a_rejected_problem_is_never_proposed_again(make_feedback, agent):
     item.refresh_from_db()
     assert item.problem_id != target.pk
     assert ProblemProposal.objects.get(feedback=item, problem=target).decision == "rejected"
+
+
+def test_matching_reads_the_stored_tokens_and_never_cuts_a_text_again(make_feedback, monkeypatch):
+    for text in OTHER_PROBLEMS:
+        _store(make_feedback, text)
+    first = _store(make_feedback, "共享屏幕对方看到黑屏")
+    feedback_match(feedback_ids=list(Feedback.objects.values_list("id", flat=True)))
+    second = _store(make_feedback, "屏幕共享的时候别人那边是黑的")
+    assert second.search_text.strip()  # the tokens stage ran before matching, as in the pipeline
+    matching.concepts.cache_clear()
+    matching.features.cache_clear()
+
+    def no_cut(*args, **kwargs):
+        raise AssertionError("matching segmented a text whose tokens are stored")
+
+    monkeypatch.setattr(matching.segmenter, "search_tokens", no_cut)
+    monkeypatch.setattr(matching.segmenter, "cut", no_cut)
+    feedback_match(feedback_ids=[second.pk])
+    second.refresh_from_db()
+    first.refresh_from_db()
+    # the synonym layer still reduces both wordings to the same concepts
+    found = second.problem_evidence if second.problem_id == first.problem_id else \
+        ProblemProposal.objects.get(feedback=second, problem_id=first.problem_id).evidence
+    assert {"屏幕共享", "黑屏"} <= set(found)
+
+
+def test_concepts_come_from_the_stored_tokens_without_search_modes_sub_words(monkeypatch):
+    def no_cut(*args, **kwargs):
+        raise AssertionError("the stored tokens were given: nothing to cut")
+
+    monkeypatch.setattr(matching.segmenter, "search_tokens", no_cut)
+    # what the tokens stage stores for 输入法切换以后屏幕共享黑屏 (search mode: sub-words first)
+    stored = " 输入 入法 输入法 切换 以后 屏幕 共享 屏幕共享 黑屏 "
+    found = matching.concepts("输入法切换以后屏幕共享黑屏", stored)
+    assert "输入法" in found and "输入" not in found and "入法" not in found
+    # 屏幕 / 共享 lie inside the synonym wording 屏幕共享: its concept stands for them, once
+    assert found.count("屏幕共享") == 1 and "屏幕" not in found and "共享" not in found
+    assert "黑屏" in found and "切换" in found
 
 
 def test_a_features_weight_is_read_from_the_column_the_vectoriser_uses():

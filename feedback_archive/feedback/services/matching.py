@@ -45,7 +45,9 @@ def vectoriser() -> matching.Vectoriser:
     sample = settings.PROBLEM_MATCH_FIT_SAMPLE
     with _lock:
         if _state["vectoriser"] is None or time.monotonic() - _state["fitted_at"] > refit:
-            texts = [f"{t} {c}" for t, c in Feedback.objects.order_by("-id").values_list("title", "content")[:sample]]
+            # the stored tokens, so fitting cuts no text either (only rows not indexed yet are cut)
+            texts = [(f"{t} {c}", s or None) for t, c, s in
+                     Feedback.objects.order_by("-id").values_list("title", "content", "search_text")[:sample]]
             _state["vectoriser"] = matching.Vectoriser().fit(texts)
             _state["fitted_at"] = time.monotonic()
         return _state["vectoriser"]
@@ -82,11 +84,11 @@ def _term_holders(terms: list[int]) -> dict[int, list[int]]:
 
 
 def _members(problem_ids: list[int]) -> list[tuple]:
-    """(problem id, feedback id, title, content, release id, platform, received_at) of each
-    problem's lead and newest other members."""
+    """(problem id, feedback id, title, content, release id, platform, search_text, received_at) of
+    each problem's lead and newest other members."""
     if not problem_ids:
         return []
-    cols = "f.problem_id, f.id, f.title, f.content, f.release_id, f.platform, f.received_at"
+    cols = "f.problem_id, f.id, f.title, f.content, f.release_id, f.platform, f.search_text, f.received_at"
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(
@@ -102,7 +104,7 @@ def _members(problem_ids: list[int]) -> list[tuple]:
                 f" UNION SELECT {cols} FROM feedback_problem p JOIN feedback_feedback f ON f.id = p.lead_id"
                 f" WHERE p.id IN ({marks})", [*problem_ids, MEMBERS_PER_CANDIDATE, *problem_ids])
         rows = cur.fetchall()
-    return [(*row[:6], _aware(row[6])) for row in rows]
+    return [(*row[:7], _aware(row[7])) for row in rows]
 
 
 def _aware(value):
@@ -127,7 +129,8 @@ def _item_labels(feedback_ids, hints) -> dict[int, dict[str, str]]:
 def candidates_for(report: matching.Report, *, exclude: set[int] = frozenset()) -> list[int]:
     """Candidate problem ids for a report, most shared rare concepts first."""
     vec = vectoriser()
-    concept_of = dict(zip(matching.term_hashes(report.text), dict.fromkeys(matching.concepts(report.text))))
+    concept_of = dict(zip(matching.term_hashes(report.text, report.tokens),
+                          dict.fromkeys(matching.concepts(report.text, report.tokens))))
     holders = _term_holders(list(concept_of))
     weight: dict[int, float] = {}
     for term, pids in holders.items():
@@ -146,10 +149,10 @@ def problem_matches(report: matching.Report, *, exclude: set[int] = frozenset())
     problems = {p.pk: p for p in Problem.objects.filter(pk__in=pids, merged_into__isnull=True).select_related(
         "module", "type")}
     docs = []
-    for pid, _fid, title, content, release, platform, at in _members(list(problems)):
+    for pid, _fid, title, content, release, platform, tokens, at in _members(list(problems)):
         p = problems[pid]
         docs.append(matching.Report(
-            text=f"{title} {content}", product=p.product_id, module=p.module.code if p.module else None,
+            text=f"{title} {content}", tokens=tokens, product=p.product_id, module=p.module.code if p.module else None,
             type=p.type.code if p.type else None, release=release, platform=platform, at=at, key=pid))
     best: dict[int, matching.Match] = {}
     for m in matching.score_many(vectoriser(), report, docs):
@@ -182,7 +185,8 @@ def _match_one(fid: int, labels: dict) -> None:
         problem_move_item(feedback_id=item.pk, problem_id=canonical.problem_id, actor=_JOB,
                           score=item.similarity, evidence=["near copy"])
         return
-    report = matching.Report(text=f"{item.title} {item.content}", product=item.product_id,
+    # the tokens stage ran before this one: its search_text is the item's cut, not redone here
+    report = matching.Report(text=f"{item.title} {item.content}", tokens=item.search_text, product=item.product_id,
                              module=labels.get("module"), type=labels.get("type"), release=item.release_id,
                              platform=item.platform, at=item.received_at, key=item.pk)
     rejected = set(ProblemProposal.objects.filter(feedback_id=fid, decision=ProblemProposal.Decision.REJECTED)

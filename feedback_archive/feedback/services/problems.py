@@ -156,8 +156,11 @@ def problem_refresh(*, problem_id: int) -> Problem | None:
 
 
 def terms_add(*, problem_id: int, texts) -> None:
-    """Index the concepts of these texts under the problem (the candidate look-up of matching)."""
-    terms = sorted({t for text in texts for t in matching.term_hashes(text)})
+    """Index the concepts of these members under the problem (the candidate look-up of matching).
+    `texts`: (text, stored search tokens) pairs — the tokens stage's cut, not redone here — or
+    plain texts (cut here)."""
+    pairs = [(t, None) if isinstance(t, str) else (t[0], t[1] or None) for t in texts]
+    terms = sorted({h for text, tokens in pairs for h in matching.term_hashes(text, tokens)})
     if not terms:
         return
     have = set(ProblemTerm.objects.filter(problem_id=problem_id, term__in=terms).values_list("term", flat=True))
@@ -198,7 +201,7 @@ def problem_create(*, feedback_ids: list[int], actor: Actor, title: str = "", sc
             raise ConflictError(_("One of these items moved to another problem meanwhile; reload and try again."))
         problem = Problem.objects.create(title=title or "…", title_locked=bool(title), lead_id=ids[0])
         _set_member(ids, problem, actor=actor, old=old, score=score, evidence=evidence)
-        terms_add(problem_id=problem.pk, texts=[f"{items[i].title} {items[i].content}" for i in ids])
+        terms_add(problem_id=problem.pk, texts=[(f"{items[i].title} {items[i].content}", items[i].search_text) for i in ids])
         for p in olds.values():
             _refresh(p)
         return _refresh(problem)
@@ -226,7 +229,7 @@ def problem_move_item(*, feedback_id: int, problem_id: int, actor: Actor, score=
         if source_id:
             _check_lead(actor, locked[source_id])
         _set_member([feedback.pk], target, actor=actor, old={feedback.pk: source_id}, score=score, evidence=evidence)
-        terms_add(problem_id=target.pk, texts=[f"{feedback.title} {feedback.content}"])
+        terms_add(problem_id=target.pk, texts=[(f"{feedback.title} {feedback.content}", feedback.search_text)])
         ProblemProposal.objects.filter(feedback=feedback, problem=target, decision=ProblemProposal.Decision.OPEN).update(
             decision=ProblemProposal.Decision.ACCEPTED, decided_by_id=actor.user_id, decided_at=timezone.now())
         if source_id:
@@ -252,7 +255,7 @@ def problem_take_out(*, feedback_id: int, actor: Actor) -> Problem:
         _remember_rejection(feedback.pk, source.pk, actor)
         problem = Problem.objects.create(title="…", lead_id=feedback.pk)
         _set_member([feedback.pk], problem, actor=actor, old={feedback.pk: source.pk})
-        terms_add(problem_id=problem.pk, texts=[f"{feedback.title} {feedback.content}"])
+        terms_add(problem_id=problem.pk, texts=[(f"{feedback.title} {feedback.content}", feedback.search_text)])
         _refresh(source)
         return _refresh(problem)
 
@@ -345,7 +348,7 @@ def problem_split(*, problem_id: int, feedback_ids: list[int], actor: Actor, tit
         for i in ids:  # split items are not proposed back into the problem they left
             _remember_rejection(i, source.pk, actor)
         _set_member(ids, problem, actor=actor, old=dict.fromkeys(ids, source.pk), evidence=["split by hand"])
-        terms_add(problem_id=problem.pk, texts=[f"{members[i].title} {members[i].content}" for i in ids])
+        terms_add(problem_id=problem.pk, texts=[(f"{members[i].title} {members[i].content}", members[i].search_text) for i in ids])
         _refresh(source)
         return _refresh(problem)
 
