@@ -154,7 +154,9 @@ def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int
         if name == "close":
             kwargs = {"resolution": resolution or "fixed", "reply": REPLIES.get(resolution or "fixed", REPLIES["fixed"])}
             if kwargs["resolution"] == "fixed" and feedback.release_id and not feedback.fixed_in_id:
-                # a fixed close names the release carrying the fix (feedback/guards.py)
+                # a fixed close names the release carrying the fix (a later report on it is a regression);
+                # the steps above moved the row, so the write starts from its current state
+                feedback.refresh_from_db()
                 feedback_set_release(feedback=feedback, actor=actor, fixed_in=feedback.release)
         try:
             feedback_transition(feedback_id=feedback.pk, name=name, actor=actor, at=t, note=_note(name), **kwargs)
