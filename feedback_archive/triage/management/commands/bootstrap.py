@@ -36,7 +36,7 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.save()
         if not no_demo and not Feedback.objects.exists():
-            self.stderr.write(f"  loading {demo_count} demo feedback items (a minute or two)…")
+            self.stderr.write(f"  loading {demo_count} demo feedback items (a few minutes)…")
             load_demo_data(count=demo_count, progress=lambda d, t: self.stderr.write(f"\r  demo data: {d}/{t}", ending=""))
             self.stderr.write("")
         self.stdout.write(self.style.SUCCESS(f"Admin login: {admin} / {password}"))
