@@ -195,7 +195,7 @@ API_MAX_BULK_BODY_BYTES = int(os.environ.get("API_MAX_BULK_BODY_BYTES", 64_000_0
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BULK_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # JSON bodies nested deeper than this get 400 (bulk → item → metadata and metadata's own 20 levels fit)
-API_MAX_JSON_DEPTH = 32
+API_MAX_JSON_DEPTH = 32  # bulk (1) → items (2) → item (3) → metadata (4) + metadata's own 20 levels
 
 # --- Jobs (django-q2): ORM broker by default, Redis when REDIS_URL is set -------------------
 # Stopping (SIGTERM to the qcluster main process): django-q2 stops taking jobs, then every worker

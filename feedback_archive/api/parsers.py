@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-DEFAULT_MAX_DEPTH = 32  # bulk (1) → items (2) → item (3) → metadata (4) + metadata's own 20 levels
-
 
 def json_depth_exceeds(value, limit: int) -> bool:
     """True when `value` (parsed JSON) nests containers deeper than `limit`. Iterative."""

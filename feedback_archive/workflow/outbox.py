@@ -41,7 +41,6 @@ from .models import (
     TemplateLanguage,
 )
 
-DEFAULT_BACKOFF_SECONDS = (60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600)
 # While one worker sends, the row's next attempt is pushed this far out, so the retry sweep does
 # not pick it up twice; if the worker dies mid-send, the sweep takes it again after the lease.
 SEND_LEASE = dt.timedelta(minutes=10)
