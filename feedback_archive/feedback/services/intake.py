@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 # A deadlock between two requests is retried inside the request this many times before the 503.
 DEADLOCK_RETRIES = 3
+COLLISION_RETRIES = 3
 
 # --- intake ------------------------------------------------------------------------------------
 # `feedback_create` (one item) and `feedback_create_many` (a request of up to 1,000) share every
@@ -284,9 +285,13 @@ def _store(items: list[_Item], *, actor: Actor, lookups: _Lookups) -> list[_Item
             status_changed_at=item.received_at or now, pipeline_state=PipelineState.RECEIVED,
             intake_raw={"reporter": reporter} if reporter else None,
         )
-    ordered = sorted(items, key=lambda i: (i.channel.pk, i.external_id is None, i.external_id or ""))
-    Feedback.objects.bulk_create([i.feedback for i in ordered])
+    Feedback.objects.bulk_create([i.feedback for i in _sorted(items)])
     return items
+
+
+def _sorted(items: list[_Item]) -> list[_Item]:
+    """The one order every insert path takes the unique index's locks in."""
+    return sorted(items, key=lambda i: (i.channel.pk, i.external_id is None, i.external_id or ""))
 
 
 def feedback_create(
@@ -356,11 +361,13 @@ def _signature_error(item: dict) -> str | None:
     return None
 
 
-def _create_many(*, items: list[dict], actor: Actor) -> list[dict]:
+def _create_many(*, items: list[dict], actor: Actor, collisions: int = 0) -> list[dict]:
     """The batched path: check every item, find the stored ones with one query, store the rest
-    with `_store`. If the insert collides with a concurrent request storing the same external ids
-    (IntegrityError), the savepoint is rolled back and the request goes item by item, where each
-    collision resolves to the stored row."""
+    with `_store`. If the insert collides with a concurrent request that committed the same
+    external ids (IntegrityError), the savepoint is rolled back and the batch is tried again: the
+    colliding rows are visible now and answer as stored. Going item by item in the request's own
+    order instead would take the unique index's locks out of order and deadlock with the other
+    request; only after COLLISION_RETRIES does it go item by item (still in sorted order)."""
     results: dict[int, dict] = {}
     lookups = _Lookups()
     checked: list[_Item] = []
@@ -401,7 +408,9 @@ def _create_many(*, items: list[dict], actor: Actor) -> list[dict]:
             _store(new, actor=actor, lookups=lookups)
     except IntegrityError:
         lookups.forget_writes()
-        return _create_many_one_by_one(items=items, actor=actor)
+        if collisions < COLLISION_RETRIES:
+            return _create_many(items=items, actor=actor, collisions=collisions + 1)
+        return _create_many_one_by_one(items=items, actor=actor, order=[i.index for i in _sorted(new)])
     for item in new:
         results[item.index] = {"index": item.index, "id": item.feedback.pk, "created": True}
     for item in repeats:
@@ -410,9 +419,12 @@ def _create_many(*, items: list[dict], actor: Actor) -> list[dict]:
     return [results[k] for k in sorted(results)]
 
 
-def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> list[dict]:
+def _create_many_one_by_one(*, items: list[dict], actor: Actor, order: list[int]) -> list[dict]:
+    """Item by item, the new ones first in `order` (sorted like `_store`), then the rest; the
+    answer is in the request's order."""
     results = []
-    for index, item in enumerate(items):
+    rank = {index: n for n, index in enumerate(order)}
+    for index, item in sorted(enumerate(items), key=lambda pair: (pair[0] not in rank, rank.get(pair[0], 0), pair[0])):
         if not isinstance(item, dict):
             results.append({"index": index, "errors": {"non_field_errors": [_("Each item must be an object.")]}})
             continue
@@ -426,7 +438,7 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor) -> list[dict]:
             results.append({"index": index, "errors": {"non_field_errors": [str(exc)]}})
             continue
         results.append({"index": index, "id": fb.pk, "created": created})
-    return results
+    return sorted(results, key=lambda r: r["index"])
 
 
 # --- the pipeline's feedback stages (called by intake/pipeline.py, in its transactions) ----------
