@@ -12,8 +12,16 @@ from django.utils import timezone
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
-from feedback_archive.feedback.models import Feedback
-from feedback_archive.feedback.services import feedback_assign, feedback_create, feedback_set_labels, feedback_set_release
+from feedback_archive.feedback.models import Feedback, Problem, ProblemProposal
+from feedback_archive.feedback.services import (
+    feedback_assign,
+    feedback_create,
+    feedback_set_labels,
+    feedback_set_release,
+    problem_merge,
+    problem_take_out,
+    proposal_reject,
+)
 from feedback_archive.versions.models import Product, Release
 from feedback_archive.workflow.services import feedback_transition
 
@@ -34,6 +42,9 @@ PATHS = {
     "verifying": ["start", "submit"],
     "closed": ["start", "submit", "close"],
 }
+# reports older than this have been through the desk's proposal review (_review_problem); newer
+# ones still show their open proposals
+REVIEWED_AFTER = dt.timedelta(hours=12)
 REPLIES = {
     "fixed": "您好，您反馈的问题已在新版本中修复，升级后即可恢复正常。感谢您的反馈！",
     "answered": "您好，这个功能可以在“设置 → 通用”中开启，具体步骤已发到您的联系方式，有问题随时找我们。",
@@ -105,10 +116,11 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
     items = demo_corpus.generate(count, seed=seed, now=now)
     items.sort(key=lambda i: i["received_at"])  # so duplicates link to the earlier report
     created = 0
+    issue_of: dict[int, str] = {}
     for start in range(0, len(items), 200):
         with transaction.atomic():
             for item in items[start:start + 200]:
-                created += _load_one(item, rng, now, importer, module_team, team_members, teams)
+                created += _load_one(item, rng, now, importer, module_team, team_members, teams, issue_of)
         if progress:
             progress(min(start + 200, len(items)), len(items))
     from feedback_archive.intake.services import pipeline_enqueue
@@ -121,9 +133,9 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
     return created
 
 
-def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int:
+def _load_one(item, rng, now, importer, module_team, team_members, teams, issue_of) -> int:
     truth, target, resolution = item["truth"], item["target_status"], item["resolution"]
-    data = {k: v for k, v in item.items() if k not in ("truth", "target_status", "resolution")}
+    data = {k: v for k, v in item.items() if k not in ("truth", "target_status", "resolution", "issue")}
     feedback, created = feedback_create(actor=importer, **data)
     if not created:
         return 0
@@ -138,6 +150,9 @@ def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int
     members = team_members.get(team.slug) or [u for m in team_members.values() for u in m]
     agent = rng.choice(members)
     agent_actor = Actor.for_user(agent)
+    issue_of[feedback.pk] = item["issue"]
+    if age > REVIEWED_AFTER:
+        _review_problem(feedback, issue_of, agent_actor)
     if target != "pending" or age > dt.timedelta(days=3):
         feedback_set_labels(feedback=feedback, labels=truth, actor=agent_actor)
         feedback_assign(feedback=feedback, actor=agent_actor, assignee=agent, team=team)
@@ -163,6 +178,28 @@ def _load_one(item, rng, now, importer, module_team, team_members, teams) -> int
         except ApplicationError:
             break
     return 1
+
+
+def _review_problem(feedback: Feedback, issue_of: dict[int, str], actor: Actor) -> None:
+    """The desk's review of what matching did with a report. The demo's agents know which issue
+    each report renders (the generator's ground truth), as a person reading both texts would:
+    they take a wrong automatic join apart, merge the report's problem into the proposed one that
+    is right and reject the wrong proposals. Matching alone is measured elsewhere (docs/duplicates.md,
+    bench/demo_grouping.py); this is the history a desk leaves after working the proposal panel."""
+    issue = issue_of[feedback.pk]
+    problem = Problem.objects.filter(pk=feedback.problem_id).first()
+    try:
+        if problem and problem.lead_id != feedback.pk and issue_of.get(problem.lead_id) != issue:
+            problem_take_out(feedback_id=feedback.pk, actor=actor)
+        for proposal in ProblemProposal.objects.filter(feedback=feedback, decision=ProblemProposal.Decision.OPEN
+                                                       ).select_related("problem").order_by("-score"):
+            feedback.refresh_from_db(fields=["problem"])
+            if issue_of.get(proposal.problem.lead_id) == issue and proposal.problem_id != feedback.problem_id:
+                problem_merge(source_id=feedback.problem_id, target_id=proposal.problem_id, actor=actor)
+                break
+            proposal_reject(proposal_id=proposal.pk, actor=actor)
+    except ApplicationError:
+        pass  # another team's problem: left for its own agents
 
 
 def _note(name: str) -> str:
