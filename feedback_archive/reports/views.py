@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.core.models import Team
 from feedback_archive.feedback.choices import Status
 from feedback_archive.versions.models import Product, Release
@@ -100,7 +100,7 @@ def _bad_period(view):
                 target = request.path.rstrip("/").rsplit("/", 1)[0] + "/"
             else:
                 raise
-            messages.error(request, "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message)
+            messages.error(request, error_text(exc))
             return HttpResponseRedirect(target)
 
     return wrapped

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
+from feedback_archive.core.bulk import each
 from feedback_archive.core.exceptions import ConflictError
 
 from .models import (
@@ -279,12 +280,5 @@ def delivery_retry(*, delivery_id: int, actor: Actor) -> Delivery:
 
 
 def delivery_retry_many(*, delivery_ids: list[int], actor: Actor) -> tuple[list[int], dict[int, str]]:
-    done, refused = [], {}
-    for delivery_id in delivery_ids:
-        try:
-            delivery_retry(delivery_id=delivery_id, actor=actor)
-            done.append(delivery_id)
-        except ConflictError as exc:
-            refused[delivery_id] = exc.message
-    return done, refused
+    return tuple(each(delivery_ids, lambda delivery_id: delivery_retry(delivery_id=delivery_id, actor=actor)))
 
