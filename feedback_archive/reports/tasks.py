@@ -13,20 +13,15 @@ SCHEDULES = [
     # 00:30 Shanghai time every day (schedules run in the server's TIME_ZONE); each period is
     # stored and mailed once, on the first run after it closed.
     ("reports-close-periods", "feedback_archive.reports.tasks.close_periods", Schedule.CRON, None, "30 0 * * *"),
-    # every minute: problems rising sharply alert their team (reports/alerts.py), and alerts whose
-    # retry is due (or whose job was lost) are sent
+    # every minute: problems rising sharply alert their team (reports/alerts.py); retries of the
+    # alerts are the workflow's alert outbox's (workflow-alert-retry)
     ("reports-early-warning", "feedback_archive.reports.tasks.early_warning", Schedule.MINUTES, 1, None),
 ]
 
 
 def early_warning(now=None) -> dict:
     opened = alerts.early_warning_run(now=now)
-    return {"opened": [i.pk for i in opened], "sent": alerts.alert_send_due(now=now)}
-
-
-def alert_send(delivery_id: int) -> str:
-    """Enqueued after the commit that opened the incident."""
-    return alerts.alert_send(delivery_id=delivery_id)
+    return {"opened": [i.pk for i in opened]}
 
 
 def _due_releases(now) -> list[int]:

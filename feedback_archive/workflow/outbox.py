@@ -141,17 +141,6 @@ def delivery_enqueue_reply(*, reply: Reply) -> Delivery:
     return _create(feedback=feedback, reply=reply, subject=subject, body=reply.body, language=language)
 
 
-def delivery_enqueue_team_alert(*, feedback, recipient: str, subject: str, body: str) -> Delivery:
-    """An alert to a team member's e-mail about this feedback (a regression): the same outbox,
-    retries and dead letters as replies; the recipient is a colleague, not the reporter."""
-    delivery = Delivery.objects.create(
-        feedback=feedback, method=DeliveryMethod.EMAIL, recipient=recipient[:500], language="zh",
-        subject=subject[:200], body=body, status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(),
-    )
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
-    return delivery
-
-
 def delivery_enqueue_survey(*, survey, survey_url: str, days: int) -> Delivery:
     feedback = survey.feedback
     subject, body = reply_template_render(feedback=feedback, event=SURVEY_EVENT, language=survey.language,
