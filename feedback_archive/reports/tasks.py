@@ -4,8 +4,11 @@ import datetime as dt
 from django.utils import timezone
 from django_q.models import Schedule
 
+from feedback_archive.versions.models import Release
+
 from . import alerts, conf
 from .delivery import report_email_leads
+from .models import ReportSnapshot
 from .periods import month_of, week_of
 from .services import snapshot_store
 
@@ -27,10 +30,6 @@ def early_warning(now=None) -> dict:
 def _due_releases(now) -> list[int]:
     """Releases out for REPORTS_RELEASE_REPORT_AFTER_DAYS (and not older than the look-back, so a
     first run does not mail the whole history) without a stored report yet."""
-    from feedback_archive.versions.models import Release
-
-    from .models import ReportSnapshot
-
     after = dt.timedelta(days=conf.get("REPORTS_RELEASE_REPORT_AFTER_DAYS"))
     lookback = dt.timedelta(days=conf.get("REPORTS_RELEASE_REPORT_LOOKBACK_DAYS"))
     ids = list(Release.objects.filter(is_known=True, released_at__lte=now - after, released_at__gt=now - after - lookback)

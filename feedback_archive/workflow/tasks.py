@@ -5,6 +5,7 @@ from .alerts import alert_send as _alert_send
 from .alerts import alert_send_due as _alert_send_due
 from .outbox import delivery_send as _delivery_send
 from .outbox import delivery_send_due as _delivery_send_due
+from .regressions import problem_regressions_handle
 from .replies import feedback_acknowledge
 from .routing import route_feedback as _route
 from .sla import sla_check as _sla_check
@@ -60,8 +61,6 @@ SCHEDULES = [
 
 def problem_regressions() -> int:
     """Every minute (and after matching in the pipeline): reopen regressed problems, alert teams."""
-    from .regressions import problem_regressions_handle
-
     return problem_regressions_handle()
 
 
