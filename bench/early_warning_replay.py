@@ -62,7 +62,8 @@ def build(args, rng: random.Random):
     from django.db import connection
 
     from feedback_archive.feedback.models import Channel, Feedback, Problem
-    from feedback_archive.reports.models import AlertDelivery, ProblemIncident
+    from feedback_archive.reports.models import ProblemIncident
+    from feedback_archive.workflow.models import AlertDelivery
 
     with connection.cursor():
         pass

@@ -1,5 +1,7 @@
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from feedback_archive.core.db import estimated_rows
 
@@ -25,8 +27,6 @@ class CappedCountPagination(PageNumberPagination):
             number = 1
         start = (number - 1) * size
         if start >= 2 ** 62:  # no table is that long, and the database's integers are not either
-            from rest_framework.exceptions import NotFound
-
             raise NotFound("Invalid page.")
         window = list(queryset[start:start + size + 1])  # one extra row says whether a next page exists
         self.request, self.number, self.size = request, number, size
@@ -46,14 +46,10 @@ class CappedCountPagination(PageNumberPagination):
                 capped = queryset.order_by()[: self.cap + 1].count()
                 self.total = capped if capped <= self.cap else None
         if number > 1 and not window:
-            from rest_framework.exceptions import NotFound
-
             raise NotFound("Invalid page.")
         return window[:size]
 
     def _link(self, number):
-        from rest_framework.utils.urls import remove_query_param, replace_query_param
-
         url = self.request.build_absolute_uri()
         if number is None:
             return None

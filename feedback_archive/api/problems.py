@@ -31,6 +31,7 @@ from feedback_archive.feedback.services import (
     proposal_reject,
 )
 from feedback_archive.taxonomy.models import Label
+from feedback_archive.versions.versioning import normalise_version
 from feedback_archive.workflow.regressions import problem_regressions_handle
 
 from .actors import actor_from_request
@@ -92,8 +93,6 @@ class ProblemFilterSet(filters.FilterSet):
         return qs.filter(product__slug__in=self._values(value))
 
     def filter_release(self, qs, name, value):
-        from feedback_archive.versions.versioning import normalise_version
-
         version = normalise_version(value) or value
         return qs.filter(Exists(Feedback.objects.filter(problem=OuterRef("pk"), release__version=version)))
 

@@ -7,11 +7,15 @@ from rest_framework import serializers
 from feedback_archive.core.permissions import user_sees_contacts
 from feedback_archive.core.validation import json_error, max_length, text_error
 from feedback_archive.feedback.choices import TRANSITION_NAMES, Resolution
-from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.feedback.models import Feedback
+from feedback_archive.feedback.privacy import mask_contact, mask_name
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Release
 from feedback_archive.versions.versioning import normalise_version, version_key
+from feedback_archive.workflow.models import Delivery
+from feedback_archive.workflow.satisfaction import latest_rating
+
+from .models import ApiKey, Scope
 
 
 class StorableTextMixin:
@@ -116,8 +120,6 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
 
 def _sees_contacts(request) -> bool:
-    from .models import ApiKey, Scope
-
     if request is None:
         return False
     if isinstance(request.auth, ApiKey):
@@ -237,7 +239,6 @@ class FeedbackSerializer(FeedbackListSerializer):
     def get_replies(self, obj) -> list[dict]:
         if self._fresh():
             return []
-        from feedback_archive.workflow.models import Delivery
 
         replies = list(obj.replies.all())
         delivery = dict(Delivery.objects.filter(reply_id__in=[r.id for r in replies]).values_list("reply_id", "status")) if replies else {}
@@ -250,7 +251,6 @@ class FeedbackSerializer(FeedbackListSerializer):
     def get_satisfaction(self, obj) -> dict | None:
         if self._fresh():
             return None
-        from feedback_archive.workflow.satisfaction import latest_rating
 
         rated = latest_rating(obj)
         if rated is None:

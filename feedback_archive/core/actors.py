@@ -1,7 +1,5 @@
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -29,7 +27,3 @@ class Actor:
     @classmethod
     def for_user(cls, user, via: str = "admin") -> "Actor":
         return cls(user=user, via=via)
-
-
-def user_by_username(username: str):
-    return get_user_model().objects.filter(username=username).first()

@@ -6,7 +6,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from .exceptions import ApplicationError, ConflictError, PermissionDeniedError, error_fields
 
 
 class Pagination(PageNumberPagination):
@@ -23,8 +23,7 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDeniedError):
         return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ApplicationError):
-        body = exc.fields or {"detail": [exc.message]}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_fields(exc, "detail"), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
     if isinstance(exc, OperationalError):

@@ -18,6 +18,8 @@ import ipaddress
 import logging
 
 from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,6 @@ def lockout_parameters(request_or_attempt, credentials=None):
     address (AXES_FAILURE_LIMIT failures from one address), so one person's typos do not lock the
     others out; once the username has LOGIN_USERNAME_FAILURE_LIMIT failures from all addresses
     together within the cool-off, it is locked alone — a slow guess spread over many addresses."""
-    from django.db.models import Sum
-    from django.utils import timezone
-
     from axes.helpers import get_client_username, get_cool_off
     from axes.models import AccessAttempt
 

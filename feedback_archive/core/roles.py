@@ -1,5 +1,8 @@
 """The four roles, as Django groups with explicit permissions. Created by a data migration and
 re-synced by `manage.py bootstrap` (so permissions of models added later join their roles)."""
+
+from django.apps import apps as global_apps
+
 AGENT, LEAD, ADMINISTRATOR, VIEWER = "分诊员", "团队负责人", "管理员", "只读"
 
 OUR_APPS = ("core", "taxonomy", "versions", "feedback", "intake", "workflow", "classification", "reports", "api")
@@ -45,8 +48,6 @@ ROLES: dict[str, list[str]] = {
 def roles_sync(apps=None) -> None:
     """Create the groups and give each exactly its permissions (missing ones are skipped)."""
     if apps is None:
-        from django.apps import apps as global_apps
-
         apps = global_apps
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

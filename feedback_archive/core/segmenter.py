@@ -158,23 +158,6 @@ def query_groups(query: str) -> list[list[list[str]]]:
     return groups
 
 
-def query_terms(query: str) -> list[str]:
-    """Terms that must all be present: each query word, or — where the dictionary splits it
-    further — its finest sub-words (文件传输 → 文件 + 传输), because the indexed text may have
-    been segmented around a longer word (群文件/传输)."""
-    terms: list[str] = []
-    query = to_simplified(query)
-    for word in _search_cut(query):
-        subs = [s for s in _search_pieces(word) if s != word and len(s) >= 2]
-        for term in subs or [word]:
-            if term not in terms:
-                terms.append(term)
-    for m in _VERSION.finditer(query or ""):
-        if m.group(1) not in terms:
-            terms.append(m.group(1))
-    return terms
-
-
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """(word, start, end) for every token of `text`, punctuation and spaces included, in reading
     order, using the same tokenizer (and user words) as `cut`. The classifier uses the offsets to

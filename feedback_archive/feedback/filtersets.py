@@ -1,10 +1,13 @@
 """One FilterSet for feedback: the API's query parameters and the selectors use it; the admin's
 list filters call the same FeedbackQuerySet methods."""
 import django_filters as filters
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from django.db.models import Q
+
+from feedback_archive.versions.versioning import normalise_version
 
 from .choices import PipelineState, Status
 from .models import Feedback
@@ -64,8 +67,6 @@ class FeedbackFilterSet(filters.FilterSet):
         values = self.filters[name].values(value)
         bad = [v for v in values if v not in Status.values]
         if bad:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"status": [_("Unknown status: %(values)s.") % {"values": ", ".join(bad)}]})
         return qs.filter(status__in=values)
 
@@ -82,8 +83,6 @@ class FeedbackFilterSet(filters.FilterSet):
         return qs.filter(platform__in=[v.lower() for v in self.filters[name].values(value)])
 
     def filter_release(self, qs, name, value):
-        from feedback_archive.versions.versioning import normalise_version
-
         return qs.filter(Q(release__version=normalise_version(value) or value))
 
     def filter_sla(self, qs, name, value):
@@ -96,8 +95,6 @@ class FeedbackFilterSet(filters.FilterSet):
         values = self.filters[name].values(value)
         bad = [v for v in values if v not in (*PipelineState.values, "not_understood")]
         if bad:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"pipeline_state": [_("Unknown pipeline state: %(values)s.") % {"values": ", ".join(bad)}]})
         return qs.in_pipeline_state(values)
 

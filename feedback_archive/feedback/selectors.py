@@ -1,6 +1,8 @@
-from django.db.models import Prefetch
+from django.db.models import Count, Min, Prefetch, Q
+from django.utils import timezone
 
-from .models import Feedback, FeedbackLabel
+from .choices import PipelineState, Status
+from .models import Feedback, FeedbackLabel, Problem
 
 
 def feedback_list_queryset():
@@ -17,11 +19,6 @@ def pipeline_lag(*, now=None) -> dict:
     there is none), how many there are (`depth`), and how many of them failed a stage. Search and
     duplicate links are behind intake by `oldest_age_seconds` at most (docs/operations.md). Reads
     the partial index fb_pipeline_pending (only rows not yet understood are in it)."""
-    from django.db.models import Count, Min, Q
-    from django.utils import timezone
-
-    from .choices import PipelineState
-
     got = Feedback.objects.exclude(pipeline_state=PipelineState.UNDERSTOOD).aggregate(
         oldest=Min("created_at"), depth=Count("id"), failed=Count("id", filter=Q(pipeline_state=PipelineState.FAILED)))
     now = now or timezone.now()
@@ -41,9 +38,6 @@ def feedback_labels_map(*, feedback_id: int) -> dict[str, int]:
 def problems_regressed_to_reopen(problem_ids=None) -> list[tuple[int, int]]:
     """(problem id, lead id) of problems that came back after their fix while the lead is still
     closed: what workflow/regressions.py reopens (it reopens the lead, so each is handled once)."""
-    from .choices import Status
-    from .models import Problem
-
     qs = Problem.objects.filter(regressed_at__isnull=False, lead__status=Status.CLOSED, merged_into__isnull=True)
     if problem_ids is not None:
         qs = qs.filter(pk__in=list(problem_ids))

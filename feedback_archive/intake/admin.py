@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.versions.models import Product
 
 from .models import ImportJob, JobStatus, Source
@@ -28,9 +28,6 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("For rows that do not name a product."),
     )
 
-
-def _error_text(exc: ApplicationError) -> str:
-    return "; ".join(str(m) for msgs in exc.fields.values() for m in msgs) or exc.message
 
 
 @admin.register(ImportJob)
@@ -99,7 +96,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                         product=product.slug if product else "", actor=Actor.for_user(request.user),
                     )
                 except ApplicationError as exc:
-                    form.add_error("file", _error_text(exc))
+                    form.add_error("file", error_text(exc))
                 else:
                     return HttpResponseRedirect(reverse("admin:intake_importjob_preview", args=[job.pk]))
         return TemplateResponse(request, "intake/upload.html", self._context(request, _("Import feedback from a file"), form=form))
@@ -114,7 +111,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         try:
             preview = import_preview(data=job.content, filename=job.filename, source=job.source, product=job.product)
         except ApplicationError as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:intake_importjob_upload"))
         return TemplateResponse(request, "intake/preview.html", self._context(
             request, _("Check the import of %(name)s") % {"name": job.filename},
@@ -130,7 +127,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         try:
             job = import_job_start(job_id=job.pk, actor=Actor.for_user(request.user))
         except ApplicationError as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
         else:
             if job.status == JobStatus.DONE:
                 self.message_user(request, _("Imported: %(c)d created, %(e)d already stored, %(i)d rows invalid.")

@@ -14,19 +14,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.bulk import each
+from feedback_archive.core.exceptions import ApplicationError, ConflictError, error_text
+from feedback_archive.core.permissions import check_can_change
+from feedback_archive.core.roles import ADMINISTRATOR
+from feedback_archive.feedback.choices import PipelineState
+from feedback_archive.feedback.models import Feedback
+from feedback_archive.feedback.selectors import pipeline_lag
 from feedback_archive.feedback.services import feedback_create, feedback_create_many
-
-from django.conf import settings
 
 from . import pipeline
 from .adapters import ADAPTERS, Adapted, RowError
-from .models import ImportJob, JobStatus, Source
+from .models import ImportJob, JobStatus, PipelineAlert, Source
 from .readers import count_records, open_records
 
 RUN_TASK = "feedback_archive.intake.tasks.run_import"
@@ -211,9 +219,9 @@ def import_job_run(*, job_id: int, actor: Actor, progress: Callable[[ImportJob, 
     except UnicodeDecodeError:
         return _fail(job, str(_encoding_error(job.position).message))
     except ConflictError as exc:
-        return _fail(job, exc.message, keep_status=True)
+        return _fail(job, error_text(exc), keep_status=True)
     except ApplicationError as exc:
-        return _fail(job, exc.message)
+        return _fail(job, error_text(exc))
     job.status = JobStatus.DONE
     job.finished_at = timezone.now()
     job.total_rows = job.position
@@ -333,27 +341,17 @@ def pipeline_rerun(*, feedback_ids: list[int], actor: Actor) -> tuple[list[int],
     """Re-run the pipeline for items not yet understood (an admin action, after fixing what broke a
     stage): fresh attempts, one job for them. Returns (queued ids, {id: why skipped}); an item the
     actor may not change, or one already understood, is skipped with the reason."""
-    from feedback_archive.core.exceptions import PermissionDeniedError
-    from feedback_archive.core.permissions import check_can_change
-    from feedback_archive.feedback.choices import PipelineState
-    from feedback_archive.feedback.models import Feedback
-
-    queued, skipped = [], {}
     rows = {f.pk: f for f in Feedback.objects.filter(pk__in=list(feedback_ids)).select_related("team")}
-    for fid in feedback_ids:
+
+    def may_rerun(fid):
         feedback = rows.get(fid)
         if feedback is None:
-            skipped[fid] = _("No such feedback.")
-            continue
+            raise ApplicationError(_("No such feedback."))
         if feedback.pipeline_state == PipelineState.UNDERSTOOD:
-            skipped[fid] = _("Already understood.")
-            continue
-        try:
-            check_can_change(actor, feedback)
-        except PermissionDeniedError as exc:
-            skipped[fid] = str(exc)
-            continue
-        queued.append(fid)
+            raise ApplicationError(_("Already understood."))
+        check_can_change(actor, feedback)
+
+    queued, skipped = each(feedback_ids, may_rerun)
     if queued:
         with transaction.atomic():
             pipeline.pipeline_reset_attempts(queued)
@@ -374,16 +372,6 @@ def pipeline_sweep(*, now=None) -> dict:
 def pipeline_lag_check(*, now=None) -> dict:
     """Alert the administrators (e-mail, like the SLA digests) once per episode of lag above
     PIPELINE_LAG_ALERT_SECONDS; the episode (a PipelineAlert row) closes when lag is back under it."""
-    from django.contrib.auth import get_user_model
-    from django.core.mail import send_mail
-    from django.db import IntegrityError
-    from django.db.models import Q
-
-    from feedback_archive.core.roles import ADMINISTRATOR
-    from feedback_archive.feedback.selectors import pipeline_lag
-
-    from .models import PipelineAlert
-
     now = now or timezone.now()
     lag = pipeline_lag(now=now)
     threshold = float(settings.PIPELINE_LAG_ALERT_SECONDS)

@@ -24,9 +24,10 @@ minute) the incident stays open and nothing is sent again; REPORTS_ALERT_QUIET_H
 held, the incident is over and the next rise alerts anew. Two workers testing the same problem at the
 same moment serialise on the problem's (or lead item's) row, so one incident gets one alert.
 
-The alert goes through an outbox (AlertDelivery rows written with the incident, sent after the
-commit, retried with the outbox backoff): e-mail to the owning team's lead and to every active
-AlertEndpoint of the team — e-mail or a Feishu, DingTalk or WeCom group bot (workflow/bots.py).
+The alert goes through the workflow's team alert outbox (workflow/alerts.py: rows written with the
+incident, sent after the commit, retried with the outbox backoff, dead letters the admin can send
+again): e-mail to the owning team's lead and to every active AlertEndpoint of the team — e-mail or a
+Feishu, DingTalk or WeCom group bot (workflow/bots.py).
 The owning team is the team of the problem's lead item, else the team most of the window's
 reports are assigned to; problems nobody owns go to the endpoints without a team."""
 from __future__ import annotations
@@ -35,19 +36,16 @@ import datetime as dt
 from collections import Counter
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Min
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from feedback_archive.core.models import Team
 from feedback_archive.feedback.models import Feedback, Problem
-from feedback_archive.workflow import bots
-from feedback_archive.workflow.models import DeliveryStatus
-from feedback_archive.workflow.outbox import SEND_LEASE, backoff_seconds
+from feedback_archive.workflow.alerts import alert_enqueue, team_endpoints
 
 from . import conf, hotspots, problems
-from .models import AlertDelivery, AlertEndpoint, AlertKind, ProblemIncident
+from .models import ProblemIncident
 
 def _params() -> dict:
     return {k: conf.get(f"REPORTS_ALERT_{k}") for k in
@@ -105,8 +103,6 @@ def _owner(key: int, lead_team_id, window_items) -> int | None:
 
 
 def _link(problem_id, lead_id) -> str:
-    from django.urls import NoReverseMatch, reverse
-
     base = settings.SITE_URL.rstrip("/")
     if problem_id:
         try:
@@ -123,15 +119,6 @@ def _message(incident: ProblemIncident, examples: list[str], link: str, p: dict)
     subject = f"[反馈归档] 预警：{name} {incident.title}"[:200]
     lines = [f"{name}：{incident.title}", f"触发：{why}", "最近的反馈："] + [f"- {e}" for e in examples] + [f"查看：{link}"]
     return subject, "\n".join(lines)
-
-
-def _endpoints(team_id) -> list[tuple[str, str, AlertEndpoint | None]]:
-    out = [(e.kind, e.target, e) for e in AlertEndpoint.objects.filter(team_id=team_id, is_active=True)]
-    if team_id:
-        lead_email = Team.objects.filter(pk=team_id).values_list("lead__email", flat=True).first()
-        if lead_email and not any(k == AlertKind.EMAIL and t == lead_email for k, t, _e in out):
-            out.append((AlertKind.EMAIL, lead_email, None))
-    return out
 
 
 def _open(key: int, hit: dict, now, p: dict) -> ProblemIncident | None:
@@ -163,20 +150,9 @@ def _open(key: int, hit: dict, now, p: dict) -> ProblemIncident | None:
             opened_at=now, last_triggered_at=now)
         examples = [(t or c)[:80] for t, c in window_items.values_list("title", "content")[:3]]
         subject, body = _message(incident, examples, _link(pid, lead_id), p)
-        rows = [AlertDelivery(incident=incident, endpoint=e, kind=kind, target=target, subject=subject, body=body,
-                              status=DeliveryStatus.PENDING, next_attempt_at=now)
-                for kind, target, e in _endpoints(team_id)]
-        created = AlertDelivery.objects.bulk_create(rows)
-        ids = [d.pk for d in created]
-        transaction.on_commit(lambda: _enqueue(ids))
+        incident.alerts.add(*alert_enqueue(recipients=team_endpoints(team_id), subject=subject, body=body,
+                                               feedback_id=lead_id, now=now))
     return incident
-
-
-def _enqueue(ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
-    for delivery_id in ids:
-        async_task("feedback_archive.reports.tasks.alert_send", delivery_id)
 
 
 def early_warning_run(*, now=None) -> list[ProblemIncident]:
@@ -198,57 +174,3 @@ def early_warning_run(*, now=None) -> list[ProblemIncident]:
         if incident is not None:
             opened.append(incident)
     return opened
-
-
-# --- sending ---------------------------------------------------------------------------------------
-def _claim(delivery_id: int, now) -> AlertDelivery | None:
-    with transaction.atomic():
-        d = AlertDelivery.objects.select_for_update(of=("self",)).select_related("endpoint").filter(pk=delivery_id).first()
-        if d is None or d.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
-            return None
-        if d.next_attempt_at and d.next_attempt_at > now:
-            return None
-        d.attempts += 1
-        d.next_attempt_at = now + SEND_LEASE
-        d.save(update_fields=["attempts", "next_attempt_at"])
-        return d
-
-
-def alert_send(*, delivery_id: int, now=None) -> str:
-    """One attempt, if due; safe to run twice. Returns the status afterwards."""
-    now = now or timezone.now()
-    d = _claim(delivery_id, now)
-    if d is None:
-        return AlertDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
-    error = ""
-    try:
-        if d.kind == AlertKind.EMAIL:
-            send_mail(d.subject, d.body, settings.DEFAULT_FROM_EMAIL, [d.target], fail_silently=False)
-        else:
-            secret = d.endpoint.secret if d.endpoint else ""
-            bots.bot_send(d.kind, d.target, secret, title=d.subject.removeprefix("[反馈归档] "), text=d.body)
-    except Exception as exc:  # any failure is retried; the reason is kept for the admin
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-    fields = ["status", "next_attempt_at", "last_error"]
-    if not error:
-        d.status, d.next_attempt_at, d.sent_at = DeliveryStatus.SENT, None, now
-        fields.append("sent_at")
-    else:
-        steps = backoff_seconds()
-        d.last_error = error
-        if d.attempts > len(steps):
-            d.status, d.next_attempt_at = DeliveryStatus.DEAD, None
-        else:
-            d.status, d.next_attempt_at = DeliveryStatus.RETRYING, now + dt.timedelta(seconds=steps[d.attempts - 1])
-    d.save(update_fields=fields)
-    return d.status
-
-
-def alert_send_due(*, now=None, limit: int = 200) -> int:
-    now = now or timezone.now()
-    ids = list(AlertDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
-                                            next_attempt_at__lte=now).order_by("next_attempt_at")
-               .values_list("pk", flat=True)[:limit])
-    for delivery_id in ids:
-        alert_send(delivery_id=delivery_id, now=now)
-    return len(ids)

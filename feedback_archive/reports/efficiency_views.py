@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.core.models import Team
 
 from .efficiency import efficiency_report
@@ -32,7 +32,7 @@ def efficiency(request):
     try:
         data = efficiency_report(month=month, team=team)
     except ApplicationError as exc:
-        messages.error(request, "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message)
+        messages.error(request, error_text(exc))
         return HttpResponseRedirect(request.path)
     for group in data["stages"].values():
         for row in group:

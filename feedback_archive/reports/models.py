@@ -23,33 +23,6 @@ class ReportSnapshot(models.Model):
 
 
 # --- early warning (reports/alerts.py) -----------------------------------------------------------
-class AlertKind(models.TextChoices):
-    EMAIL = "email", _("e-mail")
-    FEISHU = "feishu", _("Feishu / Lark bot")
-    DINGTALK = "dingtalk", _("DingTalk bot")
-    WECOM = "wecom", _("WeCom bot")
-
-
-class AlertEndpoint(models.Model):
-    """Where a team's early warnings go: an e-mail address or a group bot's webhook. An endpoint
-    without a team receives the alerts of problems no team owns yet."""
-
-    team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                             verbose_name=_("team"))
-    kind = models.CharField(_("kind"), max_length=10, choices=AlertKind.choices)
-    target = models.CharField(_("webhook URL or e-mail address"), max_length=500)
-    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
-                              help_text=_("Feishu 签名校验 / DingTalk 加签 secret; WeCom needs none (the key is in the URL)."))
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("alert endpoint")
-        verbose_name_plural = _("alert endpoints")
-
-    def __str__(self):
-        return f"{self.get_kind_display()} → {self.team or _('unowned problems')}"
-
-
 class ProblemIncident(models.Model):
     """One sharp rise of one problem, alerted once. It stays open while its trigger keeps holding and
     ends REPORTS_ALERT_QUIET_HOURS after it last held; the next rise is a new incident."""
@@ -69,6 +42,9 @@ class ProblemIncident(models.Model):
     first_report_at = models.DateTimeField(_("first report of the window"))
     opened_at = models.DateTimeField(_("alerted at"))
     last_triggered_at = models.DateTimeField(_("trigger last held at"))
+    # the alerts sent for it, in the workflow's team alert outbox (workflow/alerts.py)
+    alerts = models.ManyToManyField("workflow.AlertDelivery", blank=True, related_name="+",
+                                    verbose_name=_("alerts"))
 
     class Meta:
         ordering = ["-opened_at"]
@@ -78,30 +54,3 @@ class ProblemIncident(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.count})"
-
-
-class AlertDelivery(models.Model):
-    """The outbox of early warnings: one row per endpoint per incident, written with the incident,
-    sent after the commit, retried with the outbox's backoff (workflow.outbox.backoff_seconds)."""
-
-    incident = models.ForeignKey(ProblemIncident, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(AlertEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(_("kind"), max_length=10, choices=AlertKind.choices)
-    target = models.CharField(_("to"), max_length=500)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=20, default="pending")  # workflow DeliveryStatus values
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("alert delivery")
-        verbose_name_plural = _("alert deliveries")
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="alertdelivery_due")]
-
-    def __str__(self):
-        return f"{self.kind} → {self.target} ({self.status})"

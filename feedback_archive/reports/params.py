@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_fields
 from feedback_archive.core.models import Team
 from feedback_archive.core.validation import max_length, text_error
 from feedback_archive.feedback.models import Channel, Feedback
@@ -69,7 +69,7 @@ def report_params(query, *, kind: str, default_period=None) -> ReportParams:
             try:
                 period = _checked_period(kind, period)
             except ApplicationError as exc:
-                errors.update(exc.fields or {period_name: [exc.message]})
+                errors.update(error_fields(exc, period_name))
     elif default_period is not None:
         period = default_period()
     if errors:

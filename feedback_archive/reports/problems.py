@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 
 from feedback_archive.feedback.duplicates import STOPWORDS
 from feedback_archive.feedback.models import Feedback, FeedbackLabel, Problem
-from feedback_archive.taxonomy.models import Label
+from feedback_archive.taxonomy.models import Dimension, Label
 
 DEFECT_TYPES = ("performance", "function", "experience")
 KINDS = {3: "defect", 2: "consultation", 1: "praise", 0: "unlabelled"}
@@ -65,8 +65,6 @@ def _with_labels(qs):
     """The item's confirmed type and intent label ids as correlated scalar sub-queries: one probe of
     the (feedback, dimension) index per item and dimension. (Joins or EXISTS let PostgreSQL hash the
     whole label table of the dimension instead: 69k rows at 100k, growing with the table.)"""
-    from feedback_archive.taxonomy.models import Dimension
-
     dims = dict(Dimension.objects.filter(code__in=["type", "intent"]).values_list("code", "id"))
 
     def label(code):
@@ -136,8 +134,6 @@ def keys_with_items(qs, keys: Iterable[int]) -> set[int]:
 def problem_rows(keys: list[int], qs=None) -> dict[int, dict]:
     """What a person reads about each key: title, severity, overall counts, fix and regression;
     `qs` (the items in scope, e.g. of one release) gives the channels the key was reported through."""
-    from feedback_archive.taxonomy.models import Dimension
-
     pids = [-k for k in keys if k < 0]
     fids = [k for k in keys if k > 0]
     out: dict[int, dict] = {}

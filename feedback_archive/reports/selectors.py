@@ -13,6 +13,7 @@ from django.db.models import Avg, Case, CharField, Count, Exists, Min, OuterRef,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from feedback_archive.core.models import Team
 from feedback_archive.feedback.choices import Status
 from feedback_archive.feedback.models import Feedback, FeedbackLabel, Problem
 from feedback_archive.taxonomy.models import Dimension, Label
@@ -21,8 +22,8 @@ from feedback_archive.workflow.models import Reply, ReplyEvent, Survey, Transiti
 from feedback_archive.workflow.satisfaction import low_rating
 
 from . import conf, hotspots, problems
-from .db import report_statements
 from .aggregates import EMPTY, RESOLUTION, RESPONSE, duration_stats, durations
+from .db import report_statements
 from .periods import month_bounds, shift_month, shift_week, week_bounds
 
 HIGH_PRIORITY = ("critical", "major")
@@ -394,8 +395,6 @@ def monthly_report(*, month: str, filters: dict | None = None, months_back: int 
     received = qs_all.filter(_in(start, end))
     overall = durations(received, BOTH).get(None, {"n": 0, "response": dict(EMPTY), "resolution": dict(EMPTY)})
     # by team: one GROUP BY; named like the team filter (slug), unassigned last among equals
-    from feedback_archive.core.models import Team
-
     teams = {t["id"]: t for t in Team.objects.values("id", "slug", "name")}
     by_team = [
         {"team": teams[k]["slug"] if k else None, "name": teams[k]["name"] if k else "未分配", "received": fig["n"],

@@ -4,8 +4,11 @@ import datetime as dt
 from django.utils import timezone
 from django_q.models import Schedule
 
+from feedback_archive.versions.models import Release
+
 from . import alerts, conf
 from .delivery import report_email_leads
+from .models import ReportSnapshot
 from .periods import month_of, week_of
 from .services import snapshot_store
 
@@ -13,29 +16,20 @@ SCHEDULES = [
     # 00:30 Shanghai time every day (schedules run in the server's TIME_ZONE); each period is
     # stored and mailed once, on the first run after it closed.
     ("reports-close-periods", "feedback_archive.reports.tasks.close_periods", Schedule.CRON, None, "30 0 * * *"),
-    # every minute: problems rising sharply alert their team (reports/alerts.py), and alerts whose
-    # retry is due (or whose job was lost) are sent
+    # every minute: problems rising sharply alert their team (reports/alerts.py); retries of the
+    # alerts are the workflow's alert outbox's (workflow-alert-retry)
     ("reports-early-warning", "feedback_archive.reports.tasks.early_warning", Schedule.MINUTES, 1, None),
 ]
 
 
 def early_warning(now=None) -> dict:
     opened = alerts.early_warning_run(now=now)
-    return {"opened": [i.pk for i in opened], "sent": alerts.alert_send_due(now=now)}
-
-
-def alert_send(delivery_id: int) -> str:
-    """Enqueued after the commit that opened the incident."""
-    return alerts.alert_send(delivery_id=delivery_id)
+    return {"opened": [i.pk for i in opened]}
 
 
 def _due_releases(now) -> list[int]:
     """Releases out for REPORTS_RELEASE_REPORT_AFTER_DAYS (and not older than the look-back, so a
     first run does not mail the whole history) without a stored report yet."""
-    from feedback_archive.versions.models import Release
-
-    from .models import ReportSnapshot
-
     after = dt.timedelta(days=conf.get("REPORTS_RELEASE_REPORT_AFTER_DAYS"))
     lookback = dt.timedelta(days=conf.get("REPORTS_RELEASE_REPORT_LOOKBACK_DAYS"))
     ids = list(Release.objects.filter(is_known=True, released_at__lte=now - after, released_at__gt=now - after - lookback)

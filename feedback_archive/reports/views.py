@@ -4,24 +4,26 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from functools import wraps
 from urllib.parse import urlencode
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.core.models import Team
 from feedback_archive.feedback.choices import Status
+from feedback_archive.feedback.models import Channel
 from feedback_archive.versions.models import Product, Release
 
-from . import charts
+from . import charts, conf
 from .params import report_params, top_problems_params
 from .periods import month_bounds, month_of, week_bounds, week_of
-from . import conf
 from .selectors import top_problems_report
 from .services import report_get
 
@@ -36,8 +38,6 @@ def _drill(filters: dict, start=None, end=None, **extra) -> str:
     if filters.get("team"):
         params["team__id__exact"] = Team.objects.filter(slug=filters["team"]).values_list("pk", flat=True).first() or 0
     if filters.get("channel"):
-        from feedback_archive.feedback.models import Channel
-
         params["channel__id__exact"] = Channel.objects.filter(slug=filters["channel"]).values_list("pk", flat=True).first() or 0
     if start:
         params["received_at__gte"] = start
@@ -72,8 +72,6 @@ def _get(kind, params, request=None):
 
 def problem_href(problem_id: int | None, item_id: int | None) -> str | None:
     """The problem's admin page where one is installed (the problem admin), else its lead item's."""
-    from django.urls import NoReverseMatch, reverse
-
     if problem_id:
         try:
             return reverse("admin:feedback_problem_change", args=[problem_id])
@@ -85,8 +83,6 @@ def problem_href(problem_id: int | None, item_id: int | None) -> str | None:
 def _bad_period(view):
     """A mistyped week, month, release or filter (checked by reports.params, as in the API) is a
     message and the default report, not an error page."""
-    from functools import wraps
-
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
@@ -100,7 +96,7 @@ def _bad_period(view):
                 target = request.path.rstrip("/").rsplit("/", 1)[0] + "/"
             else:
                 raise
-            messages.error(request, "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message)
+            messages.error(request, error_text(exc))
             return HttpResponseRedirect(target)
 
     return wrapped

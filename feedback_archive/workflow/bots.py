@@ -1,7 +1,7 @@
 """Group-bot webhooks Chinese teams read alerts in: Feishu/Lark, DingTalk and WeCom (企业微信).
 
 Only the wire formats live here (message body, signing, what counts as success); which message goes
-to which bot, and the retries, belong to the caller's outbox (reports/alerts.py). Formats, as each
+to which bot, and the retries, belong to the team alert outbox (workflow/alerts.py). Formats, as each
 vendor documents its custom group bot:
 
 - **Feishu / Lark** (自定义机器人): POST JSON ``{"msg_type": "text", "content": {"text": …}}`` to

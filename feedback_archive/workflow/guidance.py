@@ -12,6 +12,7 @@ the guidance with the report month (`guidance_effect`).
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
@@ -34,8 +35,6 @@ BEFORE_WINDOW = dt.timedelta(days=30)  # the volume a guidance note is measured 
 
 
 def _shanghai():
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(settings.TIME_ZONE)
 
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
+from feedback_archive.core.bulk import each
 from feedback_archive.core.exceptions import ConflictError
 
 from .models import (
@@ -138,17 +139,6 @@ def delivery_enqueue_reply(*, reply: Reply) -> Delivery:
     language = reporter_language(feedback)
     subject = reply_template_render(feedback=feedback, event=reply.event, language=language)[0]
     return _create(feedback=feedback, reply=reply, subject=subject, body=reply.body, language=language)
-
-
-def delivery_enqueue_team_alert(*, feedback, recipient: str, subject: str, body: str) -> Delivery:
-    """An alert to a team member's e-mail about this feedback (a regression): the same outbox,
-    retries and dead letters as replies; the recipient is a colleague, not the reporter."""
-    delivery = Delivery.objects.create(
-        feedback=feedback, method=DeliveryMethod.EMAIL, recipient=recipient[:500], language="zh",
-        subject=subject[:200], body=body, status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(),
-    )
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
-    return delivery
 
 
 def delivery_enqueue_survey(*, survey, survey_url: str, days: int) -> Delivery:
@@ -279,12 +269,5 @@ def delivery_retry(*, delivery_id: int, actor: Actor) -> Delivery:
 
 
 def delivery_retry_many(*, delivery_ids: list[int], actor: Actor) -> tuple[list[int], dict[int, str]]:
-    done, refused = [], {}
-    for delivery_id in delivery_ids:
-        try:
-            delivery_retry(delivery_id=delivery_id, actor=actor)
-            done.append(delivery_id)
-        except ConflictError as exc:
-            refused[delivery_id] = exc.message
-    return done, refused
+    return tuple(each(delivery_ids, lambda delivery_id: delivery_retry(delivery_id=delivery_id, actor=actor)))
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from feedback_archive.classification.selectors import suggested_label_feedback
 from feedback_archive.core.actors import Actor
+from feedback_archive.core.bulk import each
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import Resolution, Status
@@ -87,6 +88,14 @@ def _decide(feedback: Feedback, *, kind: str, actor: Actor, roadmap_item=None, r
                  new=f"{kind}: {roadmap_item.title if roadmap_item else reason}"[:200])
 
 
+def _feedback(queryset, fid: int) -> Feedback:
+    """The item, or a refusal of this one id (a bulk selection may name an item deleted meanwhile)."""
+    feedback = queryset.filter(pk=fid).first()
+    if feedback is None:
+        raise ApplicationError(_("No feedback #%(id)s.") % {"id": fid})
+    return feedback
+
+
 def planning_link(*, feedback_ids: list[int], roadmap_item_id: int, actor: Actor) -> tuple[list[int], dict[int, str]]:
     """Link items to a roadmap item (kept links stay); each item on its own: (done, {id: reason})."""
     item = RoadmapItem.objects.filter(pk=roadmap_item_id).first()
@@ -94,21 +103,16 @@ def planning_link(*, feedback_ids: list[int], roadmap_item_id: int, actor: Actor
         raise ApplicationError("no roadmap item", fields={"roadmap_item": [_("No roadmap item #%(id)s.") % {"id": roadmap_item_id}]})
     if item.status == RoadmapStatus.SHIPPED:
         raise ConflictError(_("“%(title)s” has already shipped; link the items to planned work.") % {"title": item.title})
-    done, refused = [], {}
-    for fid in feedback_ids:
-        try:
-            with transaction.atomic():
-                feedback = Feedback.objects.select_related("team").get(pk=fid)
-                check_can_change(actor, feedback)
-                current = list(item.feedback.values_list("pk", flat=True))
-                roadmap_set_links(item=item, feedback_ids=[*current, fid], actor=actor)
-                _decide(feedback, kind=DecisionKind.LINKED, actor=actor, roadmap_item=item)
-            done.append(fid)
-        except Feedback.DoesNotExist:
-            refused[fid] = _("No feedback #%(id)s.") % {"id": fid}
-        except ApplicationError as exc:
-            refused[fid] = exc.message
-    return done, refused
+
+    @transaction.atomic
+    def link(fid):
+        feedback = _feedback(Feedback.objects.select_related("team"), fid)
+        check_can_change(actor, feedback)
+        current = list(item.feedback.values_list("pk", flat=True))
+        roadmap_set_links(item=item, feedback_ids=[*current, fid], actor=actor)
+        _decide(feedback, kind=DecisionKind.LINKED, actor=actor, roadmap_item=item)
+
+    return tuple(each(feedback_ids, link))
 
 
 def planning_decline(*, feedback_ids: list[int], reason: str, actor: Actor,
@@ -118,21 +122,16 @@ def planning_decline(*, feedback_ids: list[int], reason: str, actor: Actor,
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("reason needed", fields={"reason": [_("Say why: the reporters are told.")]})
-    done, refused = [], {}
-    for fid in feedback_ids:
-        try:
-            with transaction.atomic():
-                feedback = Feedback.objects.select_related("team", "reporter", "channel", "fixed_in").get(pk=fid)
-                check_can_change(actor, feedback)
-                reply_from_template(feedback=feedback, event=ReplyEvent.NOT_NOW, actor=actor, reason=reason,
-                                    expectation=expectation or _("we keep it on file for future planning"))
-                if feedback.status != Status.CLOSED:
-                    feedback_transition(feedback_id=fid, name="close", actor=actor, resolution=Resolution.WONT_FIX,
-                                        note=_("Declined by product planning: %(reason)s") % {"reason": reason})
-                _decide(feedback, kind=DecisionKind.DECLINED, actor=actor, reason=reason)
-            done.append(fid)
-        except Feedback.DoesNotExist:
-            refused[fid] = _("No feedback #%(id)s.") % {"id": fid}
-        except ApplicationError as exc:
-            refused[fid] = exc.message if not exc.fields else "; ".join(m for v in exc.fields.values() for m in v)
-    return done, refused
+
+    @transaction.atomic
+    def decline(fid):
+        feedback = _feedback(Feedback.objects.select_related("team", "reporter", "channel", "fixed_in"), fid)
+        check_can_change(actor, feedback)
+        reply_from_template(feedback=feedback, event=ReplyEvent.NOT_NOW, actor=actor, reason=reason,
+                            expectation=expectation or _("we keep it on file for future planning"))
+        if feedback.status != Status.CLOSED:
+            feedback_transition(feedback_id=fid, name="close", actor=actor, resolution=Resolution.WONT_FIX,
+                                note=_("Declined by product planning: %(reason)s") % {"reason": reason})
+        _decide(feedback, kind=DecisionKind.DECLINED, actor=actor, reason=reason)
+
+    return tuple(each(feedback_ids, decline))

@@ -1,7 +1,7 @@
 """Regressions: a problem fixed in release R and reported again on R or later (flagged by the
 problem services when the report joins) is reopened — its lead item back to pending, with a log
 entry naming the new reports, members following as in every transition — and the owning team is
-alerted by e-mail through the outbox. Run by the pipeline after matching and every minute by the
+alerted by e-mail through the team alert outbox (workflow/alerts.py). Run by the pipeline after matching and every minute by the
 schedule (workflow/tasks.py); a problem is handled once, as reopening its lead ends the condition."""
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from feedback_archive.feedback.models import Feedback
 from feedback_archive.feedback.selectors import problems_regressed_to_reopen
 from feedback_archive.feedback.services import regression_reports
 
-from .outbox import _is_email, delivery_enqueue_team_alert
+from .alerts import alert_enqueue, email_recipients
+from .outbox import _is_email
 from .services import feedback_transition
 
 _JOB = Actor.system("job")
@@ -49,5 +50,4 @@ def _reopen(problem_id: int, lead_id: int) -> None:
     recipients = sorted({u.email for u in people if u and u.is_active and _is_email(u.email or "")})
     subject = _("[Regression] Problem #%(p)s is back: %(title)s") % {"p": problem_id, "title": lead.problem.title}
     body = note + "\n\n" + "\n".join(f"#{f.pk} {f.content[:200]}" for f in new)
-    for address in recipients:
-        delivery_enqueue_team_alert(feedback=lead, recipient=address, subject=subject, body=body)
+    alert_enqueue(recipients=email_recipients(recipients), subject=subject, body=body, feedback_id=lead.pk)

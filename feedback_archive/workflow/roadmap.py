@@ -29,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.bulk import each
+from feedback_archive.core.exceptions import ConflictError
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import Resolution, Status
 from feedback_archive.feedback.models import Feedback, FeedbackLabel
@@ -95,29 +96,30 @@ def roadmap_ship(*, item: RoadmapItem, release: Release, actor: Actor) -> dict:
     item.status, item.shipped_in, item.shipped_at = RoadmapStatus.SHIPPED, release, started
     item.save(update_fields=["status", "shipped_in", "shipped_at", "updated_at"])
     outcome = {"closed": [], "verifying": [], "replied": [], "refused": {}}
-    for fid in list(item.feedback.order_by(F("canonical_id").asc(nulls_first=True), "pk").values_list("pk", flat=True)):
-        try:
-            with transaction.atomic():
-                fb = Feedback.objects.select_related("team", "reporter", "channel", "fixed_in").get(pk=fid)
-                check_can_change(actor, fb)
-                feedback_set_release(feedback=fb, actor=actor, fixed_in=release)
-                fb.refresh_from_db()
-                note = _("Shipped in %(release)s (roadmap: %(title)s)") % {"release": release.version, "title": item.title}
-                if fb.status == Status.IN_PROGRESS:
-                    fb = feedback_transition(feedback_id=fb.pk, name="submit", actor=actor, note=note)
-                if fb.status == Status.VERIFYING:
-                    try:
-                        with transaction.atomic():
-                            feedback_transition(feedback_id=fb.pk, name="close", actor=actor, note=note,
-                                                resolution=Resolution.FIXED, reply=_fixed_reply_text(fb, release))
-                        outcome["closed"].append(fb.pk)
-                        continue
-                    except ConflictError:
-                        outcome["verifying"].append(fb.pk)  # a verifier checks it on the release
-                already = Reply.objects.filter(feedback_id=fb.pk, event=ReplyEvent.FIXED, created_at__gte=started).exists()
-                if not already and fb.reporter_id and fb.channel.can_reply:
-                    reply_from_template(feedback=fb, event=ReplyEvent.FIXED, actor=actor, release=release.version)
-                    outcome["replied"].append(fb.pk)
-        except ApplicationError as exc:
-            outcome["refused"][fid] = exc.message
+
+    @transaction.atomic
+    def carry(fid):
+        fb = Feedback.objects.select_related("team", "reporter", "channel", "fixed_in").get(pk=fid)
+        check_can_change(actor, fb)
+        feedback_set_release(feedback=fb, actor=actor, fixed_in=release)
+        fb.refresh_from_db()
+        note = _("Shipped in %(release)s (roadmap: %(title)s)") % {"release": release.version, "title": item.title}
+        if fb.status == Status.IN_PROGRESS:
+            fb = feedback_transition(feedback_id=fb.pk, name="submit", actor=actor, note=note)
+        if fb.status == Status.VERIFYING:
+            try:
+                with transaction.atomic():
+                    feedback_transition(feedback_id=fb.pk, name="close", actor=actor, note=note,
+                                        resolution=Resolution.FIXED, reply=_fixed_reply_text(fb, release))
+                outcome["closed"].append(fb.pk)
+                return
+            except ConflictError:
+                outcome["verifying"].append(fb.pk)  # a verifier checks it on the release
+        already = Reply.objects.filter(feedback_id=fb.pk, event=ReplyEvent.FIXED, created_at__gte=started).exists()
+        if not already and fb.reporter_id and fb.channel.can_reply:
+            reply_from_template(feedback=fb, event=ReplyEvent.FIXED, actor=actor, release=release.version)
+            outcome["replied"].append(fb.pk)
+
+    ids = list(item.feedback.order_by(F("canonical_id").asc(nulls_first=True), "pk").values_list("pk", flat=True))
+    outcome["refused"] = each(ids, carry).refused
     return outcome

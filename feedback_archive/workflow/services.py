@@ -7,7 +7,8 @@ from django_fsm import ConcurrentTransition, can_proceed
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from feedback_archive.core.bulk import each
+from feedback_archive.core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, error_text
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import NON_FIX_RESOLUTIONS, TRANSITION_NAMES, Resolution, Status
 from feedback_archive.feedback.models import Feedback
@@ -71,7 +72,7 @@ def feedback_transition(
                                 reply=follow_reply, no_reply_reason=no_reply_reason, at=at, following=feedback.pk,
                                 note=f"{note.strip()} (#{feedback.pk})".strip())
         except PermissionDeniedError as exc:
-            skipped[dup_id] = exc.message
+            skipped[dup_id] = error_text(exc)
         except ApplicationError:
             continue  # a duplicate in another state, or one that needs its own reply, stays where it is
     if skipped:
@@ -175,11 +176,4 @@ def _transition_one(
 
 def feedback_transition_many(*, feedback_ids: list[int], name: str, actor: Actor, **kwargs) -> tuple[list[int], dict[int, str]]:
     """For bulk actions: each item on its own; returns (done ids, {id: reason} for the refused)."""
-    done, refused = [], {}
-    for fid in feedback_ids:
-        try:
-            feedback_transition(feedback_id=fid, name=name, actor=actor, **kwargs)
-            done.append(fid)
-        except ApplicationError as exc:
-            refused[fid] = exc.message if not exc.fields else "; ".join(m for v in exc.fields.values() for m in v)
-    return done, refused
+    return tuple(each(feedback_ids, lambda fid: feedback_transition(feedback_id=fid, name=name, actor=actor, **kwargs)))

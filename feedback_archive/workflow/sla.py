@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
+from feedback_archive.core.bulk import each
 from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.core.permissions import check_can_change
 from feedback_archive.feedback.choices import Status
@@ -342,17 +343,13 @@ def sla_resume(*, feedback_id: int, actor: Actor, now: dt.datetime | None = None
 def sla_pause_many(*, feedback_ids: list[int], actor: Actor, reason: str, resume: bool = False,
                    now: dt.datetime | None = None) -> tuple[list[int], dict[int, str]]:
     """For admin bulk actions: each item on its own; (done ids, {id: why not})."""
-    done, refused = [], {}
-    for fid in feedback_ids:
-        try:
-            if resume:
-                sla_resume(feedback_id=fid, actor=actor, now=now)
-            else:
-                sla_pause(feedback_id=fid, actor=actor, reason=reason, now=now)
-            done.append(fid)
-        except ApplicationError as exc:
-            refused[fid] = exc.message if not exc.fields else "; ".join(m for v in exc.fields.values() for m in v)
-    return done, refused
+    def one(fid):
+        if resume:
+            sla_resume(feedback_id=fid, actor=actor, now=now)
+        else:
+            sla_pause(feedback_id=fid, actor=actor, reason=reason, now=now)
+
+    return tuple(each(feedback_ids, one))
 
 
 # --- the scheduled check ------------------------------------------------------------------------------

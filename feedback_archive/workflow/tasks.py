@@ -1,8 +1,11 @@
 """django-q2 entry points: thin, take ids, idempotent."""
 from django_q.models import Schedule
 
+from .alerts import alert_send as _alert_send
+from .alerts import alert_send_due as _alert_send_due
 from .outbox import delivery_send as _delivery_send
 from .outbox import delivery_send_due as _delivery_send_due
+from .regressions import problem_regressions_handle
 from .replies import feedback_acknowledge
 from .routing import route_feedback as _route
 from .sla import sla_check as _sla_check
@@ -38,17 +41,26 @@ def delivery_send_due() -> int:
     return _delivery_send_due()
 
 
+def alert_send(delivery_id: int) -> str:
+    """Enqueued after the commit that decided to alert a team (early warning, regression)."""
+    return _alert_send(delivery_id=delivery_id)
+
+
+def alert_send_due() -> int:
+    """Every minute: team alerts whose retry is due, and those whose job was lost."""
+    return _alert_send_due()
+
+
 SCHEDULES = [
     ("workflow-sla-check", "feedback_archive.workflow.tasks.sla_check", Schedule.MINUTES, 5, None),
     ("workflow-outbox-retry", "feedback_archive.workflow.tasks.delivery_send_due", Schedule.MINUTES, 1, None),
+    ("workflow-alert-retry", "feedback_archive.workflow.tasks.alert_send_due", Schedule.MINUTES, 1, None),
     ("workflow-problem-regressions", "feedback_archive.workflow.tasks.problem_regressions", Schedule.MINUTES, 1, None),
 ]
 
 
 def problem_regressions() -> int:
     """Every minute (and after matching in the pipeline): reopen regressed problems, alert teams."""
-    from .regressions import problem_regressions_handle
-
     return problem_regressions_handle()
 
 

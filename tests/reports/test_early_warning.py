@@ -11,8 +11,10 @@ from unittest import mock
 import pytest
 
 from feedback_archive.core.models import Team
-from feedback_archive.reports.alerts import alert_send, early_warning_run, trigger
-from feedback_archive.reports.models import AlertDelivery, AlertEndpoint, ProblemIncident
+from feedback_archive.reports.alerts import early_warning_run, trigger
+from feedback_archive.reports.models import ProblemIncident
+from feedback_archive.workflow.alerts import alert_send
+from feedback_archive.workflow.models import AlertDelivery, AlertEndpoint
 from feedback_archive.workflow import bots
 
 from .helpers import at, join, make_problem
@@ -136,3 +138,30 @@ def test_early_warning_schedule_is_registered():
     from feedback_archive.triage.schedules import all_schedules
 
     assert "reports-early-warning" in [s[0] for s in all_schedules()]
+
+
+def test_an_alert_that_gave_up_is_a_dead_letter_the_admin_sends_again(make_feedback, team, settings,
+                                                                    django_capture_on_commit_callbacks):
+    """Early warnings share the team alert outbox's dead letters and retry (workflow/alerts.py)."""
+    from feedback_archive.core.actors import Actor
+    from feedback_archive.workflow.alerts import alert_retry_many
+
+    settings.OUTBOX_BACKOFF_SECONDS = [60]
+    endpoint = AlertEndpoint.objects.create(team=team, kind="dingtalk", target="https://oapi.dingtalk.com/robot/send?access_token=t")
+    items = [make_feedback(t, received_at=at(2026, 11, 20, 9, i)) for i, t in enumerate(CRASH[:5])]
+    for item in items:
+        item.team = team
+        item.save(update_fields=["team"])
+    make_problem("进入会议时闪退", items)
+    refusals = iter([FakeResponse({"errcode": 310000, "errmsg": "keywords not in content"})] * 2
+                    + [FakeResponse({"errcode": 0, "errmsg": "ok"})])
+    with mock.patch("urllib.request.urlopen", lambda request, timeout: next(refusals)):
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = early_warning_run(now=at(2026, 11, 20, 9, 6))[0]
+        d = AlertDelivery.objects.get(endpoint=endpoint)
+        assert list(incident.alerts.filter(endpoint=endpoint)) == [d] and d.feedback_id == incident.lead_id
+        assert alert_send(delivery_id=d.pk, now=d.next_attempt_at) == "dead"
+        done, refused = alert_retry_many(delivery_ids=[d.pk, d.pk], actor=Actor.system("admin"))
+        assert done == [d.pk] and "only dead letters" in refused[d.pk]
+        d.refresh_from_db()
+        assert alert_send(delivery_id=d.pk, now=d.next_attempt_at) == "sent" and "310000" in d.last_error

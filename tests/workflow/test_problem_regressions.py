@@ -7,7 +7,7 @@ from feedback_archive.feedback.models import Feedback, Problem
 from feedback_archive.feedback.services import feedback_match, feedback_update, problem_create, problem_move_item
 from feedback_archive.feedback.services.matching import vectoriser_reset
 from feedback_archive.versions.models import Product, Release
-from feedback_archive.workflow.models import Delivery, TransitionLog
+from feedback_archive.workflow.models import AlertDelivery, Delivery, TransitionLog
 from feedback_archive.workflow.regressions import problem_regressions_handle
 from feedback_archive.workflow.services import feedback_transition
 
@@ -65,9 +65,11 @@ def test_a_report_on_the_fix_release_or_later_reopens_and_alerts_once(fixed_prob
     assert lead.status == "pending"
     log = TransitionLog.objects.filter(feedback=lead, name="reopen").get()
     assert f"#{again.pk}" in log.note and "3.11.0" in log.note and "3.10.1" in log.note
-    alerts = Delivery.objects.filter(feedback=lead, method="email", reply__isnull=True)
-    assert sorted(alerts.values_list("recipient", flat=True)) == ["zhangwei@example.com", "zhaolei@example.com"]
+    # the team is alerted through the team alert outbox, not the reporters' one
+    alerts = AlertDelivery.objects.filter(feedback=lead, kind="email")
+    assert sorted(alerts.values_list("target", flat=True)) == ["zhangwei@example.com", "zhaolei@example.com"]
     assert all("3.11.0" in a.body for a in alerts)
+    assert not Delivery.objects.filter(feedback=lead, reply__isnull=True, survey__isnull=True).exists()
 
 
 def test_matching_brings_the_report_in_and_the_sweep_reopens(fixed_problem, make_feedback):

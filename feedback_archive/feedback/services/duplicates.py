@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.permissions import check_can_change
 from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.permissions import check_can_change
 
 from .. import duplicates
 from ..models import DuplicateBand, Feedback
-from .audit import audit_record, _bump
+from .audit import _bump, audit_record
 from .items import _chunks, _Item
+from .problems import problem_create, problem_merge, problem_move_item, problem_take_out
 
 # --- duplicates --------------------------------------------------------------------------------
 # A canonical item stores its band values; an item linked as a near-duplicate only the values its
@@ -148,8 +148,6 @@ def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similari
     """"`feedback` reports the same problem as `canonical`": membership of canonical's problem (a
     lead brings its whole problem along, as its duplicates always followed it). `canonical` and
     `duplicate_count` are then kept by the problem services."""
-    from .problems import problem_create, problem_merge, problem_move_item
-
     check_can_change(actor, feedback)
     feedback.refresh_from_db(fields=["problem", "canonical"])
     canonical.refresh_from_db(fields=["problem", "canonical"])
@@ -174,8 +172,6 @@ def feedback_mark_duplicate(*, feedback: Feedback, canonical: Feedback, similari
 
 def feedback_unmark_duplicate(*, feedback: Feedback, actor: Actor) -> None:
     """Take the item out of its problem (a problem of its own from now on, never proposed back)."""
-    from .problems import problem_take_out
-
     check_can_change(actor, feedback)
     feedback.refresh_from_db(fields=["problem", "canonical"])
     old = feedback.canonical_id

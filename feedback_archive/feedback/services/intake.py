@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from feedback_archive.core import segmenter
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text, error_fields
 from feedback_archive.core.validation import json_error, max_length, text_error
 from feedback_archive.versions.models import Product, Release
 from feedback_archive.versions.services import product_get, release_for_report, releases_registered
@@ -382,7 +382,7 @@ def _create_many(*, items: list[dict], actor: Actor, collisions: int = 0) -> lis
         try:
             checked.append(_check(index, lookups, **raw))
         except ApplicationError as exc:
-            results[index] = {"index": index, "errors": exc.fields or {"non_field_errors": [exc.message]}}
+            results[index] = {"index": index, "errors": error_fields(exc)}
     stored = _stored_ids(checked)
     new: list[_Item] = []
     first_of: dict[tuple[int, str], _Item] = {}
@@ -398,7 +398,7 @@ def _create_many(*, items: list[dict], actor: Actor, collisions: int = 0) -> lis
         try:
             lookups.product(item.product)
         except ApplicationError as exc:
-            results[item.index] = {"index": item.index, "errors": exc.fields or {"non_field_errors": [exc.message]}}
+            results[item.index] = {"index": item.index, "errors": error_fields(exc)}
             continue
         if item.external_id is not None:
             first_of[key] = item
@@ -432,10 +432,10 @@ def _create_many_one_by_one(*, items: list[dict], actor: Actor, order: list[int]
             with transaction.atomic():
                 fb, created = feedback_create(actor=actor, **item)
         except ApplicationError as exc:
-            results.append({"index": index, "errors": exc.fields or {"non_field_errors": [exc.message]}})
+            results.append({"index": index, "errors": error_fields(exc)})
             continue
         except TypeError as exc:
-            results.append({"index": index, "errors": {"non_field_errors": [str(exc)]}})
+            results.append({"index": index, "errors": {"non_field_errors": [error_text(exc)]}})
             continue
         results.append({"index": index, "id": fb.pk, "created": created})
     return sorted(results, key=lambda r: r["index"])

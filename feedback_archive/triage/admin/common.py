@@ -1,7 +1,6 @@
-"""What the triage admin modules share: status colours, transition names, error text."""
+"""What the triage admin modules share: status colours, transition names."""
 from django.utils.translation import gettext_lazy as _
 
-from feedback_archive.core.exceptions import ApplicationError
 
 STATUS_COLOURS = {"pending": "#b45309", "in_progress": "#1d4ed8", "verifying": "#7c3aed", "closed": "#15803d"}
 TRANSITION_LABELS = {
@@ -9,6 +8,3 @@ TRANSITION_LABELS = {
     "close": _("Close"), "reopen": _("Reopen"),
 }
 
-
-def errors_text(exc: ApplicationError) -> str:
-    return "; ".join(str(m) for msgs in exc.fields.values() for m in msgs) if exc.fields else str(exc.message)

@@ -21,7 +21,8 @@ from feedback_archive.classification.models import Suggestion
 from feedback_archive.classification.selectors import evidence_words
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import CappedCountPaginator
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.bulk import each
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.core.permissions import check_can_change, user_can_change, user_sees_contacts
 from feedback_archive.feedback.filtersets import LABEL_DIMENSIONS
 from feedback_archive.feedback.models import Feedback, FieldChange
@@ -44,7 +45,6 @@ from ..display import audit_rows, reply_templates_for
 from ..queues import queue_neighbour
 from ..services import desk_step
 from .common import STATUS_COLOURS, TRANSITION_LABELS
-from .common import errors_text as _errors_text
 from .filters import (
     DuplicateFilter, MineFilter, PipelineFilter, ProductFilter, ProposalFilter, ReleaseFilter, SlaFilter, SuggestedFilter, TeamScopeFilter,
     ToVerifyFilter, label_filter,
@@ -418,7 +418,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             )
             self.message_user(request, _("Done: %(name)s.") % {"name": TRANSITION_LABELS.get(name, name)}, messages.SUCCESS)
         except ApplicationError as exc:
-            self.message_user(request, _errors_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:feedback_feedback_change", args=[obj.pk]))
 
     def accept_view(self, request, object_id):
@@ -432,7 +432,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             labels_confirm_checked(feedback=obj, labels=labels, actor=Actor.for_user(request.user))
             self.message_user(request, _("Suggestions accepted: %(n)s.") % {"n": len(labels)}, messages.SUCCESS)
         except ApplicationError as exc:
-            self.message_user(request, _errors_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:feedback_feedback_change", args=[obj.pk]))
 
     def duplicate_view(self, request, object_id):
@@ -458,7 +458,7 @@ class FeedbackAdmin(admin.ModelAdmin):
                 feedback_mark_duplicate(feedback=obj, canonical=canonical, similarity=None, actor=actor)
                 self.message_user(request, _("Merged into #%(id)s.") % {"id": canonical.pk}, messages.SUCCESS)
         except ApplicationError as exc:
-            self.message_user(request, _errors_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:feedback_feedback_change", args=[obj.pk]))
 
     # --- bulk actions: each item through the services, refusals reported -------------------------
@@ -498,17 +498,15 @@ class FeedbackAdmin(admin.ModelAdmin):
         if event and event not in ReplyEvent.values:
             event = ""
         actor = Actor.for_user(request.user)
-        done, refused = [], {}
-        for fb in queryset.select_related("reporter", "fixed_in")[:1000]:
+
+        def one(fb):
             reply = ""
             if name == "close":
                 reply = reply_text or (reply_template_text(feedback=fb, event=event) if event else "")
-            try:
-                feedback_transition(feedback_id=fb.pk, name=name, actor=actor, note=note, resolution=resolution, reply=reply)
-                done.append(fb.pk)
-            except ApplicationError as exc:
-                refused[fb.pk] = _errors_text(exc)
-        self._report(request, done, refused, TRANSITION_LABELS[name])
+            feedback_transition(feedback_id=fb.pk, name=name, actor=actor, note=note, resolution=resolution, reply=reply)
+
+        result = each(queryset.select_related("reporter", "fixed_in")[:1000], one, key=lambda fb: fb.pk)
+        self._report(request, result.done, result.refused, TRANSITION_LABELS[name])
 
     @admin.action(description=_("Start handling"), permissions=["change"])
     def action_start(self, request, queryset):
@@ -528,14 +526,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     def _each(self, request, queryset, what, fn):
         """Run a service on each selected item; refusals (permissions, conflicts) are reported."""
-        done, refused = [], {}
-        for fb in queryset.select_related("team")[:1000]:
-            try:
-                fn(fb)
-                done.append(fb.pk)
-            except ApplicationError as exc:
-                refused[fb.pk] = _errors_text(exc)
-        self._report(request, done, refused, what)
+        result = each(queryset.select_related("team")[:1000], fn, key=lambda fb: fb.pk)
+        self._report(request, result.done, result.refused, what)
 
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):

@@ -3,6 +3,7 @@ calls, so the admin and the API cannot disagree about what a filter means."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from feedback_archive.feedback.choices import PipelineState
 from feedback_archive.taxonomy.models import Dimension, Label
 from feedback_archive.versions.models import Product, Release
 
@@ -139,8 +140,6 @@ class PipelineFilter(admin.SimpleListFilter):
     parameter_name = "pipeline_state"
 
     def lookups(self, request, model_admin):
-        from feedback_archive.feedback.choices import PipelineState
-
         return [("not_understood", _("not yet understood")), *PipelineState.choices]
 
     def queryset(self, request, queryset):

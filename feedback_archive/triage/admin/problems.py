@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.bulk import each
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.core.permissions import user_can_change
 from feedback_archive.feedback.models import Feedback, Problem, ProblemProposal
 from feedback_archive.workflow.regressions import problem_regressions_handle
@@ -29,9 +30,6 @@ from feedback_archive.feedback.services import (
     proposal_reject,
 )
 
-
-def _errors_text(exc: ApplicationError) -> str:
-    return "; ".join(str(m) for msgs in exc.fields.values() for m in msgs) if exc.fields else exc.message
 
 
 def _int(raw) -> int | None:
@@ -155,7 +153,7 @@ class ProblemAdmin(admin.ModelAdmin):
             else:
                 raise ApplicationError("unknown", fields={"op": [_("Unknown action.")]})
         except ApplicationError as exc:  # 400/403/404/409 of the services, shown as a message; nothing changed
-            self.message_user(request, _errors_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
         problem_regressions_handle()  # a report that joined may have brought a fixed problem back
         return HttpResponseRedirect(back)
 
@@ -183,7 +181,7 @@ class ProblemAdmin(admin.ModelAdmin):
             else:
                 raise ApplicationError("unknown", fields={"decision": [_("Accept or reject.")]})
         except ApplicationError as exc:
-            self.message_user(request, _errors_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
         problem_regressions_handle(problem_ids=[proposal.problem_id])
         return HttpResponseRedirect(nxt)
 
@@ -193,17 +191,12 @@ class ProblemAdmin(admin.ModelAdmin):
         if len(chosen) < 2:
             self.message_user(request, _("Select at least two problems."), messages.WARNING)
             return None
-        target, done, refused = chosen[0], 0, []
-        actor = Actor.for_user(request.user)
-        for source in chosen[1:]:
-            try:
-                problem_merge(source_id=source.pk, target_id=target.pk, actor=actor)
-                done += 1
-            except ApplicationError as exc:
-                refused.append(f"#{source.pk}: {_errors_text(exc)}")
+        target, actor = chosen[0], Actor.for_user(request.user)
+        result = each([p.pk for p in chosen[1:]], lambda pk: problem_merge(source_id=pk, target_id=target.pk, actor=actor))
+        done = len(result.done)
         if done:
             self.message_user(request, ngettext("%(n)d problem merged into #%(t)s.", "%(n)d problems merged into #%(t)s.",
                                                 done) % {"n": done, "t": target.pk}, messages.SUCCESS)
-        for reason in refused:
-            self.message_user(request, reason, messages.ERROR)
+        for pk, reason in result.refused.items():
+            self.message_user(request, f"#{pk}: {reason}", messages.ERROR)
         return None

@@ -6,12 +6,14 @@ import random
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError
 from feedback_archive.core.models import Team
+from feedback_archive.core.roles import AGENT, LEAD, roles_sync
 from feedback_archive.feedback.models import Feedback, Problem, ProblemProposal
 from feedback_archive.feedback.services import (
     feedback_assign,
@@ -22,7 +24,10 @@ from feedback_archive.feedback.services import (
     problem_take_out,
     proposal_reject,
 )
+from feedback_archive.intake.pipeline import pipeline_run
+from feedback_archive.intake.services import pipeline_enqueue
 from feedback_archive.versions.models import Product, Release
+from feedback_archive.workflow.routing import EXAMPLE_RULES, routing_rule_ensure
 from feedback_archive.workflow.services import feedback_transition
 
 from . import corpus as demo_corpus
@@ -55,10 +60,6 @@ REPLIES = {
 
 
 def demo_users() -> dict[str, object]:
-    from django.contrib.auth.models import Group
-
-    from feedback_archive.core.roles import AGENT, roles_sync
-
     roles_sync()
     agents = Group.objects.get(name=AGENT)
     User = get_user_model()
@@ -79,10 +80,6 @@ def demo_teams(users) -> dict[str, Team]:
     for slug, name, _modules in TEAMS:
         team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": name})
         teams[slug] = team
-    from django.contrib.auth.models import Group
-
-    from feedback_archive.core.roles import LEAD
-
     leads = Group.objects.get(name=LEAD)
     for _username, (user, team_slug) in users.items():
         team = teams[team_slug]
@@ -105,8 +102,6 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
                                       defaults={"released_at": r["released_at"], "install_base": r.get("install_base")})
     users = demo_users()
     teams = demo_teams(users)
-    from feedback_archive.workflow.routing import EXAMPLE_RULES, routing_rule_ensure
-
     for spec in EXAMPLE_RULES:
         routing_rule_ensure(**spec)
     module_team = {m: teams[slug] for slug, _n, mods in TEAMS for m in mods}
@@ -123,8 +118,6 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
                 created += _load_one(item, rng, now, importer, module_team, team_members, teams, issue_of)
         if progress:
             progress(min(start + 200, len(items)), len(items))
-    from feedback_archive.intake.services import pipeline_enqueue
-
     # the rest of the pipeline (classification, routing, acknowledgement) in the worker
     ids = list(Feedback.objects.exclude(pipeline_state="understood").values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
@@ -141,8 +134,6 @@ def _load_one(item, rng, now, importer, module_team, team_members, teams, issue_
         return 0
     # reporter, release, search tokens and duplicate links now, as the demo's history needs them
     # (the stages intake used to run in the request); the rest of the pipeline runs in the worker
-    from feedback_archive.intake.pipeline import pipeline_run
-
     pipeline_run(feedback_ids=[feedback.pk], stop_after="match")
     feedback.refresh_from_db()
     age = now - feedback.received_at

@@ -206,8 +206,6 @@ def _reword(rng: random.Random, text: str) -> str:
 
 
 IM, MT, BOTH = ("im",), ("meeting",), ("im", "meeting")
-MOBILE = ["ios", "android"]
-DESKTOP = ["windows", "macos"]
 
 # ---- IM: message -------------------------------------------------------------
 

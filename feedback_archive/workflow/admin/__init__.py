@@ -7,7 +7,7 @@ are written by the services only and shown read-only.
 `pause_sla`, `resume_sla` and `route_again` are actions for the feedback list (triage admin):
 `actions = [..., pause_sla, resume_sla, route_again]`.
 """
-from . import certification, guidance, incidents, replies, roadmap, routing, transition_log  # noqa: F401 — importing registers the ModelAdmins
+from . import alerts, certification, guidance, incidents, replies, roadmap, routing, transition_log  # noqa: F401 — importing registers the ModelAdmins
 from .sla import pause_sla, resume_sla, route_again
 
 __all__ = ["pause_sla", "resume_sla", "route_again"]

@@ -12,7 +12,8 @@ from django.utils.translation import ngettext
 from feedback_archive.classification.models import QuizAttempt
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import ReadOnlyAdmin
-from feedback_archive.core.exceptions import ApplicationError, ConflictError
+from feedback_archive.core.bulk import each
+from feedback_archive.core.exceptions import ApplicationError, ConflictError, error_text
 from feedback_archive.taxonomy.models import Dimension, Label
 
 from ..certification import (
@@ -23,11 +24,6 @@ from ..models import Certification, LabelSuggestion, LabelSuggestionStatus
 
 LEAD_PERM = "classification.review_quizattempts"
 TAKER_PERM = "classification.add_quizattempt"
-
-
-def _text(exc: ApplicationError) -> str:
-    details = "; ".join(" ".join(map(str, v)) for v in (exc.fields or {}).values())
-    return details or str(exc.message)
 
 
 @admin.register(Certification)
@@ -70,7 +66,7 @@ class CertificationAdmin(ReadOnlyAdmin):
         try:
             cert = certification_quiz_start(user=request.user, dimension_code=request.POST.get("dimension", ""))
         except ApplicationError as exc:
-            self.message_user(request, _text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:workflow_certification_changelist"))
         return HttpResponseRedirect(reverse("admin:workflow_certification_take", args=[cert.attempt_id]))
 
@@ -85,7 +81,7 @@ class CertificationAdmin(ReadOnlyAdmin):
             try:
                 certs = certification_submit(attempt_id=attempt.pk, answers=chosen, user=request.user)
             except ConflictError as exc:
-                self.message_user(request, str(exc.message), messages.ERROR)
+                self.message_user(request, error_text(exc), messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:workflow_certification_changelist"))
             except ApplicationError as exc:
                 errors = exc.fields or {}
@@ -123,13 +119,12 @@ class LabelSuggestionAdmin(ReadOnlyAdmin):
         return request.user.has_perm("feedback.change_feedback")
 
     def _review(self, request, queryset, accept: bool):
-        actor, done = Actor.for_user(request.user), 0
-        for pk in queryset.filter(status=LabelSuggestionStatus.PENDING).values_list("pk", flat=True):
-            try:
-                label_suggestion_review(suggestion_id=pk, accept=accept, actor=actor)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"#{pk}: {_text(exc)}", messages.WARNING)
+        actor = Actor.for_user(request.user)
+        result = each(queryset.filter(status=LabelSuggestionStatus.PENDING).values_list("pk", flat=True),
+                      lambda pk: label_suggestion_review(suggestion_id=pk, accept=accept, actor=actor))
+        for pk, reason in result.refused.items():
+            self.message_user(request, f"#{pk}: {reason}", messages.WARNING)
+        done = len(result.done)
         self.message_user(request, ngettext("%(n)d suggestion reviewed.", "%(n)d suggestions reviewed.", done) % {"n": done})
 
     @admin.action(description=_("Accept: confirm the suggested label"), permissions=["change"])

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.admin import ReadOnlyAdmin
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 
 from ..guidance import guidance_mark, guidance_topics, is_docs_owner
 from ..models import GuidanceNote
@@ -32,7 +32,7 @@ class GuidanceNoteAdmin(ReadOnlyAdmin):
                               note=request.POST.get("note", ""), actor=Actor.for_user(request.user), user=request.user)
                 self.message_user(request, _("Guidance marked as written."), messages.SUCCESS)
             except ApplicationError as exc:
-                self.message_user(request, "; ".join(m for v in exc.fields.values() for m in v) or exc.message,
+                self.message_user(request, error_text(exc),
                                   messages.ERROR)
             return HttpResponseRedirect(request.path)
         return TemplateResponse(request, "workflow/guidance_topics.html", {

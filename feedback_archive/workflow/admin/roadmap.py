@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 
 from ..models import RoadmapItem, RoadmapStatus
 from ..planning import planning_decline, planning_link, planning_queue
@@ -80,7 +80,7 @@ class RoadmapItemAdmin(admin.ModelAdmin):
             try:
                 out = roadmap_ship(item=item, release=item.target_release, actor=Actor.for_user(request.user))
             except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.WARNING)
+                self.message_user(request, error_text(exc), messages.WARNING)
                 continue
             self.message_user(request, _("“%(title)s” shipped: %(c)d closed, %(v)d waiting for verification, "
                                          "%(r)d replied, %(x)d not yours to change.") % {
@@ -107,8 +107,7 @@ class RoadmapItemAdmin(admin.ModelAdmin):
                     done, refused = planning_decline(feedback_ids=ids, reason=request.POST.get("reason", ""),
                                                      actor=actor)
             except ApplicationError as exc:
-                details = "; ".join(m for v in exc.fields.values() for m in v)
-                self.message_user(request, details or exc.message, messages.ERROR)
+                self.message_user(request, error_text(exc), messages.ERROR)
             else:
                 if done:
                     self.message_user(request, ngettext("%(n)d item decided.", "%(n)d items decided.", len(done))

@@ -1,5 +1,6 @@
 """Workflow models by sub-domain; every model is re-exported here, so `workflow.models.X` and the
 app label stay what they were (no migration churn)."""
+from .alerts import AlertDelivery, AlertEndpoint, AlertKind
 from .certification import (
     Certification, CertificationStatus, LabelSuggestion, LabelSuggestionStatus,
 )
@@ -16,7 +17,7 @@ from .sla import Holiday, HolidayKind, SlaClock, SlaNotice, SlaNoticeKind, SlaPa
 from .transitions import TransitionLog
 
 __all__ = [
-    "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "Certification", "CertificationStatus",
+    "AlertDelivery", "AlertEndpoint", "AlertKind", "SURVEY_EVENT", "TEMPLATE_EVENTS", "AssignmentStrategy", "Certification", "CertificationStatus",
     "LabelSuggestion", "LabelSuggestionStatus", "ChannelDelivery", "DeadLetter", "Delivery",
     "DecisionKind", "DeliveryMethod", "FollowUpAction", "GuidanceNote", "IncidentReview", "ProductDecision", "DeliveryStatus", "Holiday", "HolidayKind", "Reply", "ReplyEvent", "ReplyTemplate",
     "RoadmapItem", "RoadmapStatus", "RoutingDecision", "RoutingOutcome", "RoutingRule", "SlaClock", "SlaNotice",

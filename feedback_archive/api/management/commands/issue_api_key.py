@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from feedback_archive.api.models import Scope
 from feedback_archive.api.services import api_key_issue
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 
 
 class Command(BaseCommand):
@@ -23,6 +23,6 @@ class Command(BaseCommand):
         try:
             key, raw = api_key_issue(name=name, scope=scope, channel=channel, expires_at=expires_at, throttle_rate=throttle_rate)
         except ApplicationError as exc:
-            raise CommandError("; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message) from exc
+            raise CommandError(error_text(exc)) from exc
         self.stderr.write(f"Issued key '{key.name}' (scope {key.scope}). Store it now: it is not shown again.")
         self.stdout.write(raw)

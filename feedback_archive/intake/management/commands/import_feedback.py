@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from feedback_archive.core.actors import Actor
-from feedback_archive.core.exceptions import ApplicationError
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.intake.models import JobStatus, Source
 from feedback_archive.intake.services import import_job_prepare, import_job_run, import_preview
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"Resuming import #{job.pk} at record {job.position}.")
             job = import_job_run(job_id=job.pk, actor=Actor.system("import"), progress=self._progress)
         except ApplicationError as exc:
-            raise CommandError(_flatten(exc)) from None
+            raise CommandError(error_text(exc)) from None
         self.stderr.write("")
         self.stdout.write(
             f"Import #{job.pk} {job.status}: {job.position} records read, {job.created} created, "
@@ -52,6 +52,3 @@ class Command(BaseCommand):
         for error in result["errors"][:50]:
             self.stdout.write(f"  row {error['row']} {error['field']}: {error['message']}")
 
-def _flatten(exc: ApplicationError) -> str:
-    details = "; ".join(str(m) for msgs in exc.fields.values() for m in msgs)
-    return details or exc.message

@@ -3,6 +3,7 @@ collector or a person: `manage.py pipeline_status`. `--sweep` also runs the swee
 from django.core.management.base import BaseCommand
 
 from feedback_archive.feedback.selectors import pipeline_lag
+from feedback_archive.intake.services import pipeline_sweep
 
 
 class Command(BaseCommand):
@@ -13,8 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, sweep=False, **options):
         if sweep:
-            from feedback_archive.intake.services import pipeline_sweep
-
             self.stderr.write(f"sweep: {pipeline_sweep()}")
         lag = pipeline_lag()
         age = lag["oldest_age_seconds"]

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from feedback_archive.core.exceptions import ApplicationError
-from feedback_archive.triage.admin.common import errors_text
+from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.triage.services import agent_create
 
 
@@ -23,7 +22,7 @@ class Command(BaseCommand):
             user, password = agent_create(username=username, role=role, team=team, display_name=name, email=email,
                                           reset=reset)
         except ApplicationError as exc:
-            raise CommandError(errors_text(exc)) from exc
+            raise CommandError(error_text(exc)) from exc
         groups = ", ".join(user.groups.values_list("name", flat=True))
         self.stdout.write(self.style.SUCCESS(f"Login: {user.username} / {password}   ({groups}{' · ' + team if team else ''})"))
         self.stdout.write("The password is shown once; the person can change it under 修改密码 after logging in.")
