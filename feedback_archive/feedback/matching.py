@@ -16,6 +16,7 @@ same release/platform up; far apart in time down; a negation on one side only (�
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,12 +34,20 @@ from feedback_archive.core import segmenter
 from . import duplicates
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
-N_FEATURES = 2 ** 20  # hashed feature space: the fitted weights are one float64 per feature (8 MB)
+MODEL_FILE = Path(__file__).with_name("data") / "match_model.json"
+# hashed feature space per block: the fitted weights are one float64 per feature (3 blocks × 4 MB)
+N_FEATURES = 2 ** 19
+BLOCKS = ("w", "c", "t")  # concepts, character uni+bigrams, character trigrams
 
-CONCEPT_WEIGHT = 2
+# the pair scorer's inputs, in the order of MODEL_FILE's coefficients (pair_features)
+FEATURES = ("cos_words", "cos_chars", "cos_trigrams", "overlap", "shared_idf", "shared_rare", "len_ratio",
+            "negation_differs", "version_shared", "version_conflict", "english",
+            "english_x_cos_words", "english_x_cos_chars")
+RARE_IDF = 0.8  # a concept is rare when its idf is at least this share of the largest
+NEGATION_CAP_OVERLAP = 0.8  # negation on one side and nearly every other concept shared: never automatic
 
 # thresholds tuned on the dev split of the real pairs (bench/problem_matching_quality.py)
-AUTO_THRESHOLD = 0.55
+AUTO_THRESHOLD = 0.85
 PROPOSE_THRESHOLD = 0.10
 
 # context adjustments (same tuning)
@@ -48,7 +57,6 @@ SAME_RELEASE, SAME_PLATFORM = 0.03, 0.02
 OTHER_PRODUCT = -0.25
 FAR_DAYS, FAR_PENALTY = 60, -0.05
 VERY_FAR_DAYS, VERY_FAR_PENALTY = 180, -0.10
-NEGATION_PENALTY = -0.20
 
 _KEEP = re.compile(r"[0-9a-z\u3400-\u9fff]+")
 
@@ -124,28 +132,36 @@ def concepts(text: str, tokens: str | None = None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _char_grams(text: str) -> list[str]:
-    """Characters and character bigrams of the text, wordings of the synonym layer replaced by
-    their concept first (so 画面是黑的 and 黑屏 share 黑屏's grams)."""
+def _char_runs(text: str) -> list[str]:
+    # the text with its synonym wordings replaced by their concept (画面是黑的 and 黑屏 share 黑屏's
+    # grams), cut into runs of letters/digits/CJK
     pattern, to_concept = _synonyms()
-    text = pattern.sub(lambda m: " " + to_concept[m.group(0)] + " ", normalise(text))
+    return _KEEP.findall(pattern.sub(lambda m: " " + to_concept[m.group(0)] + " ", normalise(text)))
+
+
+def _char_grams(text: str) -> list[str]:
+    """Characters and character bigrams of the text (synonym wordings replaced first)."""
     grams = []
-    for run in _KEEP.findall(text):
+    for run in _char_runs(text):
         grams.extend(run)
         grams.extend(run[k:k + 2] for k in range(len(run) - 1))
     return grams
 
 
 @lru_cache(maxsize=20_000)
-def features(text: str, tokens: str | None = None) -> tuple[str, ...]:
-    # concepts count twice: a shared word says more than a shared character (tuned on dev pairs)
-    words = ["w:" + c for c in concepts(text, tokens) if c not in ENGLISH_STOP_WORDS]
-    return tuple(words * CONCEPT_WEIGHT + ["c:" + g for g in _char_grams(text)])
+def features(text: str, tokens: str | None = None) -> tuple[tuple[str, ...], ...]:
+    """The features of each block (BLOCKS): concepts, characters + bigrams, trigrams."""
+    words = tuple("w:" + c for c in concepts(text, tokens) if c not in ENGLISH_STOP_WORDS)
+    grams = tuple("c:" + g for g in _char_grams(text))
+    tri = tuple("t:" + run[k:k + 3] for run in _char_runs(text) for k in range(len(run) - 2))
+    return words, grams, tri
 
 
-def _analyzer(doc):
-    # a document is a text, or (text, stored search tokens) when the tokens are known
-    return features(*doc) if isinstance(doc, tuple) else features(doc)
+def _block_analyzer(block: int):
+    def analyse(doc):
+        # a document is a text, or (text, stored search tokens) when the tokens are known
+        return (features(*doc) if isinstance(doc, tuple) else features(doc))[block]
+    return analyse
 
 
 def term_hashes(text: str, tokens: str | None = None) -> list[int]:
@@ -159,28 +175,41 @@ def term_hashes(text: str, tokens: str | None = None) -> list[int]:
 
 
 class Vectoriser:
-    """Hashed concept + bigram features, weighted by inverse document frequency over a sample."""
+    """Hashed features in three blocks (concepts, character uni+bigrams, character trigrams), each
+    weighted by inverse document frequency over a sample of stored reports and compared on its
+    own (one cosine per block: the pair scorer weighs them, MODEL_FILE)."""
 
     def __init__(self):
-        self.hasher = HashingVectorizer(analyzer=_analyzer, n_features=N_FEATURES, alternate_sign=False, norm=None)
-        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        self.hashers = [HashingVectorizer(analyzer=_block_analyzer(b), n_features=N_FEATURES,
+                                          alternate_sign=False, norm=None) for b in range(len(BLOCKS))]
+        self.tfidf = [TfidfTransformer(sublinear_tf=True) for _ in BLOCKS]
         self.fitted = False
 
     def fit(self, texts) -> "Vectoriser":
         """`texts`: texts, or (text, search tokens) pairs."""
         texts = list(texts) or [""]
-        self.tfidf.fit(self.hasher.transform(texts))
+        for hasher, tfidf in zip(self.hashers, self.tfidf):
+            tfidf.fit(hasher.transform(texts))
         self.fitted = True
         return self
 
-    def transform(self, texts):
+    def transform_blocks(self, docs) -> list:
+        """One l2-normalised tf-idf matrix per block."""
+        docs = list(docs)
         if not self.fitted:
-            self.fit(texts)
-        return self.tfidf.transform(self.hasher.transform(list(texts)))
+            self.fit(docs)
+        return [tfidf.transform(hasher.transform(docs)) for hasher, tfidf in zip(self.hashers, self.tfidf)]
+
+    def transform(self, texts):
+        """The concept block (the part a person reads as shared words)."""
+        return self.transform_blocks(texts)[0]
 
     def weight(self, feature: str) -> float:
         """The inverse document frequency of one feature (unseen in the sample: the largest)."""
-        return float(self.tfidf.idf_[_feature_index(feature)]) if self.fitted else 1.0
+        if not self.fitted:
+            return 1.0
+        block = BLOCKS.index(feature.split(":", 1)[0]) if feature[1:2] == ":" and feature[0] in BLOCKS else 0
+        return float(self.tfidf[block].idf_[_feature_index(feature)])
 
 
 @lru_cache(maxsize=50_000)
@@ -217,6 +246,8 @@ class Report:
 
 
 def context_adjustment(a: Report, b: Report) -> tuple[float, list[str]]:
+    """What the reports are about, where and when, as a shift of the score. Not learned: the
+    labelled pairs share product and module by construction, so they cannot teach these."""
     delta, notes = 0.0, []
     if a.product and b.product and a.product != b.product:
         delta += OTHER_PRODUCT
@@ -243,8 +274,7 @@ def context_adjustment(a: Report, b: Report) -> tuple[float, list[str]]:
         elif days > FAR_DAYS:
             delta += FAR_PENALTY
     if duplicates.negation_differs(a.concept_set, b.concept_set):
-        delta += NEGATION_PENALTY
-        notes.append("negation differs")
+        notes.append("negation differs")  # weighed by the pair scorer (feature `negation_differs`)
     return delta, notes
 
 
@@ -256,24 +286,116 @@ class Match:
     evidence: list[str]
 
 
+# ---- the learned pair scorer -------------------------------------------------------------------
+
+_VERSION = re.compile(r"\d+(?:\.\d+){1,3}")
+_ASCII_WORD = re.compile(r"[a-z]{2,}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=20_000)
+def _versions(text: str) -> frozenset[str]:
+    """Version numbers (3.9.2.23, 2.3.22): one build on both sides says a lot, two different ones
+    too."""
+    # the first three parts: "2.3.22 (11880)" and "2.3.22.17" are one release line, 3.9.2 and 3.9.12 not
+    return frozenset(".".join(v.split(".")[:3]) for v in _VERSION.findall(text or ""))
+
+
+def _negations(concept_set: frozenset) -> frozenset:
+    return frozenset(t for t in concept_set
+                     if t in duplicates.NEGATIONS or (t.startswith(("不", "没")) and len(t) > 1))
+
+
+def _is_english(text: str) -> bool:
+    text = text or ""
+    return len(_CJK.findall(text)) * 3 < len(_ASCII_WORD.findall(text.lower())) + 1
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+
+
+def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: list[Report]) -> np.ndarray:
+    """The pair features (FEATURES, in that order) of every query × candidate: an array of shape
+    (len(queries), len(candidates), len(FEATURES)). Matrix products throughout, so one query
+    against its candidates and the bench's all-against-all are the same code."""
+    nq, nc = len(queries), len(candidates)
+    blocks = vectoriser.transform_blocks([r.doc for r in queries] + [r.doc for r in candidates])
+    cos = [cosine_similarity(m[:nq], m[nq:]) for m in blocks]
+
+    # concepts as sets: shared counts, rarity of what is shared, negations on one side only
+    vocab: dict[str, int] = {}
+    sets = [r.concept_set - ENGLISH_STOP_WORDS for r in queries + candidates]
+    for s in sets:
+        for c in s:
+            vocab.setdefault(c, len(vocab))
+    idf = np.array([vectoriser.weight("w:" + c) for c in vocab] or [0.0])
+    top = float(vectoriser.tfidf[0].idf_.max()) if vectoriser.fitted else 1.0
+    rare = (idf >= RARE_IDF * top).astype(float)
+    member = np.zeros((nq + nc, max(len(vocab), 1)))
+    for i, s in enumerate(sets):
+        for c in s:
+            member[i, vocab[c]] = 1.0
+    q, c = member[:nq], member[nq:]
+    shared = q @ c.T
+    sizes_q, sizes_c = q.sum(1)[:, None], c.sum(1)[None, :]
+    smaller = np.maximum(np.minimum(sizes_q, sizes_c), 1.0)
+    overlap = shared / smaller
+    shared_idf = np.log1p((q * idf) @ c.T)
+    shared_rare = np.minimum((q * rare) @ c.T, 3.0)
+    len_ratio = np.minimum(sizes_q, sizes_c) / np.maximum(np.maximum(sizes_q, sizes_c), 1.0)
+
+    neg = [_negations(r.concept_set) for r in queries + candidates]
+    neg_differs = np.array([[float(neg[i] != neg[nq + j]) for j in range(nc)] for i in range(nq)]).reshape(nq, nc)
+
+    vers = [_versions(r.text) for r in queries + candidates]
+    has_v = np.array([bool(v) for v in vers], dtype=float)
+    v_shared = np.array([[float(bool(vers[i] & vers[nq + j])) for j in range(nc)] for i in range(nq)]).reshape(nq, nc)
+    both_v = has_v[:nq, None] * has_v[None, nq:]
+    v_conflict = both_v * (1.0 - v_shared)
+
+    en = np.array([_is_english(r.text) for r in queries + candidates], dtype=float)
+    both_en = en[:nq, None] * en[None, nq:]
+
+    columns = {
+        "cos_words": cos[0], "cos_chars": cos[1], "cos_trigrams": cos[2],
+        "overlap": overlap, "shared_idf": shared_idf, "shared_rare": shared_rare,
+        "len_ratio": len_ratio, "negation_differs": neg_differs,
+        "version_shared": v_shared, "version_conflict": v_conflict, "english": both_en,
+        "english_x_cos_words": both_en * cos[0], "english_x_cos_chars": both_en * cos[1],
+    }
+    return np.stack([columns[name] for name in FEATURES], axis=-1)
+
+
+def probability(x: np.ndarray, model: dict | None = None) -> np.ndarray:
+    """The pair scorer: logistic regression over the standardised pair features, coefficients
+    from MODEL_FILE (plain JSON, fitted on the dev pairs by bench/problem_matching_quality.py --fit)."""
+    model = model or _model()
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+    return 1.0 / (1.0 + np.exp(-(z @ np.array(model["coef"]) + model["intercept"])))
+
+
 def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) -> list[Match]:
-    """Score a report against candidate reports, best first. Evidence: the shared concepts, the
-    rarest first (what a person checks), then the context notes."""
+    """Score a report against candidate reports, best first. The score is the pair scorer's
+    probability that both report one problem, shifted by the context. Evidence: the shared
+    concepts, the rarest first (what a person checks), then the context notes."""
     if not candidates:
         return []
-    matrix = vectoriser.transform([query.doc] + [c.doc for c in candidates])
-    sims = cosine_similarity(matrix[0], matrix[1:])[0]
+    x = pair_features(vectoriser, [query], candidates)[0]
+    probs = probability(x)
+    overlap = x[:, FEATURES.index("overlap")]
     out = []
-    for cand, sim in zip(candidates, sims):
+    for k, cand in enumerate(candidates):
         delta, notes = context_adjustment(query, cand)
         shared = sorted(query.concept_set & cand.concept_set,
                         key=lambda c: (-vectoriser.weight("w:" + c), c))
-        score = float(np.clip(sim + delta, 0.0, 1.0))
-        if "negation differs" in notes:
+        score = float(np.clip(probs[k] + delta, 0.0, 1.0))
+        if "negation differs" in notes and overlap[k] >= NEGATION_CAP_OVERLAP:
             # "能发大文件" and "不能发大文件" share every other word: a person decides, never the matcher
             score = min(score, AUTO_THRESHOLD - 0.01)
         out.append(Match(key=cand.key, score=round(score, 4),
-                         text_similarity=round(float(sim), 4), evidence=shared[:8] + notes))
+                         text_similarity=round(float(probs[k]), 4), evidence=shared[:8] + notes))
     out.sort(key=lambda m: -m.score)
     return out
 
