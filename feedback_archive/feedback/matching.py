@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
-from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.utils import murmurhash3_32
 
 from feedback_archive.core import segmenter
@@ -35,8 +35,7 @@ from . import duplicates
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
 MODEL_FILE = Path(__file__).with_name("data") / "match_model.json"
-# hashed feature space per block: the fitted weights are one float64 per feature (3 blocks × 4 MB)
-N_FEATURES = 2 ** 19
+N_FEATURES = 2 ** 20  # hashed feature space: the fitted weights are one float64 per feature (8 MB)
 BLOCKS = ("w", "c", "t")  # concepts, character uni+bigrams, character trigrams
 
 # the pair scorer's inputs, in the order of MODEL_FILE's coefficients (pair_features)
@@ -54,7 +53,7 @@ PROPOSE_THRESHOLD = 0.10
 SAME_MODULE, OTHER_MODULE = 0.05, -0.15
 OTHER_TYPE = -0.10
 SAME_RELEASE, SAME_PLATFORM = 0.03, 0.02
-OTHER_PRODUCT = -0.25
+OTHER_PRODUCT = -0.5
 FAR_DAYS, FAR_PENALTY = 60, -0.05
 VERY_FAR_DAYS, VERY_FAR_PENALTY = 180, -0.10
 
@@ -157,11 +156,15 @@ def features(text: str, tokens: str | None = None) -> tuple[tuple[str, ...], ...
     return words, grams, tri
 
 
-def _block_analyzer(block: int):
-    def analyse(doc):
-        # a document is a text, or (text, stored search tokens) when the tokens are known
-        return (features(*doc) if isinstance(doc, tuple) else features(doc))[block]
-    return analyse
+def _doc_features(doc) -> tuple[tuple[str, ...], ...]:
+    # a document is a text, or (text, stored search tokens) when the tokens are known
+    return features(*doc) if isinstance(doc, tuple) else features(doc)
+
+
+def _analyzer(doc) -> list[str]:
+    # the three blocks hashed into one space: their prefixes keep them apart (a collision across
+    # blocks among 2^20 columns is rare and only blurs a weight)
+    return [f for block in _doc_features(doc) for f in block]
 
 
 def term_hashes(text: str, tokens: str | None = None) -> list[int]:
@@ -175,41 +178,77 @@ def term_hashes(text: str, tokens: str | None = None) -> list[int]:
 
 
 class Vectoriser:
-    """Hashed features in three blocks (concepts, character uni+bigrams, character trigrams), each
-    weighted by inverse document frequency over a sample of stored reports and compared on its
-    own (one cosine per block: the pair scorer weighs them, MODEL_FILE)."""
+    """Hashed features of three blocks (concepts, character uni+bigrams, character trigrams) in one
+    hashed space, weighted by inverse document frequency over a sample of stored reports
+    (scikit-learn's HashingVectorizer + TfidfTransformer). Each block is compared on its own (one
+    cosine per block, the pair scorer weighs them: MODEL_FILE)."""
+
+    ROW_CACHE = 20_000  # transformed documents kept (candidates recur: a problem's lead and newest members)
 
     def __init__(self):
-        self.hashers = [HashingVectorizer(analyzer=_block_analyzer(b), n_features=N_FEATURES,
-                                          alternate_sign=False, norm=None) for b in range(len(BLOCKS))]
-        self.tfidf = [TfidfTransformer(sublinear_tf=True) for _ in BLOCKS]
+        self.hasher = HashingVectorizer(analyzer=_analyzer, n_features=N_FEATURES, alternate_sign=False, norm=None)
+        self.tfidf = TfidfTransformer(sublinear_tf=True, norm=None)
         self.fitted = False
+        self.top_idf = 1.0
+        self._rows: dict = {}
 
     def fit(self, texts) -> "Vectoriser":
         """`texts`: texts, or (text, search tokens) pairs."""
         texts = list(texts) or [""]
-        for hasher, tfidf in zip(self.hashers, self.tfidf):
-            tfidf.fit(hasher.transform(texts))
+        self.tfidf.fit(self.hasher.transform(texts))
         self.fitted = True
+        self.top_idf = float(self.tfidf.idf_.max())
+        self._rows = {}
         return self
 
+    def _block_rows(self, docs: list) -> None:
+        """Transform the documents not cached yet (one sklearn call for all of them) and keep, per
+        document, each block's l2-normalised (columns, weights)."""
+        new = list(dict.fromkeys(d for d in docs if d not in self._rows))
+        if not new:
+            return
+        if len(self._rows) + len(new) > self.ROW_CACHE:
+            self._rows = {}
+        m = self.tfidf.transform(self.hasher.transform(new)).tocsr()
+        for k, doc in enumerate(new):
+            cols = m.indices[m.indptr[k]:m.indptr[k + 1]]
+            vals = m.data[m.indptr[k]:m.indptr[k + 1]]
+            blocks = []
+            for feats in _doc_features(doc):
+                mask = np.isin(cols, np.fromiter((_feature_index(f) for f in set(feats)), dtype=np.int64))
+                c, v = cols[mask], vals[mask]
+                norm = float(np.sqrt((v * v).sum()))
+                blocks.append((c, v / norm if norm else v))
+            self._rows[doc] = blocks
+
     def transform_blocks(self, docs) -> list:
-        """One l2-normalised tf-idf matrix per block."""
+        """One l2-normalised tf-idf matrix per block, rows in the order of `docs`. A document seen
+        before is read from the row cache: sklearn's per-call checks cost more than hashing a few
+        dozen short texts, so only new ones go through it, in one call."""
         docs = list(docs)
         if not self.fitted:
             self.fit(docs)
-        return [tfidf.transform(hasher.transform(docs)) for hasher, tfidf in zip(self.hashers, self.tfidf)]
+        self._block_rows(docs)
+        out = []
+        for b in range(len(BLOCKS)):
+            parts = [self._rows[d][b] for d in docs]
+            indptr = np.concatenate([[0], np.cumsum([len(c) for c, _v in parts])])
+            indices = np.concatenate([c for c, _v in parts]) if parts else np.zeros(0, dtype=np.int64)
+            data = np.concatenate([v for _c, v in parts]) if parts else np.zeros(0)
+            # the columns these documents use, renumbered: products of 2^20-wide matrices spend
+            # their time on the empty columns (scipy transposes through a full-width index)
+            used, compact = np.unique(indices, return_inverse=True)
+            out.append(sparse.csr_matrix((data, compact.reshape(-1), indptr), shape=(len(docs), max(len(used), 1))))
+        return out
 
     def transform(self, texts):
-        """The concept block (the part a person reads as shared words)."""
+        """The concept block (the part a person reads as shared words), its columns renumbered
+        to those the texts use."""
         return self.transform_blocks(texts)[0]
 
     def weight(self, feature: str) -> float:
         """The inverse document frequency of one feature (unseen in the sample: the largest)."""
-        if not self.fitted:
-            return 1.0
-        block = BLOCKS.index(feature.split(":", 1)[0]) if feature[1:2] == ":" and feature[0] in BLOCKS else 0
-        return float(self.tfidf[block].idf_[_feature_index(feature)])
+        return float(self.tfidf.idf_[_feature_index(feature)]) if self.fitted else 1.0
 
 
 @lru_cache(maxsize=50_000)
@@ -322,7 +361,9 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
     against its candidates and the bench's all-against-all are the same code."""
     nq, nc = len(queries), len(candidates)
     blocks = vectoriser.transform_blocks([r.doc for r in queries] + [r.doc for r in candidates])
-    cos = [cosine_similarity(m[:nq], m[nq:]) for m in blocks]
+    # rows are l2-normalised (TfidfTransformer's default), so the product is the cosine; sklearn's
+    # cosine_similarity gives the same but re-validates and re-normalises (most of the time per item)
+    cos = [(m[:nq] @ m[nq:].T).toarray() for m in blocks]
 
     # concepts as sets: shared counts, rarity of what is shared, negations on one side only
     vocab: dict[str, int] = {}
@@ -331,7 +372,7 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
         for c in s:
             vocab.setdefault(c, len(vocab))
     idf = np.array([vectoriser.weight("w:" + c) for c in vocab] or [0.0])
-    top = float(vectoriser.tfidf[0].idf_.max()) if vectoriser.fitted else 1.0
+    top = vectoriser.top_idf
     rare = (idf >= RARE_IDF * top).astype(float)
     member = np.zeros((nq + nc, max(len(vocab), 1)))
     for i, s in enumerate(sets):
