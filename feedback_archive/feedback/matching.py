@@ -41,7 +41,7 @@ BLOCKS = ("w", "c", "t")  # concepts, character uni+bigrams, character trigrams
 # the pair scorer's inputs, in the order of MODEL_FILE's coefficients (pair_features)
 FEATURES = ("cos_words", "cos_chars", "cos_trigrams", "overlap", "shared_idf", "shared_rare", "len_ratio",
             "negation_differs", "version_shared", "version_conflict", "english",
-            "english_x_cos_words", "english_x_cos_chars")
+            "english_x_cos_words", "english_x_cos_chars", "wjaccard", "own_rare")
 RARE_IDF = 0.8  # a concept is rare when its idf is at least this share of the largest
 NEGATION_CAP_OVERLAP = 0.8  # negation on one side and nearly every other concept shared: never automatic
 
@@ -385,6 +385,11 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
     overlap = shared / smaller
     shared_idf = np.log1p((q * idf) @ c.T)
     shared_rare = np.minimum((q * rare) @ c.T, 3.0)
+    q_idf, c_idf = (q * idf).sum(1)[:, None], (c * idf).sum(1)[None, :]
+    shared_w = (q * idf) @ c.T
+    wjaccard = shared_w / np.maximum(q_idf + c_idf - shared_w, 1e-9)
+    q_rare, c_rare = (q * rare).sum(1)[:, None], (c * rare).sum(1)[None, :]
+    own_rare = np.minimum(np.minimum(q_rare, c_rare) - (q * rare) @ c.T, 5.0)
     len_ratio = np.minimum(sizes_q, sizes_c) / np.maximum(np.maximum(sizes_q, sizes_c), 1.0)
 
     neg = [_negations(r.concept_set) for r in queries + candidates]
@@ -402,7 +407,7 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
     columns = {
         "cos_words": cos[0], "cos_chars": cos[1], "cos_trigrams": cos[2],
         "overlap": overlap, "shared_idf": shared_idf, "shared_rare": shared_rare,
-        "len_ratio": len_ratio, "negation_differs": neg_differs,
+        "len_ratio": len_ratio, "wjaccard": wjaccard, "own_rare": own_rare, "negation_differs": neg_differs,
         "version_shared": v_shared, "version_conflict": v_conflict, "english": both_en,
         "english_x_cos_words": both_en * cos[0], "english_x_cos_chars": both_en * cos[1],
     }
