@@ -183,7 +183,9 @@ class Vectoriser:
     (scikit-learn's HashingVectorizer + TfidfTransformer). Each block is compared on its own (one
     cosine per block, the pair scorer weighs them: MODEL_FILE)."""
 
-    ROW_CACHE = 20_000  # transformed documents kept (candidates recur: a problem's lead and newest members)
+    # transformed documents kept (candidates recur: a problem's lead and newest members); about
+    # 2 KB each for a report of a hundred characters, so ~10 MB when full
+    ROW_CACHE = 5_000
 
     def __init__(self):
         self.hasher = HashingVectorizer(analyzer=_analyzer, n_features=N_FEATURES, alternate_sign=False, norm=None)
@@ -201,14 +203,16 @@ class Vectoriser:
         self._rows = {}
         return self
 
-    def _block_rows(self, docs: list) -> None:
-        """Transform the documents not cached yet (one sklearn call for all of them) and keep, per
-        document, each block's l2-normalised (columns, weights)."""
-        new = list(dict.fromkeys(d for d in docs if d not in self._rows))
+    def _block_rows(self, docs: list) -> dict:
+        """Each document's blocks as l2-normalised (columns, weights), from the row cache or, for
+        the documents not cached yet, one sklearn call for all of them."""
+        rows = self._rows  # one dict for this call: another thread may start a fresh one meanwhile
+        found = {d: rows[d] for d in docs if d in rows}
+        new = [d for d in dict.fromkeys(docs) if d not in found]
         if not new:
-            return
-        if len(self._rows) + len(new) > self.ROW_CACHE:
-            self._rows = {}
+            return found
+        if len(rows) + len(new) > self.ROW_CACHE:
+            self._rows = rows = {}
         m = self.tfidf.transform(self.hasher.transform(new)).tocsr()
         for k, doc in enumerate(new):
             cols = m.indices[m.indptr[k]:m.indptr[k + 1]]
@@ -218,8 +222,10 @@ class Vectoriser:
                 mask = np.isin(cols, np.fromiter((_feature_index(f) for f in set(feats)), dtype=np.int64))
                 c, v = cols[mask], vals[mask]
                 norm = float(np.sqrt((v * v).sum()))
-                blocks.append((c, v / norm if norm else v))
-            self._rows[doc] = blocks
+                # 4-byte columns and weights: the cache holds thousands of rows
+                blocks.append((c.astype(np.int32), (v / norm if norm else v).astype(np.float32)))
+            rows[doc] = found[doc] = blocks
+        return found
 
     def transform_blocks(self, docs) -> list:
         """One l2-normalised tf-idf matrix per block, rows in the order of `docs`. A document seen
@@ -228,13 +234,13 @@ class Vectoriser:
         docs = list(docs)
         if not self.fitted:
             self.fit(docs)
-        self._block_rows(docs)
+        rows = self._block_rows(docs)
         out = []
         for b in range(len(BLOCKS)):
-            parts = [self._rows[d][b] for d in docs]
+            parts = [rows[d][b] for d in docs]
             indptr = np.concatenate([[0], np.cumsum([len(c) for c, _v in parts])])
-            indices = np.concatenate([c for c, _v in parts]) if parts else np.zeros(0, dtype=np.int64)
-            data = np.concatenate([v for _c, v in parts]) if parts else np.zeros(0)
+            indices = np.concatenate([c for c, _v in parts]) if parts else np.zeros(0, dtype=np.int32)
+            data = np.concatenate([v for _c, v in parts]).astype(np.float64) if parts else np.zeros(0)
             # the columns these documents use, renumbered: products of 2^20-wide matrices spend
             # their time on the empty columns (scipy transposes through a full-width index)
             used, compact = np.unique(indices, return_inverse=True)
