@@ -35,18 +35,20 @@ from . import duplicates
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
 MODEL_FILE = Path(__file__).with_name("data") / "match_model.json"
+KINDS_FILE = Path(__file__).with_name("data") / "concept_kinds.yaml"
 N_FEATURES = 2 ** 20  # hashed feature space: the fitted weights are one float64 per feature (8 MB)
 BLOCKS = ("w", "c", "t")  # concepts, character uni+bigrams, character trigrams
 
 # the pair scorer's inputs, in the order of MODEL_FILE's coefficients (pair_features)
 FEATURES = ("cos_words", "cos_chars", "cos_trigrams", "overlap", "shared_idf", "shared_rare", "len_ratio",
             "negation_differs", "version_shared", "version_conflict", "english",
-            "english_x_cos_words", "english_x_cos_chars", "wjaccard", "own_rare")
+            "english_x_cos_words", "english_x_cos_chars", "wjaccard", "own_rare", "symptom_shared",
+            "symptom_conflict", "part_shared", "part_conflict")
 RARE_IDF = 0.8  # a concept is rare when its idf is at least this share of the largest
 NEGATION_CAP_OVERLAP = 0.8  # negation on one side and nearly every other concept shared: never automatic
 
 # thresholds tuned on the dev split of the real pairs (bench/problem_matching_quality.py)
-AUTO_THRESHOLD = 0.85
+AUTO_THRESHOLD = 0.90
 PROPOSE_THRESHOLD = 0.10
 
 # context adjustments (same tuning)
@@ -357,6 +359,12 @@ def _is_english(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _kinds() -> dict[str, frozenset]:
+    data = yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8")) or {}
+    return {kind: frozenset(str(c).lower() for c in concepts or []) for kind, concepts in data.items()}
+
+
+@lru_cache(maxsize=1)
 def _model() -> dict:
     return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
 
@@ -396,6 +404,15 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
     wjaccard = shared_w / np.maximum(q_idf + c_idf - shared_w, 1e-9)
     q_rare, c_rare = (q * rare).sum(1)[:, None], (c * rare).sum(1)[None, :]
     own_rare = np.minimum(np.minimum(q_rare, c_rare) - (q * rare) @ c.T, 5.0)
+    # symptoms and product parts (KINDS_FILE): both sides name one, do they share one?
+    kinds = _kinds()
+    kind_cols = {}
+    for kind in ("symptom", "part"):
+        mask = np.array([1.0 if term in kinds.get(kind, ()) else 0.0 for term in vocab] or [0.0])
+        both = ((q * mask).sum(1)[:, None] > 0) & ((c * mask).sum(1)[None, :] > 0)
+        kind_shared = ((q * mask) @ c.T) > 0
+        kind_cols[kind + "_shared"] = kind_shared.astype(float)
+        kind_cols[kind + "_conflict"] = (both & ~kind_shared).astype(float)
     len_ratio = np.minimum(sizes_q, sizes_c) / np.maximum(np.maximum(sizes_q, sizes_c), 1.0)
 
     neg = [_negations(r.concept_set) for r in queries + candidates]
@@ -413,7 +430,7 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
     columns = {
         "cos_words": cos[0], "cos_chars": cos[1], "cos_trigrams": cos[2],
         "overlap": overlap, "shared_idf": shared_idf, "shared_rare": shared_rare,
-        "len_ratio": len_ratio, "wjaccard": wjaccard, "own_rare": own_rare, "negation_differs": neg_differs,
+        "len_ratio": len_ratio, "wjaccard": wjaccard, "own_rare": own_rare, **kind_cols, "negation_differs": neg_differs,
         "version_shared": v_shared, "version_conflict": v_conflict, "english": both_en,
         "english_x_cos_words": both_en * cos[0], "english_x_cos_chars": both_en * cos[1],
     }

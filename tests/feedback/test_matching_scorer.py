@@ -99,3 +99,17 @@ def test_thresholds_are_ordered():
     assert matching.decide(matching.AUTO_THRESHOLD) == "join"
     assert matching.decide(matching.PROPOSE_THRESHOLD) == "propose"
     assert matching.decide(matching.PROPOSE_THRESHOLD - 0.01) == "new"
+
+
+def test_another_symptom_or_another_part_of_the_product_is_another_problem(vec):
+    query = "屏幕共享的时候对方一直是黑屏"
+    paraphrase = _score(vec, query, "共享桌面以后参会者那边全黑", product=1)
+    other_symptom = _score(vec, query, "屏幕共享的时候对方那边画面延迟很严重", product=1)
+    other_part = _score(vec, query, "打开摄像头以后对方看到的是黑屏", product=1)
+    assert paraphrase.score > max(other_symptom.score, other_part.score)
+    for m in (other_symptom, other_part):
+        assert matching.decide(m.score) != "join"
+    x = matching.pair_features(vec, [matching.Report(query)], [matching.Report("屏幕共享的时候对方那边画面延迟很严重"),
+                                                               matching.Report("打开摄像头以后对方看到的是黑屏")])[0]
+    assert x[0, matching.FEATURES.index("symptom_conflict")] == 1.0  # 黑屏 / 延迟
+    assert x[1, matching.FEATURES.index("part_conflict")] == 1.0  # 屏幕共享 / 摄像头
