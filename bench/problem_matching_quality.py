@@ -206,7 +206,8 @@ def main() -> None:
                   for k in range(FOLDS)]
     else:
         models = [matching._model()]
-    pair_prob = np.array([matching.probability(x[n], models[folds[n]]) for n in range(len(rows))])
+    pair_prob = matching.no_text_in_common(
+        x, np.array([matching.probability(x[n], models[folds[n]]) for n in range(len(rows))]))
     delta, capped = context_matrix(qa, qb)
     overlap_col = matching.FEATURES.index("overlap")
     idx = np.arange(len(rows))
@@ -246,12 +247,13 @@ def main() -> None:
     dq, cq = context_matrix(qrep, stored)
     prop_scores = np.zeros((len(queries), len(stored)))
     for i, (n, _r) in enumerate(queries):
-        prop_scores[i] = final_scores(matching.probability(xq[i], models[folds[n]]), dq[i], cq[i], xq[i, :, overlap_col])
+        prob = matching.no_text_in_common(xq[i], matching.probability(xq[i], models[folds[n]]))
+        prop_scores[i] = final_scores(prob, dq[i], cq[i], xq[i, :, overlap_col])
     problem_ids = np.array([problem[t] for t in all_texts])
     print(f"\nproposals: top-3 recall of a's problem among all {len(all_texts)} texts' problems "
           f"(auto threshold {matching.AUTO_THRESHOLD}; {how})")
-    print("| proposal threshold | hits | recall |")
-    print("| ---: | ---: | ---: |")
+    print("| proposal threshold | hits | recall | proposals shown per item (mean, at most 3) |")
+    print("| ---: | ---: | ---: | ---: |")
     ranked = []
     for i, (_n, r) in enumerate(queries):
         best: dict[int, float] = {}
@@ -261,12 +263,13 @@ def main() -> None:
         ranked.append((problem[r["a"]], sorted(best.items(), key=lambda kv: -kv[1])))
     for t in PROPOSE_THRESHOLDS:
         hits = 0
+        shown = sum(sum(1 for _pid, sc in order[:3] if sc >= t) for _own, order in ranked) / len(ranked)
         for own, order in ranked:
             if order and order[0][0] == own and order[0][1] >= matching.AUTO_THRESHOLD:
                 hits += 1
             elif any(pid == own and s >= t for pid, s in order[:3]):
                 hits += 1
-        print(f"| {t:.2f} | {hits}/{len(queries)} | {hits / len(queries):.3f} |")
+        print(f"| {t:.2f} | {hits}/{len(queries)} | {hits / len(queries):.3f} | {shown:.2f} |")
     print(f"\ncurrent setting: auto {matching.AUTO_THRESHOLD}, propose {matching.PROPOSE_THRESHOLD}")
 
 

@@ -49,7 +49,7 @@ NEGATION_CAP_OVERLAP = 0.8  # negation on one side and nearly every other concep
 
 # thresholds tuned on the dev split of the real pairs (bench/problem_matching_quality.py)
 AUTO_THRESHOLD = 0.90
-PROPOSE_THRESHOLD = 0.10
+PROPOSE_THRESHOLD = 0.05
 
 # context adjustments (same tuning)
 SAME_MODULE, OTHER_MODULE = 0.05, -0.15
@@ -445,6 +445,13 @@ def probability(x: np.ndarray, model: dict | None = None) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z @ np.array(model["coef"]) + model["intercept"])))
 
 
+def no_text_in_common(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Pairs that share not one character (every block cosine 0) score 0: the intercept alone
+    would give two empty or unrelated texts a small probability, enough for a proposal."""
+    cols = [FEATURES.index(name) for name in ("cos_words", "cos_chars", "cos_trigrams")]
+    return np.where(x[..., cols].sum(-1) > 0, probs, 0.0)
+
+
 def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) -> list[Match]:
     """Score a report against candidate reports, best first. The score is the pair scorer's
     probability that both report one problem, shifted by the context. Evidence: the shared
@@ -452,7 +459,7 @@ def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) 
     if not candidates:
         return []
     x = pair_features(vectoriser, [query], candidates)[0]
-    probs = probability(x)
+    probs = no_text_in_common(x, probability(x))
     overlap = x[:, FEATURES.index("overlap")]
     out = []
     for k, cand in enumerate(candidates):
