@@ -5,13 +5,21 @@ Text. A report is reduced to *concepts*: the domain synonym layer (data/synonyms
 every wording it knows to its concept (画面是黑的 → 黑屏, 闪退 → 崩溃, 别人 → 对方), then the rest is
 taken from the report's stored search tokens (`Feedback.search_text`, jieba's search-mode cut made
 once by the pipeline's tokens stage), stop words dropped: matching itself never cuts a stored text.
-Character bigrams of the normalised text cover what the word cut misses (rare compounds, typos, English). Both are hashed by scikit-learn's HashingVectorizer
-and weighted by a TfidfTransformer fitted on a sample of stored reports (`Vectoriser.fit`): a
-feature never seen in the sample gets the highest weight, so a new incident's own word counts most.
-The text similarity is the cosine of the two weighted vectors (sklearn's `cosine_similarity`).
+Three feature blocks — the concepts, the characters + character bigrams, the character trigrams
+(what the word cut misses: rare compounds, typos, English) — are hashed by scikit-learn's
+HashingVectorizer into one space and weighted by a TfidfTransformer fitted on a sample of stored
+reports (`Vectoriser.fit`): a feature never seen in the sample gets the highest weight, so a new
+incident's own word counts most. Each block is l2-normalised on its own.
 
-Context moves the score a little: same module/type (when both are known) up, different ones down;
-same release/platform up; far apart in time down; a negation on one side only (能 / 不能) down.
+Score. A learned pair scorer (`pair_features` → `probability`): logistic regression over the block
+cosines, concept overlap and rarity, negation on one side, shared/conflicting version numbers,
+shared/conflicting symptoms and product parts (data/concept_kinds.yaml), language; plain JSON
+coefficients (data/match_model.json) fitted on the dev split of the real pairs by
+bench/problem_matching_quality.py --fit. Its probability is the text score.
+
+Context then moves the score (not learned — the pairs share product and module): other product
+down a lot; same module/type (when both are known) up, different ones down; same release/platform
+up; far apart in time down.
 """
 
 from __future__ import annotations
