@@ -5,17 +5,26 @@ Text. A report is reduced to *concepts*: the domain synonym layer (data/synonyms
 every wording it knows to its concept (画面是黑的 → 黑屏, 闪退 → 崩溃, 别人 → 对方), then the rest is
 taken from the report's stored search tokens (`Feedback.search_text`, jieba's search-mode cut made
 once by the pipeline's tokens stage), stop words dropped: matching itself never cuts a stored text.
-Character bigrams of the normalised text cover what the word cut misses (rare compounds, typos, English). Both are hashed by scikit-learn's HashingVectorizer
-and weighted by a TfidfTransformer fitted on a sample of stored reports (`Vectoriser.fit`): a
-feature never seen in the sample gets the highest weight, so a new incident's own word counts most.
-The text similarity is the cosine of the two weighted vectors (sklearn's `cosine_similarity`).
+Three feature blocks — the concepts, the characters + character bigrams, the character trigrams
+(what the word cut misses: rare compounds, typos, English) — are hashed by scikit-learn's
+HashingVectorizer into one space and weighted by a TfidfTransformer fitted on a sample of stored
+reports (`Vectoriser.fit`): a feature never seen in the sample gets the highest weight, so a new
+incident's own word counts most. Each block is l2-normalised on its own.
 
-Context moves the score a little: same module/type (when both are known) up, different ones down;
-same release/platform up; far apart in time down; a negation on one side only (能 / 不能) down.
+Score. A learned pair scorer (`pair_features` → `probability`): logistic regression over the block
+cosines, concept overlap and rarity, negation on one side, shared/conflicting version numbers,
+shared/conflicting symptoms and product parts (data/concept_kinds.yaml), language; plain JSON
+coefficients (data/match_model.json) fitted on the dev split of the real pairs by
+bench/problem_matching_quality.py --fit. Its probability is the text score.
+
+Context then moves the score (not learned — the pairs share product and module): other product
+down a lot; same module/type (when both are known) up, different ones down; same release/platform
+up; far apart in time down.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
-from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.utils import murmurhash3_32
 
 from feedback_archive.core import segmenter
@@ -33,22 +42,30 @@ from feedback_archive.core import segmenter
 from . import duplicates
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.yaml"
+MODEL_FILE = Path(__file__).with_name("data") / "match_model.json"
+KINDS_FILE = Path(__file__).with_name("data") / "concept_kinds.yaml"
 N_FEATURES = 2 ** 20  # hashed feature space: the fitted weights are one float64 per feature (8 MB)
+BLOCKS = ("w", "c", "t")  # concepts, character uni+bigrams, character trigrams
 
-CONCEPT_WEIGHT = 2
+# the pair scorer's inputs, in the order of MODEL_FILE's coefficients (pair_features)
+FEATURES = ("cos_words", "cos_chars", "cos_trigrams", "overlap", "shared_idf", "shared_rare", "len_ratio",
+            "negation_differs", "version_shared", "version_conflict", "english",
+            "english_x_cos_words", "english_x_cos_chars", "wjaccard", "own_rare", "symptom_shared",
+            "symptom_conflict", "part_shared", "part_conflict")
+RARE_IDF = 0.8  # a concept is rare when its idf is at least this share of the largest
+NEGATION_CAP_OVERLAP = 0.8  # negation on one side and nearly every other concept shared: never automatic
 
 # thresholds tuned on the dev split of the real pairs (bench/problem_matching_quality.py)
-AUTO_THRESHOLD = 0.55
-PROPOSE_THRESHOLD = 0.10
+AUTO_THRESHOLD = 0.90
+PROPOSE_THRESHOLD = 0.05
 
 # context adjustments (same tuning)
 SAME_MODULE, OTHER_MODULE = 0.05, -0.15
 OTHER_TYPE = -0.10
 SAME_RELEASE, SAME_PLATFORM = 0.03, 0.02
-OTHER_PRODUCT = -0.25
+OTHER_PRODUCT = -0.5
 FAR_DAYS, FAR_PENALTY = 60, -0.05
 VERY_FAR_DAYS, VERY_FAR_PENALTY = 180, -0.10
-NEGATION_PENALTY = -0.20
 
 _KEEP = re.compile(r"[0-9a-z\u3400-\u9fff]+")
 
@@ -124,28 +141,40 @@ def concepts(text: str, tokens: str | None = None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _char_grams(text: str) -> list[str]:
-    """Characters and character bigrams of the text, wordings of the synonym layer replaced by
-    their concept first (so 画面是黑的 and 黑屏 share 黑屏's grams)."""
+def _char_runs(text: str) -> list[str]:
+    # the text with its synonym wordings replaced by their concept (画面是黑的 and 黑屏 share 黑屏's
+    # grams), cut into runs of letters/digits/CJK
     pattern, to_concept = _synonyms()
-    text = pattern.sub(lambda m: " " + to_concept[m.group(0)] + " ", normalise(text))
+    return _KEEP.findall(pattern.sub(lambda m: " " + to_concept[m.group(0)] + " ", normalise(text)))
+
+
+def _char_grams(text: str) -> list[str]:
+    """Characters and character bigrams of the text (synonym wordings replaced first)."""
     grams = []
-    for run in _KEEP.findall(text):
+    for run in _char_runs(text):
         grams.extend(run)
         grams.extend(run[k:k + 2] for k in range(len(run) - 1))
     return grams
 
 
 @lru_cache(maxsize=20_000)
-def features(text: str, tokens: str | None = None) -> tuple[str, ...]:
-    # concepts count twice: a shared word says more than a shared character (tuned on dev pairs)
-    words = ["w:" + c for c in concepts(text, tokens) if c not in ENGLISH_STOP_WORDS]
-    return tuple(words * CONCEPT_WEIGHT + ["c:" + g for g in _char_grams(text)])
+def features(text: str, tokens: str | None = None) -> tuple[tuple[str, ...], ...]:
+    """The features of each block (BLOCKS): concepts, characters + bigrams, trigrams."""
+    words = tuple("w:" + c for c in concepts(text, tokens) if c not in ENGLISH_STOP_WORDS)
+    grams = tuple("c:" + g for g in _char_grams(text))
+    tri = tuple("t:" + run[k:k + 3] for run in _char_runs(text) for k in range(len(run) - 2))
+    return words, grams, tri
 
 
-def _analyzer(doc):
+def _doc_features(doc) -> tuple[tuple[str, ...], ...]:
     # a document is a text, or (text, stored search tokens) when the tokens are known
     return features(*doc) if isinstance(doc, tuple) else features(doc)
+
+
+def _analyzer(doc) -> list[str]:
+    # the three blocks hashed into one space: their prefixes keep them apart (a collision across
+    # blocks among 2^20 columns is rare and only blurs a weight)
+    return [f for block in _doc_features(doc) for f in block]
 
 
 def term_hashes(text: str, tokens: str | None = None) -> list[int]:
@@ -159,24 +188,79 @@ def term_hashes(text: str, tokens: str | None = None) -> list[int]:
 
 
 class Vectoriser:
-    """Hashed concept + bigram features, weighted by inverse document frequency over a sample."""
+    """Hashed features of three blocks (concepts, character uni+bigrams, character trigrams) in one
+    hashed space, weighted by inverse document frequency over a sample of stored reports
+    (scikit-learn's HashingVectorizer + TfidfTransformer). Each block is compared on its own (one
+    cosine per block, the pair scorer weighs them: MODEL_FILE)."""
+
+    # transformed documents kept (candidates recur: a problem's lead and newest members); about
+    # 2 KB each for a report of a hundred characters, so ~10 MB when full
+    ROW_CACHE = 5_000
 
     def __init__(self):
         self.hasher = HashingVectorizer(analyzer=_analyzer, n_features=N_FEATURES, alternate_sign=False, norm=None)
-        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        self.tfidf = TfidfTransformer(sublinear_tf=True, norm=None)
         self.fitted = False
+        self.top_idf = 1.0
+        self._rows: dict = {}
 
     def fit(self, texts) -> "Vectoriser":
         """`texts`: texts, or (text, search tokens) pairs."""
         texts = list(texts) or [""]
         self.tfidf.fit(self.hasher.transform(texts))
         self.fitted = True
+        self.top_idf = float(self.tfidf.idf_.max())
+        self._rows = {}
         return self
 
-    def transform(self, texts):
+    def _block_rows(self, docs: list) -> dict:
+        """Each document's blocks as l2-normalised (columns, weights), from the row cache or, for
+        the documents not cached yet, one sklearn call for all of them."""
+        rows = self._rows  # one dict for this call: another thread may start a fresh one meanwhile
+        found = {d: rows[d] for d in docs if d in rows}
+        new = [d for d in dict.fromkeys(docs) if d not in found]
+        if not new:
+            return found
+        if len(rows) + len(new) > self.ROW_CACHE:
+            self._rows = rows = {}
+        m = self.tfidf.transform(self.hasher.transform(new)).tocsr()
+        for k, doc in enumerate(new):
+            cols = m.indices[m.indptr[k]:m.indptr[k + 1]]
+            vals = m.data[m.indptr[k]:m.indptr[k + 1]]
+            blocks = []
+            for feats in _doc_features(doc):
+                mask = np.isin(cols, np.fromiter((_feature_index(f) for f in set(feats)), dtype=np.int64))
+                c, v = cols[mask], vals[mask]
+                norm = float(np.sqrt((v * v).sum()))
+                # 4-byte columns and weights: the cache holds thousands of rows
+                blocks.append((c.astype(np.int32), (v / norm if norm else v).astype(np.float32)))
+            rows[doc] = found[doc] = blocks
+        return found
+
+    def transform_blocks(self, docs) -> list:
+        """One l2-normalised tf-idf matrix per block, rows in the order of `docs`. A document seen
+        before is read from the row cache: sklearn's per-call checks cost more than hashing a few
+        dozen short texts, so only new ones go through it, in one call."""
+        docs = list(docs)
         if not self.fitted:
-            self.fit(texts)
-        return self.tfidf.transform(self.hasher.transform(list(texts)))
+            self.fit(docs)
+        rows = self._block_rows(docs)
+        out = []
+        for b in range(len(BLOCKS)):
+            parts = [rows[d][b] for d in docs]
+            indptr = np.concatenate([[0], np.cumsum([len(c) for c, _v in parts])])
+            indices = np.concatenate([c for c, _v in parts]) if parts else np.zeros(0, dtype=np.int32)
+            data = np.concatenate([v for _c, v in parts]).astype(np.float64) if parts else np.zeros(0)
+            # the columns these documents use, renumbered: products of 2^20-wide matrices spend
+            # their time on the empty columns (scipy transposes through a full-width index)
+            used, compact = np.unique(indices, return_inverse=True)
+            out.append(sparse.csr_matrix((data, compact.reshape(-1), indptr), shape=(len(docs), max(len(used), 1))))
+        return out
+
+    def transform(self, texts):
+        """The concept block (the part a person reads as shared words), its columns renumbered
+        to those the texts use."""
+        return self.transform_blocks(texts)[0]
 
     def weight(self, feature: str) -> float:
         """The inverse document frequency of one feature (unseen in the sample: the largest)."""
@@ -217,6 +301,8 @@ class Report:
 
 
 def context_adjustment(a: Report, b: Report) -> tuple[float, list[str]]:
+    """What the reports are about, where and when, as a shift of the score. Not learned: the
+    labelled pairs share product and module by construction, so they cannot teach these."""
     delta, notes = 0.0, []
     if a.product and b.product and a.product != b.product:
         delta += OTHER_PRODUCT
@@ -243,8 +329,7 @@ def context_adjustment(a: Report, b: Report) -> tuple[float, list[str]]:
         elif days > FAR_DAYS:
             delta += FAR_PENALTY
     if duplicates.negation_differs(a.concept_set, b.concept_set):
-        delta += NEGATION_PENALTY
-        notes.append("negation differs")
+        notes.append("negation differs")  # weighed by the pair scorer (feature `negation_differs`)
     return delta, notes
 
 
@@ -256,24 +341,145 @@ class Match:
     evidence: list[str]
 
 
+# ---- the learned pair scorer -------------------------------------------------------------------
+
+_VERSION = re.compile(r"\d+(?:\.\d+){1,3}")
+_ASCII_WORD = re.compile(r"[a-z]{2,}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=20_000)
+def _versions(text: str) -> frozenset[str]:
+    """Version numbers (3.9.2.23, 2.3.22): one build on both sides says a lot, two different ones
+    too."""
+    # the first three parts: "2.3.22 (11880)" and "2.3.22.17" are one release line, 3.9.2 and 3.9.12 not
+    return frozenset(".".join(v.split(".")[:3]) for v in _VERSION.findall(text or ""))
+
+
+def _negations(concept_set: frozenset) -> frozenset:
+    return frozenset(t for t in concept_set
+                     if t in duplicates.NEGATIONS or (t.startswith(("不", "没")) and len(t) > 1))
+
+
+def _is_english(text: str) -> bool:
+    text = text or ""
+    return len(_CJK.findall(text)) * 3 < len(_ASCII_WORD.findall(text.lower())) + 1
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict[str, frozenset]:
+    data = yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8")) or {}
+    return {kind: frozenset(str(c).lower() for c in concepts or []) for kind, concepts in data.items()}
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+
+
+def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: list[Report]) -> np.ndarray:
+    """The pair features (FEATURES, in that order) of every query × candidate: an array of shape
+    (len(queries), len(candidates), len(FEATURES)). Matrix products throughout, so one query
+    against its candidates and the bench's all-against-all are the same code."""
+    nq, nc = len(queries), len(candidates)
+    blocks = vectoriser.transform_blocks([r.doc for r in queries] + [r.doc for r in candidates])
+    # rows are l2-normalised (TfidfTransformer's default), so the product is the cosine; sklearn's
+    # cosine_similarity gives the same but re-validates and re-normalises (most of the time per item)
+    cos = [(m[:nq] @ m[nq:].T).toarray() for m in blocks]
+
+    # concepts as sets: shared counts, rarity of what is shared, negations on one side only
+    vocab: dict[str, int] = {}
+    sets = [r.concept_set - ENGLISH_STOP_WORDS for r in queries + candidates]
+    for s in sets:
+        for c in s:
+            vocab.setdefault(c, len(vocab))
+    idf = np.array([vectoriser.weight("w:" + c) for c in vocab] or [0.0])
+    top = vectoriser.top_idf
+    rare = (idf >= RARE_IDF * top).astype(float)
+    member = np.zeros((nq + nc, max(len(vocab), 1)))
+    for i, s in enumerate(sets):
+        for c in s:
+            member[i, vocab[c]] = 1.0
+    q, c = member[:nq], member[nq:]
+    shared = q @ c.T
+    sizes_q, sizes_c = q.sum(1)[:, None], c.sum(1)[None, :]
+    smaller = np.maximum(np.minimum(sizes_q, sizes_c), 1.0)
+    overlap = shared / smaller
+    shared_idf = np.log1p((q * idf) @ c.T)
+    shared_rare = np.minimum((q * rare) @ c.T, 3.0)
+    q_idf, c_idf = (q * idf).sum(1)[:, None], (c * idf).sum(1)[None, :]
+    shared_w = (q * idf) @ c.T
+    wjaccard = shared_w / np.maximum(q_idf + c_idf - shared_w, 1e-9)
+    q_rare, c_rare = (q * rare).sum(1)[:, None], (c * rare).sum(1)[None, :]
+    own_rare = np.minimum(np.minimum(q_rare, c_rare) - (q * rare) @ c.T, 5.0)
+    # symptoms and product parts (KINDS_FILE): both sides name one, do they share one?
+    kinds = _kinds()
+    kind_cols = {}
+    for kind in ("symptom", "part"):
+        mask = np.array([1.0 if term in kinds.get(kind, ()) else 0.0 for term in vocab] or [0.0])
+        both = ((q * mask).sum(1)[:, None] > 0) & ((c * mask).sum(1)[None, :] > 0)
+        kind_shared = ((q * mask) @ c.T) > 0
+        kind_cols[kind + "_shared"] = kind_shared.astype(float)
+        kind_cols[kind + "_conflict"] = (both & ~kind_shared).astype(float)
+    len_ratio = np.minimum(sizes_q, sizes_c) / np.maximum(np.maximum(sizes_q, sizes_c), 1.0)
+
+    neg = [_negations(r.concept_set) for r in queries + candidates]
+    neg_differs = np.array([[float(neg[i] != neg[nq + j]) for j in range(nc)] for i in range(nq)]).reshape(nq, nc)
+
+    vers = [_versions(r.text) for r in queries + candidates]
+    has_v = np.array([bool(v) for v in vers], dtype=float)
+    v_shared = np.array([[float(bool(vers[i] & vers[nq + j])) for j in range(nc)] for i in range(nq)]).reshape(nq, nc)
+    both_v = has_v[:nq, None] * has_v[None, nq:]
+    v_conflict = both_v * (1.0 - v_shared)
+
+    en = np.array([_is_english(r.text) for r in queries + candidates], dtype=float)
+    both_en = en[:nq, None] * en[None, nq:]
+
+    columns = {
+        "cos_words": cos[0], "cos_chars": cos[1], "cos_trigrams": cos[2],
+        "overlap": overlap, "shared_idf": shared_idf, "shared_rare": shared_rare,
+        "len_ratio": len_ratio, "wjaccard": wjaccard, "own_rare": own_rare, **kind_cols, "negation_differs": neg_differs,
+        "version_shared": v_shared, "version_conflict": v_conflict, "english": both_en,
+        "english_x_cos_words": both_en * cos[0], "english_x_cos_chars": both_en * cos[1],
+    }
+    return np.stack([columns[name] for name in FEATURES], axis=-1)
+
+
+def probability(x: np.ndarray, model: dict | None = None) -> np.ndarray:
+    """The pair scorer: logistic regression over the standardised pair features, coefficients
+    from MODEL_FILE (plain JSON, fitted on the dev pairs by bench/problem_matching_quality.py --fit)."""
+    model = model or _model()
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+    return 1.0 / (1.0 + np.exp(-(z @ np.array(model["coef"]) + model["intercept"])))
+
+
+def no_text_in_common(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Pairs that share not one character (every block cosine 0) score 0: the intercept alone
+    would give two empty or unrelated texts a small probability, enough for a proposal."""
+    cols = [FEATURES.index(name) for name in ("cos_words", "cos_chars", "cos_trigrams")]
+    return np.where(x[..., cols].sum(-1) > 0, probs, 0.0)
+
+
 def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) -> list[Match]:
-    """Score a report against candidate reports, best first. Evidence: the shared concepts, the
-    rarest first (what a person checks), then the context notes."""
+    """Score a report against candidate reports, best first. The score is the pair scorer's
+    probability that both report one problem, shifted by the context. Evidence: the shared
+    concepts, the rarest first (what a person checks), then the context notes."""
     if not candidates:
         return []
-    matrix = vectoriser.transform([query.doc] + [c.doc for c in candidates])
-    sims = cosine_similarity(matrix[0], matrix[1:])[0]
+    x = pair_features(vectoriser, [query], candidates)[0]
+    probs = no_text_in_common(x, probability(x))
+    overlap = x[:, FEATURES.index("overlap")]
     out = []
-    for cand, sim in zip(candidates, sims):
+    for k, cand in enumerate(candidates):
         delta, notes = context_adjustment(query, cand)
         shared = sorted(query.concept_set & cand.concept_set,
                         key=lambda c: (-vectoriser.weight("w:" + c), c))
-        score = float(np.clip(sim + delta, 0.0, 1.0))
-        if "negation differs" in notes:
+        score = float(np.clip(probs[k] + delta, 0.0, 1.0))
+        if "negation differs" in notes and overlap[k] >= NEGATION_CAP_OVERLAP:
             # "能发大文件" and "不能发大文件" share every other word: a person decides, never the matcher
             score = min(score, AUTO_THRESHOLD - 0.01)
         out.append(Match(key=cand.key, score=round(score, 4),
-                         text_similarity=round(float(sim), 4), evidence=shared[:8] + notes))
+                         text_similarity=round(float(probs[k]), 4), evidence=shared[:8] + notes))
     out.sort(key=lambda m: -m.score)
     return out
 
