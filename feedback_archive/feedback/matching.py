@@ -58,6 +58,14 @@ NEGATION_CAP_OVERLAP = 0.8  # negation on one side and nearly every other concep
 # thresholds tuned on the dev split of the real pairs (bench/problem_matching_quality.py)
 AUTO_THRESHOLD = 0.90
 PROPOSE_THRESHOLD = 0.05
+# An automatic join also needs what the pair is about in common: a shared symptom or product part
+# (concept_kinds.yaml), none named on both sides that differs, and this much word cosine. The pair
+# scorer learned from pairs that are half same-thread posts; on a stream of many problems in one
+# product (templates, greetings, version strings in common) it alone joined far too much
+# (bench/demo_grouping.py: pairwise precision 0.30 without the gate, 0.89 with it; dev pairs:
+# 23 links at precision 0.96 → 8 at 0.88 — docs/duplicates.md). A pair the gate stops is still
+# proposed to a person.
+AUTO_MIN_WORD_COSINE = 0.4
 
 # context adjustments (same tuning)
 SAME_MODULE, OTHER_MODULE = 0.05, -0.15
@@ -460,6 +468,15 @@ def no_text_in_common(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return np.where(x[..., cols].sum(-1) > 0, probs, 0.0)
 
 
+def auto_allowed(x: np.ndarray) -> np.ndarray:
+    """Which pairs (rows of pair features) may be joined without a person: see AUTO_MIN_WORD_COSINE."""
+    col = {name: x[..., FEATURES.index(name)] for name in
+           ("symptom_shared", "part_shared", "symptom_conflict", "part_conflict", "cos_words")}
+    anchored = (col["symptom_shared"] + col["part_shared"]) > 0
+    conflict = (col["symptom_conflict"] + col["part_conflict"]) > 0
+    return anchored & ~conflict & (col["cos_words"] >= AUTO_MIN_WORD_COSINE)
+
+
 def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) -> list[Match]:
     """Score a report against candidate reports, best first. The score is the pair scorer's
     probability that both report one problem, shifted by the context. Evidence: the shared
@@ -469,12 +486,15 @@ def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) 
     x = pair_features(vectoriser, [query], candidates)[0]
     probs = no_text_in_common(x, probability(x))
     overlap = x[:, FEATURES.index("overlap")]
+    allowed = auto_allowed(x)
     out = []
     for k, cand in enumerate(candidates):
         delta, notes = context_adjustment(query, cand)
         shared = sorted(query.concept_set & cand.concept_set,
                         key=lambda c: (-vectoriser.weight("w:" + c), c))
         score = float(np.clip(probs[k] + delta, 0.0, 1.0))
+        if not allowed[k]:
+            score = min(score, AUTO_THRESHOLD - 0.01)  # proposed, never joined by itself
         if "negation differs" in notes and overlap[k] >= NEGATION_CAP_OVERLAP:
             # "能发大文件" and "不能发大文件" share every other word: a person decides, never the matcher
             score = min(score, AUTO_THRESHOLD - 0.01)
