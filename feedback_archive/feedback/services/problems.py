@@ -357,6 +357,26 @@ def problem_move_item(*, feedback_id: int, problem_id: int, actor: Actor, score=
         return target
 
 
+def problem_place(*, feedback: Feedback, problem_id: int | None, actor: Actor, score=None, evidence=None) -> Problem:
+    """The matching worker's placement of an item that is in no problem and whose row the caller
+    read under its lock (SELECT … FOR UPDATE, services/matching.py): it joins `problem_id`, or
+    becomes a problem of its own when None. What problem_move_item and problem_create re-read under
+    their locks the lock already guarantees here; an item in no problem has no open proposal to
+    accept (proposals are written with the item's own problem)."""
+    if feedback.problem_id is not None:
+        raise ConflictError(_("Feedback #%(id)s is already in problem #%(p)s.") % {"id": feedback.pk, "p": feedback.problem_id})
+    check_can_change(actor, feedback)
+    with transaction.atomic():
+        if problem_id is None:
+            problem = Problem(title="…", lead_id=feedback.pk)
+        else:
+            problem = _lock_problems([problem_id])[int(problem_id)]
+            _check_lead(actor, problem)
+        _add_members(problem, [feedback], actor=actor, old={feedback.pk: None}, score=score, evidence=evidence)
+        terms_add(problem_id=problem.pk, texts=[(f"{feedback.title} {feedback.content}", feedback.search_text)])
+        return problem
+
+
 def problem_take_out(*, feedback_id: int, actor: Actor) -> Problem:
     """Take an item out of its problem: it becomes a problem of its own, and the old problem is
     remembered as rejected for it (matching never puts it back)."""
