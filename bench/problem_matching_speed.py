@@ -89,7 +89,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="which review texts are the new items")
     args = ap.parse_args()
     setup(args.db)
-    from django.db import connection
+    from django.db import connection, transaction
 
     from feedback_archive.core.actors import Actor
     from feedback_archive.feedback import matching
@@ -109,8 +109,9 @@ def main() -> None:
     fit_s = time.perf_counter() - t
     _cur, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"fit on the newest sample: {fit_s:.1f}s; weights {vec.tfidf.idf_.nbytes / 2**20:.1f} MiB; "
-          f"peak while fitting {peak / 2**20:.0f} MiB", flush=True)
+    print(f"fit on the newest sample and warm the member vectors: {fit_s:.1f}s; weights "
+          f"{vec.tfidf.idf_.nbytes / 2**20:.1f} MiB; member vectors {len(vec.rows):,} "
+          f"({vec.cache_bytes() / 2**20:.1f} MiB); peak while fitting {peak / 2**20:.0f} MiB", flush=True)
 
     importer = Actor.system("import")
     sample = texts(args.items + args.batch, seed=args.seed)
@@ -137,7 +138,8 @@ def main() -> None:
           f"max {times[-1]:.1f} ms; CPU p50 {statistics.median(cpu):.1f} ms, "
           f"p95 {cpu[int(0.95 * (len(cpu) - 1))]:.1f} ms; load {load_avg()}", flush=True)
     t, c = time.perf_counter(), time.process_time()
-    feedback_match(feedback_ids=batch)
+    with transaction.atomic():  # as the worker's match stage runs (intake/pipeline.py): one commit per job
+        feedback_match(feedback_ids=batch)
     took, took_cpu = time.perf_counter() - t, time.process_time() - c
     print(f"batch of {len(batch)}: {took:.2f}s = {len(batch) / took:.0f} items/s; "
           f"CPU {took_cpu * 1000 / max(1, len(batch)):.1f} ms/item", flush=True)

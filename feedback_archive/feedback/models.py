@@ -114,7 +114,7 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
     # the problem's lead item for every other member (docs/duplicates.md).
     problem = models.ForeignKey(
         "Problem", null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
-        verbose_name=_("problem"),
+        verbose_name=_("problem"), db_index=False,  # fb_problem_newest starts with it
     )
     problem_score = models.FloatField(_("problem match score"), null=True, blank=True)
     # the words the item shares with its problem, as a person reads them (docs/duplicates.md)
@@ -174,6 +174,9 @@ class Feedback(ConcurrentTransitionMixin, TimeStampedModel):
                 "channel", "release", "canonical"]),
             models.Index(fields=["resolved_at"], name="fb_report_resolved",
                          include=["id", "status", "team", "product", "platform", "channel"]),
+            # a problem's members newest first: matching reads each candidate's two newest with a
+            # backward scan that stops after two rows (a single-column index sorted every member)
+            models.Index(fields=["problem", "id"], name="fb_problem_newest"),
             models.Index(fields=["release"], name="fb_report_release",
                          include=["id", "canonical", "received_at", "team", "product", "platform", "channel"]),
             # the open backlog (40% of rows at most, usually far less): the weekly report's open

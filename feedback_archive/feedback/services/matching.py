@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 from feedback_archive.core.actors import Actor
 
 from .. import matching
-from ..models import Feedback, FeedbackLabel, ProblemProposal
+from ..models import Feedback, FeedbackLabel, Problem, ProblemProposal
 from .items import _chunks
 from .problems import problem_create, problem_place
 
@@ -110,9 +110,23 @@ def vectoriser() -> _CachedVectoriser:
             # the stored tokens, so fitting cuts no text either (only rows not indexed yet are cut)
             texts = [(f"{t} {c}", s or None) for t, c, s in
                      Feedback.objects.order_by("-id").values_list("title", "content", "search_text")[:sample]]
-            _state["vectoriser"] = _CachedVectoriser(matching.Vectoriser().fit(texts))
+            vec = _CachedVectoriser(matching.Vectoriser().fit(texts))
+            _warm(vec)
+            _state["vectoriser"] = vec
             _state["fitted_at"] = time.monotonic()
         return _state["vectoriser"]
+
+
+def _warm(vec: _CachedVectoriser) -> None:
+    """Fill the kept vectors with what matching scores most: the lead and newest members of the
+    newest problems (candidates are the newest holders of each concept), so the first items after
+    a refit do not each hash sixty texts."""
+    newest = list(Problem.objects.filter(merged_into__isnull=True).order_by("-id")
+                  .values_list("id", flat=True)[:vec.size // MEMBERS_PER_CANDIDATE])
+    docs = [matching.Report(text=f"{title} {content}", tokens=tokens).doc
+            for _pid, _fid, title, content, _r, _p, tokens, *_ in _members(newest)]
+    for start in range(0, len(docs), 2000):
+        vec.transform(docs[start:start + 2000])
 
 
 def vectoriser_reset() -> None:
@@ -151,28 +165,34 @@ def _members(problem_ids: list[int]) -> list[tuple]:
     problem's own columns on every row: one query for all candidates."""
     if not problem_ids:
         return []
-    cols = "f.problem_id, f.id, f.title, f.content, f.release_id, f.platform, f.search_text, f.received_at"
-    problem = ("JOIN feedback_problem p ON p.id = m.problem_id AND p.merged_into_id IS NULL"
-               " LEFT JOIN taxonomy_label mo ON mo.id = p.module_id LEFT JOIN taxonomy_label ty ON ty.id = p.type_id")
-    outer = "m.*, p.product_id, mo.code, ty.code"
+    cols = "id, title, content, release_id, platform, search_text, received_at"
+    fcols = ", ".join(f"f.{c}" for c in cols.split(", "))
+    select = (f"SELECT p.id, {fcols}, p.product_id, mo.code, ty.code FROM feedback_problem p"
+              " LEFT JOIN taxonomy_label mo ON mo.id = p.module_id LEFT JOIN taxonomy_label ty ON ty.id = p.type_id")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            # the newest members through the (problem, id) index: a backward index scan per problem
+            # per problem: its lead by primary key, its newest members by a backward scan of
+            # fb_problem_newest that stops after MEMBERS_PER_CANDIDATE - 1 rows
             cur.execute(
-                f"SELECT {outer} FROM (SELECT {cols} FROM unnest(%s::bigint[]) AS q(id) CROSS JOIN LATERAL ("
-                " SELECT * FROM feedback_feedback WHERE problem_id = q.id ORDER BY id DESC LIMIT %s) f"
-                f" UNION SELECT {cols} FROM feedback_problem l JOIN feedback_feedback f ON f.id = l.lead_id"
-                f" WHERE l.id = ANY(%s)) m {problem}", [problem_ids, MEMBERS_PER_CANDIDATE - 1, problem_ids])
+                f"{select} CROSS JOIN LATERAL ((SELECT {cols} FROM feedback_feedback WHERE id = p.lead_id)"
+                f" UNION ALL (SELECT {cols} FROM feedback_feedback WHERE problem_id = p.id ORDER BY id DESC LIMIT %s)) f"
+                " WHERE p.id = ANY(%s) AND p.merged_into_id IS NULL", [MEMBERS_PER_CANDIDATE - 1, problem_ids])
         else:
             marks = ", ".join(["%s"] * len(problem_ids))
             cur.execute(
-                f"SELECT {outer} FROM (SELECT {cols.replace('f.', '')} FROM (SELECT *, ROW_NUMBER() OVER"
-                f" (PARTITION BY problem_id ORDER BY id DESC) AS n FROM feedback_feedback WHERE problem_id IN ({marks}))"
-                f" f WHERE n < %s UNION SELECT {cols} FROM feedback_problem l JOIN feedback_feedback f"
-                f" ON f.id = l.lead_id WHERE l.id IN ({marks})) m {problem}",
+                f"{select} JOIN (SELECT {cols}, problem_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY problem_id"
+                f" ORDER BY id DESC) AS n FROM feedback_feedback WHERE problem_id IN ({marks})) WHERE n < %s"
+                f" UNION ALL SELECT {fcols}, l.id FROM feedback_problem l JOIN feedback_feedback f"
+                f" ON f.id = l.lead_id WHERE l.id IN ({marks})) f ON f.problem_id = p.id WHERE p.merged_into_id IS NULL",
                 [*problem_ids, MEMBERS_PER_CANDIDATE, *problem_ids])
         rows = cur.fetchall()
-    return [(*row[:7], _aware(row[7]), *row[8:]) for row in rows]
+    # the lead can be one of the newest too: once per problem and member
+    seen, out = set(), []
+    for row in rows:
+        if (row[0], row[1]) not in seen:
+            seen.add((row[0], row[1]))
+            out.append((*row[:7], _aware(row[7]), *row[8:11]))
+    return out
 
 
 def _aware(value):
