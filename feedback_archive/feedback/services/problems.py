@@ -207,8 +207,9 @@ def _add_members(problem: Problem, items: list[Feedback], *, actor: Actor, old: 
     if not problem.labels_locked:
         # members are labelled after they join (classification runs after matching): re-vote
         _vote_labels(problem, feedback_ids=None if had_members else ids)
+    # (the items do not point at the problem yet: they are checked by id)
     if (problem.fixed_in_id and problem.regressed_at is None
-            and _regressing(problem).filter(pk__in=ids).exists()):
+            and _regressing(problem, Feedback.objects.filter(pk__in=ids)).exists()):
         problem.regressed_at = timezone.now()
     problem.version += 1
     problem.save()
@@ -247,12 +248,14 @@ def _vote_labels(problem: Problem, *, feedback_ids=None) -> None:
     problem.type_id, problem.module_id, problem.severity_id = (chosen.get(d) for d in LABEL_DIMENSIONS)
 
 
-def _regressing(problem: Problem):
-    """Members stored after the fix was recorded, reported on the fix release or a later one of the
-    same product: the problem came back (workflow/regressions.py reopens and alerts)."""
+def _regressing(problem: Problem, members=None):
+    """Members (`members`, else the problem's member rows) stored after the fix was recorded,
+    reported on the fix release or a later one of the same product: the problem came back
+    (workflow/regressions.py reopens and alerts)."""
     fixed = problem.fixed_in
-    return Feedback.objects.filter(
-        problem_id=problem.pk, created_at__gte=problem.fixed_at or problem.created_at,
+    members = Feedback.objects.filter(problem_id=problem.pk) if members is None else members
+    return members.filter(
+        created_at__gte=problem.fixed_at or problem.created_at,
         release__product_id=fixed.product_id, release__version_key__gte=fixed.version_key,
     ).exclude(pk=problem.lead_id)
 
