@@ -126,17 +126,25 @@ def main() -> None:
     # wall time per item and this process's CPU time (the machine is shared: wall time includes
     # waiting for a core and for PostgreSQL, CPU time is what matching itself costs here)
     times, cpu = [], []
-    for fid in single:
-        t, c = time.perf_counter(), time.process_time()
-        feedback_match(feedback_ids=[fid])
-        times.append((time.perf_counter() - t) * 1000)
-        cpu.append((time.process_time() - c) * 1000)
+    statements = [0]
+
+    def count(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        for fid in single:
+            t, c = time.perf_counter(), time.process_time()
+            feedback_match(feedback_ids=[fid])
+            times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
     times.sort()
     cpu.sort()
     p95 = times[int(0.95 * (len(times) - 1))]
     print(f"one item per call ({len(times)}): wall p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
           f"max {times[-1]:.1f} ms; CPU p50 {statistics.median(cpu):.1f} ms, "
-          f"p95 {cpu[int(0.95 * (len(cpu) - 1))]:.1f} ms; load {load_avg()}", flush=True)
+          f"p95 {cpu[int(0.95 * (len(cpu) - 1))]:.1f} ms; {statements[0] / len(single):.1f} SQL statements per item; "
+          f"load {load_avg()}", flush=True)
     t, c = time.perf_counter(), time.process_time()
     with transaction.atomic():  # as the worker's match stage runs (intake/pipeline.py): one commit per job
         feedback_match(feedback_ids=batch)
