@@ -377,7 +377,7 @@ def build_rows(results, ref, reviews):
             fid, received, status_changed, f"bench-{ordinal}", title, content, platform, app_version, received,
             "zh-hans", rating, "{}", status, status_changed, resolution, "", first_resp, resolved, sla_due,
             breached, similarity, 0, search_text, None, 1, assignee, canonical, ref["channels"][channel], None,
-            ref["products"][product][0], release_id, team, reporter,
+            ref["products"][product][0], release_id, team, reporter, "understood", 0, 0, "",
         ))
         if rng.random() < 0.7 and status != "pending" or rng.random() < 0.3:
             intent = ("praise" if sentiment else _weighted(rng, [("complaint", 75), ("suggestion", 15), ("question", 10)]))
@@ -400,7 +400,9 @@ def build_rows(results, ref, reviews):
 FB_COLS = ("id, created_at, updated_at, external_id, title, content, platform, app_version, received_at, locale, rating, "
            "metadata, status, status_changed_at, resolution, no_reply_reason, first_response_at, resolved_at, sla_due_at, "
            "sla_breached, similarity, duplicate_count, search_text, classified_at, version, assignee_id, canonical_id, "
-           "channel_id, fixed_in_id, product_id, release_id, team_id, reporter_id")
+           "channel_id, fixed_in_id, product_id, release_id, team_id, reporter_id, "
+           # the pipeline's columns (no database default): history rows are understood, as the model's default says
+           "pipeline_state, pipeline_stage, pipeline_attempts, pipeline_error")
 LAB_COLS = "confirmed_by_name, via, confirmed_at, confirmed_by_id, dimension_id, feedback_id, label_id"
 TR_COLS = ("name, source, target, actor_name, via, owner_name, at, note, resolution, seconds_in_previous, actor_id, "
            "feedback_id, owner_id, team_id")

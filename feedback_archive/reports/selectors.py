@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Avg, Case, CharField, Count, Exists, Min, OuterRef, Q, Sum, Value, When
+from django.db.models import Avg, Case, CharField, Count, Exists, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -226,6 +226,32 @@ def _sort_key(item):
 KIND_ORDER = {"defect": 0, "unlabelled": 1, "consultation": 2, "praise": 3}
 
 
+def _release_label_counts(release_ids: list[int], filters: dict | None) -> dict:
+    """{(release id, "n", dimension code): {label code: count}}: the confirmed type and severity
+    labels of the releases' reports. Driven from the releases' rows (read from fb_report_release),
+    one probe of the (feedback, dimension) index per row and dimension: joined from the label side,
+    PostgreSQL hashed the releases' rows and scanned every type and severity label of the archive
+    (100k rows: 213 → 90 ms in EXPLAIN ANALYZE; the scan grows with the archive, the probes with
+    the release)."""
+    code = {lab["id"]: (lab["dimension__code"], lab["code"]) for lab in _labels("type", "severity")}
+    dims = dict(Dimension.objects.filter(code__in=["type", "severity"]).values_list("code", "id"))
+
+    def label(dim):
+        return Subquery(FeedbackLabel.objects.filter(feedback_id=OuterRef("pk"), dimension_id=dims.get(dim, 0))
+                        .values("label_id")[:1])
+
+    rows = (Feedback.objects.filter(scope_q(filters), release_id__in=release_ids).order_by()
+            .annotate(_t=label("type"), _s=label("severity")).values("release_id", "_t", "_s").annotate(n=Count("id")))
+    out: dict = {}
+    for row in rows:
+        for lab in (row["_t"], row["_s"]):
+            if lab in code:
+                dim, label_code = code[lab]
+                counts = out.setdefault((row["release_id"], "n", dim), {})
+                counts[label_code] = counts.get(label_code, 0) + row["n"]
+    return out
+
+
 def release_report(*, release_id: int, filters: dict | None = None) -> dict:
     """The release review, by problem. `problem_index` holds every problem of the release in report
     order (compact), so a stored snapshot can be paged through (`release_page`)."""
@@ -236,9 +262,7 @@ def release_report(*, release_id: int, filters: dict | None = None) -> dict:
     prev = release_problems(previous, filters) if previous else None
     # confirmed labels of the reports of both releases (as before problems were counted): one statement
     ids = [release.pk] + ([previous.pk] if previous else [])
-    links = FeedbackLabel.objects.filter(scope_q(filters, "feedback__"), feedback__release_id__in=ids,
-                                         label_id__in=[lab["id"] for lab in _labels("type", "severity")])
-    by_label = _label_counts(links, {"n": Q()}, group="feedback__release_id")
+    by_label = _release_label_counts(ids, filters)
     for r, fig in ((release, this), (previous, prev)):
         if fig is not None:
             fig["density"]["by_type"] = by_label.get((r.pk, "n", "type"), {})

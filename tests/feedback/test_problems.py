@@ -1,9 +1,11 @@
 """Problem services: membership, counts equal to member rows, scope, bad input, races, migration."""
+import datetime as dt
 import threading
 
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.utils import timezone
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
@@ -269,3 +271,48 @@ def test_problems_index_command_indexes_migrated_problems(three):
     assert not ProblemTerm.objects.filter(problem=p).exists()
     call_command("problems_index")
     assert ProblemTerm.objects.filter(problem=p).count() >= 3
+
+
+_DERIVED = ("member_count", "reporter_count", "channel_count", "first_seen_at", "last_seen_at", "first_release_id",
+            "lead_id", "product_id", "title", "type_id", "module_id", "severity_id")
+
+
+def test_joins_move_the_counts_by_what_they_add_and_equal_a_full_recount(make_feedback, agent):
+    """Joins update the problem incrementally; the result is what recomputing from every member
+    row gives (problem_refresh), for repeat reporters, anonymous reports, new channels, an earlier
+    release, a report older than the first and labels confirmed after the item joined."""
+    from feedback_archive.feedback.services import feedback_update, problem_refresh
+    from feedback_archive.versions.services import product_default, release_create
+
+    im = product_default()
+    old, new = release_create(product=im, version="3.9.0"), release_create(product=im, version="3.10.0")
+    actor = Actor.for_user(agent)
+    same = {"external_id": "r-same", "name": "老用户"}
+    rows = [  # text, reporter, channel, release, days before now
+        ("共享屏幕的时候对方看到的是黑屏", same, "in_app", new, 3),
+        ("屏幕共享别人那边是黑的，我这边正常", same, "in_app", new, 2),  # the same person again
+        ("开会共享桌面，参会者说画面全黑", None, "app_store", None, 1),  # anonymous, no release
+        ("共享屏幕黑屏，对方什么也看不到", None, "app_store", old, 9),  # older release, earlier than all
+        ("屏幕共享后对面一片黑", {"external_id": "r-other", "name": "新用户"}, "ticket", new, 0),
+    ]
+    items = []
+    for text, reporter, channel, release, days in rows:
+        fb = make_feedback(text, reporter=reporter, channel=channel, understand="tokens",
+                           received_at=timezone.now() - dt.timedelta(days=days))
+        Feedback.objects.filter(pk=fb.pk).update(release=release)
+        items.append(Feedback.objects.get(pk=fb.pk))
+    problem = problem_create(feedback_ids=[items[0].pk], actor=actor)
+    for n, fb in enumerate(items[1:], start=1):
+        problem = problem_move_item(feedback_id=fb.pk, problem_id=problem.pk, actor=JOB, score=0.8,
+                                    evidence=["黑屏"])
+        if n == 2:  # labels confirmed on a member after it joined count at the next join
+            feedback_update(feedback_id=items[1].pk, actor=actor, labels={"type": "function"})
+    _assert_consistent(problem.pk)
+    assert (problem.member_count, problem.reporter_count, problem.channel_count) == (5, 4, 3)
+    assert problem.first_release_id == old.pk and problem.first_seen_at == items[3].received_at
+    assert problem.type is not None and problem.type.code == "function"
+    incremental = {f: getattr(Problem.objects.get(pk=problem.pk), f) for f in _DERIVED}
+    recounted = problem_refresh(problem_id=problem.pk)
+    assert {f: getattr(recounted, f) for f in _DERIVED} == incremental
+    # the API's score of the duplicate link is the matching score
+    assert Feedback.objects.get(pk=items[4].pk).similarity == 0.8

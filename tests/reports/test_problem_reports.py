@@ -206,3 +206,15 @@ def test_top_problems_by_distinct_reporters_all_time_and_per_period(meeting, api
     assert "共享屏幕时对方黑屏" in page
     assert admin_client.get("/admin/reports/reportsnapshot/top-problems/?week=bad", follow=True).status_code == 200
     assert admin_client.get("/admin/reports/reportsnapshot/top-problems/?format=csv").status_code == 200
+
+
+def test_density_counts_the_confirmed_types_and_severities_of_the_releases_reports(meeting):
+    feedback_update(feedback_id=meeting["members"][0].pk, actor=Actor.system(), labels={"severity": "critical"})
+    feedback_update(feedback_id=meeting["gone"].lead_id, actor=Actor.system(), labels={"severity": "major"})
+    report = release_report(release_id=meeting["release"].pk)
+    # 3.10.0: the question and the late 会议纪要 report carry a type, one 黑屏 report a severity;
+    # the 3.9.0 report's severity and the IM report's type belong to other releases
+    assert report["release"]["by_type"] == {"consultation": 1, "function": 1}
+    assert report["release"]["by_severity"] == {"critical": 1}
+    assert report["previous"]["by_severity"] == {"major": 1}
+    assert release_report(release_id=meeting["release"].pk, filters={"channel": "ticket"})["release"]["by_type"] == {}

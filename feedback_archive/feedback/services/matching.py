@@ -16,6 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections import OrderedDict
+
+import numpy as np
+from scipy import sparse
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,7 +31,7 @@ from feedback_archive.core.actors import Actor
 from .. import matching
 from ..models import Feedback, FeedbackLabel, Problem, ProblemProposal
 from .items import _chunks
-from .problems import problem_create, problem_move_item
+from .problems import problem_create, problem_place
 
 TERM_HOLDERS = 200  # newest problems read per concept: a concept held by thousands says little
 CANDIDATES = 20
@@ -39,7 +43,65 @@ _lock = threading.Lock()
 _state: dict = {"vectoriser": None, "fitted_at": 0.0}
 
 
-def vectoriser() -> matching.Vectoriser:
+ROW_CACHE = 20_000  # weighted vectors of member texts kept per process (about 2 KiB each: ~40 MiB)
+
+
+class _CachedVectoriser:
+    """The fitted vectoriser with the weighted vector of every text it transformed recently kept
+    (least recently used out first). A candidate problem's lead and newest members are scored again
+    and again while the problem is active; hashing their features was most of the CPU time of a
+    match (bench/problem_matching_speed.py). Exact: a row depends only on its own text and the
+    fitted weights, and the cache belongs to one fitting (a refit starts an empty one)."""
+
+    def __init__(self, vec: matching.Vectoriser, size: int = ROW_CACHE):
+        self.vec, self.size = vec, size
+        self.rows: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()  # threads of one process share the fitted state
+
+    def __getattr__(self, name):  # everything else is the vectoriser's (weight, fitted, tfidf …)
+        return getattr(self.vec, name)
+
+    def weight(self, feature: str) -> float:
+        return self.vec.weight(feature)
+
+    def transform(self, docs):
+        docs = list(docs)
+        rows: list = [None] * len(docs)
+        missing = []
+        with self.lock:
+            for i, doc in enumerate(docs):
+                row = self.rows.get(doc)
+                if row is None:
+                    missing.append(i)
+                else:
+                    self.rows.move_to_end(doc)
+                    rows[i] = row
+        if missing:
+            fresh = self.vec.transform([docs[i] for i in missing])
+            with self.lock:
+                for k, i in enumerate(missing):
+                    rows[i] = self.rows[docs[i]] = fresh[k]
+                while len(self.rows) > self.size:
+                    self.rows.popitem(last=False)
+        if not sparse.issparse(rows[0]):
+            return np.vstack(rows)
+        # one CSR matrix from the cached one-row ones (scipy's vstack costs more than the hashing)
+        data = np.concatenate([r.data for r in rows])
+        indices = np.concatenate([r.indices for r in rows])
+        indptr = np.concatenate([[0], np.cumsum([r.nnz for r in rows])])
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), rows[0].shape[1]))
+
+    def cache_bytes(self) -> int:
+        """What the kept rows hold (vectors and their text keys), for the benchmark's memory line."""
+        total = 0
+        for doc, row in self.rows.items():
+            texts = doc if isinstance(doc, tuple) else (doc,)
+            total += sum(len(t.encode()) for t in texts if t) + getattr(row, "data", row).nbytes
+            total += getattr(row, "indices", np.empty(0)).nbytes + getattr(row, "indptr", np.empty(0)).nbytes
+        return total
+
+
+def vectoriser() -> _CachedVectoriser:
     """The process's fitted weights: refitted on the newest stored reports every REFIT seconds."""
     refit = settings.PROBLEM_MATCH_REFIT_SECONDS
     sample = settings.PROBLEM_MATCH_FIT_SAMPLE
@@ -48,9 +110,23 @@ def vectoriser() -> matching.Vectoriser:
             # the stored tokens, so fitting cuts no text either (only rows not indexed yet are cut)
             texts = [(f"{t} {c}", s or None) for t, c, s in
                      Feedback.objects.order_by("-id").values_list("title", "content", "search_text")[:sample]]
-            _state["vectoriser"] = matching.Vectoriser().fit(texts)
+            vec = _CachedVectoriser(matching.Vectoriser().fit(texts))
+            _warm(vec)
+            _state["vectoriser"] = vec
             _state["fitted_at"] = time.monotonic()
         return _state["vectoriser"]
+
+
+def _warm(vec: _CachedVectoriser) -> None:
+    """Fill the kept vectors with what matching scores most: the lead and newest members of the
+    newest problems (candidates are the newest holders of each concept), so the first items after
+    a refit do not each hash sixty texts."""
+    newest = list(Problem.objects.filter(merged_into__isnull=True).order_by("-id")
+                  .values_list("id", flat=True)[:vec.size // MEMBERS_PER_CANDIDATE])
+    docs = [matching.Report(text=f"{title} {content}", tokens=tokens).doc
+            for _pid, _fid, title, content, _r, _p, tokens, *_ in _members(newest)]
+    for start in range(0, len(docs), 2000):
+        vec.transform(docs[start:start + 2000])
 
 
 def vectoriser_reset() -> None:
@@ -84,27 +160,39 @@ def _term_holders(terms: list[int]) -> dict[int, list[int]]:
 
 
 def _members(problem_ids: list[int]) -> list[tuple]:
-    """(problem id, feedback id, title, content, release id, platform, search_text, received_at) of
-    each problem's lead and newest other members."""
+    """(problem id, feedback id, title, content, release id, platform, search_text, received_at,
+    product id, module code, type code) of each live problem's lead and newest other members, the
+    problem's own columns on every row: one query for all candidates."""
     if not problem_ids:
         return []
-    cols = "f.problem_id, f.id, f.title, f.content, f.release_id, f.platform, f.search_text, f.received_at"
+    cols = "id, title, content, release_id, platform, search_text, received_at"
+    fcols = ", ".join(f"f.{c}" for c in cols.split(", "))
+    select = (f"SELECT p.id, {fcols}, p.product_id, mo.code, ty.code FROM feedback_problem p"
+              " LEFT JOIN taxonomy_label mo ON mo.id = p.module_id LEFT JOIN taxonomy_label ty ON ty.id = p.type_id")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            # per problem: its lead by primary key, its newest members by a backward scan of
+            # fb_problem_newest that stops after MEMBERS_PER_CANDIDATE - 1 rows
             cur.execute(
-                f"SELECT {cols} FROM unnest(%s::bigint[]) AS p(id) CROSS JOIN LATERAL ("
-                " SELECT * FROM feedback_feedback WHERE problem_id = p.id ORDER BY id DESC LIMIT %s) f"
-                f" UNION SELECT {cols} FROM feedback_problem p JOIN feedback_feedback f ON f.id = p.lead_id"
-                " WHERE p.id = ANY(%s)", [problem_ids, MEMBERS_PER_CANDIDATE - 1, problem_ids])
+                f"{select} CROSS JOIN LATERAL ((SELECT {cols} FROM feedback_feedback WHERE id = p.lead_id)"
+                f" UNION ALL (SELECT {cols} FROM feedback_feedback WHERE problem_id = p.id ORDER BY id DESC LIMIT %s)) f"
+                " WHERE p.id = ANY(%s) AND p.merged_into_id IS NULL", [MEMBERS_PER_CANDIDATE - 1, problem_ids])
         else:
             marks = ", ".join(["%s"] * len(problem_ids))
             cur.execute(
-                f"SELECT {cols.replace('f.', '')} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY problem_id "
-                f"ORDER BY id DESC) AS n FROM feedback_feedback WHERE problem_id IN ({marks})) f WHERE n < %s"
-                f" UNION SELECT {cols} FROM feedback_problem p JOIN feedback_feedback f ON f.id = p.lead_id"
-                f" WHERE p.id IN ({marks})", [*problem_ids, MEMBERS_PER_CANDIDATE, *problem_ids])
+                f"{select} JOIN (SELECT {cols}, problem_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY problem_id"
+                f" ORDER BY id DESC) AS n FROM feedback_feedback WHERE problem_id IN ({marks})) WHERE n < %s"
+                f" UNION ALL SELECT {fcols}, l.id FROM feedback_problem l JOIN feedback_feedback f"
+                f" ON f.id = l.lead_id WHERE l.id IN ({marks})) f ON f.problem_id = p.id WHERE p.merged_into_id IS NULL",
+                [*problem_ids, MEMBERS_PER_CANDIDATE, *problem_ids])
         rows = cur.fetchall()
-    return [(*row[:7], _aware(row[7])) for row in rows]
+    # the lead can be one of the newest too: once per problem and member
+    seen, out = set(), []
+    for row in rows:
+        if (row[0], row[1]) not in seen:
+            seen.add((row[0], row[1]))
+            out.append((*row[:7], _aware(row[7]), *row[8:11]))
+    return out
 
 
 def _aware(value):
@@ -126,9 +214,10 @@ def _item_labels(feedback_ids, hints) -> dict[int, dict[str, str]]:
     return out
 
 
-def candidates_for(report: matching.Report, *, exclude: set[int] = frozenset()) -> list[int]:
+def candidates_for(report: matching.Report, *, exclude: set[int] = frozenset(),
+                   vec=None) -> list[int]:
     """Candidate problem ids for a report, most shared rare concepts first."""
-    vec = vectoriser()
+    vec = vec or vectoriser()
     concept_of = dict(zip(matching.term_hashes(report.text, report.tokens),
                           dict.fromkeys(matching.concepts(report.text, report.tokens))))
     holders = _term_holders(list(concept_of))
@@ -141,21 +230,18 @@ def candidates_for(report: matching.Report, *, exclude: set[int] = frozenset()) 
     return sorted(weight, key=lambda p: (-weight[p], -p))[:CANDIDATES]
 
 
-def problem_matches(report: matching.Report, *, exclude: set[int] = frozenset()) -> list[matching.Match]:
+def problem_matches(report: matching.Report, *, exclude: set[int] = frozenset(),
+                    vec=None) -> list[matching.Match]:
     """Scored candidate problems for one report, best first (key = problem id), one per problem."""
-    pids = candidates_for(report, exclude=exclude)
+    vec = vec or vectoriser()
+    pids = candidates_for(report, exclude=exclude, vec=vec)
     if not pids:
         return []
-    problems = {p.pk: p for p in Problem.objects.filter(pk__in=pids, merged_into__isnull=True).select_related(
-        "module", "type")}
-    docs = []
-    for pid, _fid, title, content, release, platform, tokens, at in _members(list(problems)):
-        p = problems[pid]
-        docs.append(matching.Report(
-            text=f"{title} {content}", tokens=tokens, product=p.product_id, module=p.module.code if p.module else None,
-            type=p.type.code if p.type else None, release=release, platform=platform, at=at, key=pid))
+    docs = [matching.Report(text=f"{title} {content}", tokens=tokens, product=product, module=module, type=type_,
+                            release=release, platform=platform, at=at, key=pid)
+            for pid, _fid, title, content, release, platform, tokens, at, product, module, type_ in _members(pids)]
     best: dict[int, matching.Match] = {}
-    for m in matching.score_many(vectoriser(), report, docs):
+    for m in matching.score_many(vec, report, docs):
         if m.key not in best:
             best[m.key] = m
     return sorted(best.values(), key=lambda m: -m.score)
@@ -163,41 +249,44 @@ def problem_matches(report: matching.Report, *, exclude: set[int] = frozenset())
 
 def feedback_match(*, feedback_ids: list[int], hints: dict | None = None) -> None:
     """Link each stored item to a problem or record proposals (see the module docstring). Items
-    already in a problem are left alone, so a retried pipeline step changes nothing."""
+    already in a problem are left alone, so a retried pipeline step changes nothing. What does
+    not depend on the items before it in the job is read once for the job: labels, rejections,
+    the fitted weights."""
     ids = sorted({int(i) for i in feedback_ids})
     labels = _item_labels(ids, hints)
+    rejected: dict[int, set[int]] = {}
+    for fid, pid in ProblemProposal.objects.filter(
+            feedback_id__in=ids, decision=ProblemProposal.Decision.REJECTED).values_list("feedback_id", "problem_id"):
+        rejected.setdefault(fid, set()).add(pid)
+    vec = vectoriser()
     for fid in ids:
         with transaction.atomic():
-            _match_one(fid, labels.get(fid, {}))
+            _match_one(fid, labels.get(fid, {}), rejected.get(fid, set()), vec)
 
 
-def _match_one(fid: int, labels: dict) -> None:
+def _match_one(fid: int, labels: dict, rejected: set[int], vec) -> None:
     # the item's row is locked first: two workers matching the same item take turns, and the
     # second finds it placed (an item in no problem is no member a merge could be moving)
     item = Feedback.objects.select_for_update(of=("self",)).filter(pk=fid).first()
     if item is None or item.problem_id is not None:
         return
     if item.canonical_id:  # a near copy intake linked: it joins the copy's problem
-        canonical = Feedback.objects.get(pk=item.canonical_id)
-        if canonical.problem_id is None:
-            problem_create(feedback_ids=[canonical.pk], actor=_JOB)
-            canonical.refresh_from_db(fields=["problem"])
-        problem_move_item(feedback_id=item.pk, problem_id=canonical.problem_id, actor=_JOB,
-                          score=item.similarity, evidence=["near copy"])
+        target = Feedback.objects.filter(pk=item.canonical_id).values_list("problem_id", flat=True).first()
+        if target is None:
+            target = problem_create(feedback_ids=[item.canonical_id], actor=_JOB).pk
+        problem_place(feedback=item, problem_id=target, actor=_JOB, score=item.similarity, evidence=["near copy"])
         return
     # the tokens stage ran before this one: its search_text is the item's cut, not redone here
     report = matching.Report(text=f"{item.title} {item.content}", tokens=item.search_text, product=item.product_id,
                              module=labels.get("module"), type=labels.get("type"), release=item.release_id,
                              platform=item.platform, at=item.received_at, key=item.pk)
-    rejected = set(ProblemProposal.objects.filter(feedback_id=fid, decision=ProblemProposal.Decision.REJECTED)
-                   .values_list("problem_id", flat=True))
-    found = problem_matches(report, exclude=rejected)
+    found = problem_matches(report, exclude=rejected, vec=vec)
     if found and matching.decide(found[0].score) == "join":
-        problem_move_item(feedback_id=fid, problem_id=found[0].key, actor=_JOB, score=found[0].score,
-                          evidence=found[0].evidence)
+        problem_place(feedback=item, problem_id=found[0].key, actor=_JOB, score=found[0].score,
+                      evidence=found[0].evidence)
         return
-    problem_create(feedback_ids=[fid], actor=_JOB)
-    ProblemProposal.objects.bulk_create([
-        ProblemProposal(feedback_id=fid, problem_id=m.key, score=m.score, evidence=m.evidence)
-        for m in found[:PROPOSALS] if matching.decide(m.score) != "new"
-    ], ignore_conflicts=True)
+    problem_place(feedback=item, problem_id=None, actor=_JOB)
+    proposals = [ProblemProposal(feedback_id=fid, problem_id=m.key, score=m.score, evidence=m.evidence)
+                 for m in found[:PROPOSALS] if matching.decide(m.score) != "new"]
+    if proposals:
+        ProblemProposal.objects.bulk_create(proposals, ignore_conflicts=True)

@@ -18,7 +18,23 @@ lead has canonical = the lead, the lead has duplicate_count = members − 1.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    JSONField,
+    Max,
+    Min,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +43,9 @@ from feedback_archive.core.exceptions import ApplicationError, ConflictError
 from feedback_archive.core.permissions import check_can_change
 
 from .. import matching
-from ..models import Feedback, FeedbackLabel, Problem, ProblemProposal, ProblemTerm
+from ..models import Feedback, FeedbackLabel, FieldChange, Problem, ProblemProposal, ProblemTerm
+from feedback_archive.versions.models import Release
+
 from .audit import audit_record
 
 TITLE_CHARS = 60
@@ -63,7 +81,7 @@ def _feedback(feedback_id) -> Feedback:
 
 def _check_lead(actor: Actor, problem: Problem) -> None:
     """A problem belongs to the team of its lead item: changing it needs the right to change that."""
-    if problem.lead_id:
+    if problem.lead_id and actor.user is not None:  # a job or an API key may change any (no read needed)
         check_can_change(actor, Feedback.objects.select_related("team").get(pk=problem.lead_id))
 
 
@@ -111,13 +129,7 @@ def _refresh(problem: Problem) -> Problem | None:
     if not problem.title_locked:
         problem.title = _title_from(lead)
     if not problem.labels_locked:
-        # the most frequent confirmed label of each dimension among the members
-        votes = (FeedbackLabel.objects.filter(feedback__problem_id=problem.pk, dimension__code__in=LABEL_DIMENSIONS)
-                 .values("dimension__code", "label_id").annotate(n=Count("id")).order_by("-n", "label_id"))
-        chosen: dict[str, int] = {}
-        for row in votes:
-            chosen.setdefault(row["dimension__code"], row["label_id"])
-        problem.type_id, problem.module_id, problem.severity_id = (chosen.get(d) for d in LABEL_DIMENSIONS)
+        _vote_labels(problem)
     if problem.fixed_in_id and problem.regressed_at is None and _regressing(problem).exists():
         problem.regressed_at = timezone.now()
     problem.version += 1
@@ -132,12 +144,118 @@ def _refresh(problem: Problem) -> Problem | None:
     return problem
 
 
-def _regressing(problem: Problem):
-    """Members stored after the fix was recorded, reported on the fix release or a later one of the
-    same product: the problem came back (workflow/regressions.py reopens and alerts)."""
+def _add_members(problem: Problem, items: list[Feedback], *, actor: Actor, old: dict[int, int | None],
+                 score=None, evidence=None) -> Problem:
+    """Make `items` members of `problem` (locked, or new and not saved yet) and move every derived
+    field by what they add, instead of re-aggregating every member row as `_refresh` does: a join
+    is the worker's hot path and a problem can hold thousands of members. The result equals
+    `_refresh`'s (tests compare the two); merges, splits and removals keep using `_refresh`.
+    Queries: one read of what the problem already has, the label vote, the problem row, one UPDATE
+    of the items and the lead, the audit rows."""
+    ids = [f.pk for f in items]
+    had_members = problem.pk is not None and problem.member_count > 0
+    if problem.lead_id is None:
+        problem.lead_id = min(items, key=lambda f: (f.received_at, f.pk)).pk
+    lead = next((f for f in items if f.pk == problem.lead_id), None)
+    named = sorted({f.reporter_id for f in items if f.reporter_id})
+    channels = sorted({f.channel_id for f in items})
+    releases = sorted({f.release_id for f in items if f.release_id} | {problem.first_release_id} - {None})
+    # one read: the lead's text (when it is not joining), which of the items' reporters and
+    # channels other members already have (EXISTS probes), the version sort key of each release
+    others = Feedback.objects.filter(problem_id=problem.pk).exclude(pk__in=ids)
+    probes: dict = {}
+    if lead is None:
+        lead_row = Feedback.objects.filter(pk=problem.lead_id)
+        probes.update({f"lead_{f}": Subquery(lead_row.values(f)[:1]) for f in ("title", "content", "product_id")})
+    if had_members:
+        probes.update({f"r{r}": Exists(others.filter(reporter_id=r)) for r in named})
+        probes.update({f"c{c}": Exists(others.filter(channel_id=c)) for c in channels})
+    probes.update({f"v{r}": Subquery(Release.objects.filter(pk=r).values("version_key")[:1]) for r in releases})
+    if problem.pk is not None:
+        got = Problem.objects.filter(pk=problem.pk).annotate(**probes).values(*probes).get() if probes else {}
+    else:  # a new problem: nothing to probe but the release keys
+        got = {f"v{r}": k for r, k in Release.objects.filter(pk__in=releases).values_list("id", "version_key")}
+    if lead is None:
+        lead = Feedback(pk=problem.lead_id, title=got["lead_title"], content=got["lead_content"],
+                        product_id=got["lead_product_id"])
+    new_reporters = sum(1 for r in named if not got.get(f"r{r}")) + sum(1 for f in items if not f.reporter_id)
+    new_channels = sum(1 for c in channels if not got.get(f"c{c}"))
+    first = min(f.received_at for f in items)
+    last = max(f.received_at for f in items)
+    problem.member_count += len(items)
+    problem.reporter_count += new_reporters
+    problem.channel_count += new_channels
+    problem.first_seen_at = min(first, problem.first_seen_at) if problem.first_seen_at else first
+    problem.last_seen_at = max(last, problem.last_seen_at) if problem.last_seen_at else last
+    # the earliest release (by version order, then time) among members: only the joining items'
+    # releases can move it
+    with_release = [f for f in items if f.release_id]
+    if with_release:
+        key = {r: got[f"v{r}"] for r in releases}
+        best = min(with_release, key=lambda f: (key[f.release_id], f.received_at))
+        current = key.get(problem.first_release_id)
+        if current is None or key[best.release_id] < current:
+            problem.first_release_id = best.release_id
+        elif key[best.release_id] == current and best.release_id != problem.first_release_id:
+            # two releases with one sort key (two products): the earlier report decides, as in _refresh
+            problem.first_release_id = (
+                Feedback.objects.filter(Q(problem_id=problem.pk) | Q(pk__in=ids)).exclude(release=None)
+                .order_by("release__version_key", "received_at").values_list("release_id", flat=True).first())
+    problem.product_id = lead.product_id
+    if not problem.title_locked:
+        problem.title = _title_from(lead)
+    if not problem.labels_locked:
+        # members are labelled after they join (classification runs after matching): re-vote
+        _vote_labels(problem, feedback_ids=None if had_members else ids)
+    # (the items do not point at the problem yet: they are checked by id)
+    if (problem.fixed_in_id and problem.regressed_at is None
+            and _regressing(problem, Feedback.objects.filter(pk__in=ids)).exists()):
+        problem.regressed_at = timezone.now()
+    problem.version += 1
+    problem.save()
+    # membership and the duplicates view the API has always shown (every member but the lead has
+    # canonical = the lead; the lead counts the others; `similarity` is the matching score where
+    # the item had none), for the joining items and the lead, in one statement
+    lead_id = problem.lead_id
+    score_value = Value(score, output_field=FloatField())
+    Feedback.objects.filter(pk__in=[*ids, lead_id]).update(
+        problem_id=Case(When(pk__in=ids, then=Value(problem.pk)), default=F("problem_id"),
+                        output_field=BigIntegerField()),
+        problem_score=Case(When(pk__in=ids, then=score_value), default=F("problem_score"), output_field=FloatField()),
+        problem_evidence=Case(When(pk__in=ids, then=Value(list(evidence or []), output_field=JSONField())),
+                              default=F("problem_evidence")),
+        canonical_id=Case(When(pk=lead_id, then=Value(None)), default=Value(lead_id),
+                          output_field=BigIntegerField()),
+        duplicate_count=Case(When(pk=lead_id, then=Value(problem.member_count - 1)), default=Value(0),
+                             output_field=IntegerField()),
+        similarity=Case(When(pk=lead_id, then=F("similarity")), default=Coalesce(F("similarity"), score_value),
+                        output_field=FloatField()),
+        updated_at=timezone.now(),
+    )
+    _audit_moves(ids, problem, actor=actor, old=old)
+    return problem
+
+
+def _vote_labels(problem: Problem, *, feedback_ids=None) -> None:
+    """The most frequent confirmed label of each dimension among the members (`feedback_ids`: a new
+    problem's members, not written yet)."""
+    members = Q(feedback_id__in=feedback_ids) if feedback_ids is not None else Q(feedback__problem_id=problem.pk)
+    votes = (FeedbackLabel.objects.filter(members, dimension__code__in=LABEL_DIMENSIONS)
+             .values("dimension__code", "label_id").annotate(n=Count("id")).order_by("-n", "label_id"))
+    chosen: dict[str, int] = {}
+    for row in votes:
+        chosen.setdefault(row["dimension__code"], row["label_id"])
+    problem.type_id, problem.module_id, problem.severity_id = (chosen.get(d) for d in LABEL_DIMENSIONS)
+
+
+def _regressing(problem: Problem, members=None):
+    """Members (`members`, else the problem's member rows) stored after the fix was recorded,
+    reported on the fix release or a later one of the same product: the problem came back
+    (workflow/regressions.py reopens and alerts)."""
     fixed = problem.fixed_in
-    return Feedback.objects.filter(
-        problem_id=problem.pk, created_at__gte=problem.fixed_at or problem.created_at,
+    members = Feedback.objects.filter(problem_id=problem.pk) if members is None else members
+    return members.filter(
+        created_at__gte=problem.fixed_at or problem.created_at,
         release__product_id=fixed.product_id, release__version_key__gte=fixed.version_key,
     ).exclude(pk=problem.lead_id)
 
@@ -163,18 +281,23 @@ def terms_add(*, problem_id: int, texts) -> None:
     terms = sorted({h for text, tokens in pairs for h in matching.term_hashes(text, tokens)})
     if not terms:
         return
-    have = set(ProblemTerm.objects.filter(problem_id=problem_id, term__in=terms).values_list("term", flat=True))
-    ProblemTerm.objects.bulk_create([ProblemTerm(problem_id=problem_id, term=t) for t in terms if t not in have],
-                                    ignore_conflicts=True)
+    # the ones the problem already holds are skipped by the unique constraint (ON CONFLICT DO NOTHING)
+    ProblemTerm.objects.bulk_create([ProblemTerm(problem_id=problem_id, term=t) for t in terms], ignore_conflicts=True)
 
 
 def _set_member(feedback_ids, problem: Problem, *, actor: Actor, old: dict[int, int | None], score=None,
                 evidence=None) -> None:
     Feedback.objects.filter(pk__in=feedback_ids).update(
         problem=problem, problem_score=score, problem_evidence=list(evidence or []), updated_at=timezone.now())
-    for fid in feedback_ids:
-        audit_record(feedback=Feedback(pk=fid), actor=actor, field="problem",
-                     old=f"#{old[fid]}" if old.get(fid) else None, new=f"#{problem.pk}")
+    _audit_moves(feedback_ids, problem, actor=actor, old=old)
+
+
+def _audit_moves(feedback_ids, problem: Problem, *, actor: Actor, old: dict[int, int | None]) -> None:
+    # one INSERT for all (audit_record writes one row per call)
+    FieldChange.objects.bulk_create([
+        FieldChange(feedback_id=fid, actor_id=actor.user_id, actor_name=actor.name, via=actor.via, field="problem",
+                    old=f"#{old[fid]}" if old.get(fid) else "", new=f"#{problem.pk}")
+        for fid in feedback_ids if old.get(fid) != problem.pk])
 
 
 # --- the services ----------------------------------------------------------------------------
@@ -199,12 +322,12 @@ def problem_create(*, feedback_ids: list[int], actor: Actor, title: str = "", sc
         now = dict(Feedback.objects.filter(pk__in=ids).values_list("id", "problem_id"))
         if now != old:
             raise ConflictError(_("One of these items moved to another problem meanwhile; reload and try again."))
-        problem = Problem.objects.create(title=title or "…", title_locked=bool(title), lead_id=ids[0])
-        _set_member(ids, problem, actor=actor, old=old, score=score, evidence=evidence)
+        problem = _add_members(Problem(title=title or "…", title_locked=bool(title), lead_id=ids[0]),
+                               [items[i] for i in ids], actor=actor, old=old, score=score, evidence=evidence)
         terms_add(problem_id=problem.pk, texts=[(f"{items[i].title} {items[i].content}", items[i].search_text) for i in ids])
         for p in olds.values():
             _refresh(p)
-        return _refresh(problem)
+        return problem
 
 
 def problem_move_item(*, feedback_id: int, problem_id: int, actor: Actor, score=None, evidence=None,
@@ -228,13 +351,33 @@ def problem_move_item(*, feedback_id: int, problem_id: int, actor: Actor, score=
         _check_lead(actor, target)
         if source_id:
             _check_lead(actor, locked[source_id])
-        _set_member([feedback.pk], target, actor=actor, old={feedback.pk: source_id}, score=score, evidence=evidence)
+        _add_members(target, [feedback], actor=actor, old={feedback.pk: source_id}, score=score, evidence=evidence)
         terms_add(problem_id=target.pk, texts=[(f"{feedback.title} {feedback.content}", feedback.search_text)])
         ProblemProposal.objects.filter(feedback=feedback, problem=target, decision=ProblemProposal.Decision.OPEN).update(
             decision=ProblemProposal.Decision.ACCEPTED, decided_by_id=actor.user_id, decided_at=timezone.now())
         if source_id:
             _refresh(locked[source_id])
-        return _refresh(target)
+        return target
+
+
+def problem_place(*, feedback: Feedback, problem_id: int | None, actor: Actor, score=None, evidence=None) -> Problem:
+    """The matching worker's placement of an item that is in no problem and whose row the caller
+    read under its lock (SELECT … FOR UPDATE, services/matching.py): it joins `problem_id`, or
+    becomes a problem of its own when None. What problem_move_item and problem_create re-read under
+    their locks the lock already guarantees here; an item in no problem has no open proposal to
+    accept (proposals are written with the item's own problem)."""
+    if feedback.problem_id is not None:
+        raise ConflictError(_("Feedback #%(id)s is already in problem #%(p)s.") % {"id": feedback.pk, "p": feedback.problem_id})
+    check_can_change(actor, feedback)
+    with transaction.atomic():
+        if problem_id is None:
+            problem = Problem(title="…", lead_id=feedback.pk)
+        else:
+            problem = _lock_problems([problem_id])[int(problem_id)]
+            _check_lead(actor, problem)
+        _add_members(problem, [feedback], actor=actor, old={feedback.pk: None}, score=score, evidence=evidence)
+        terms_add(problem_id=problem.pk, texts=[(f"{feedback.title} {feedback.content}", feedback.search_text)])
+        return problem
 
 
 def problem_take_out(*, feedback_id: int, actor: Actor) -> Problem:
@@ -253,11 +396,11 @@ def problem_take_out(*, feedback_id: int, actor: Actor) -> Problem:
             raise ApplicationError("alone", fields={"feedback": [
                 _("Feedback #%(id)s is the only report of problem #%(p)s.") % {"id": feedback.pk, "p": source.pk}]})
         _remember_rejection(feedback.pk, source.pk, actor)
-        problem = Problem.objects.create(title="…", lead_id=feedback.pk)
-        _set_member([feedback.pk], problem, actor=actor, old={feedback.pk: source.pk})
+        problem = _add_members(Problem(title="…", lead_id=feedback.pk), [feedback], actor=actor,
+                               old={feedback.pk: source.pk})
         terms_add(problem_id=problem.pk, texts=[(f"{feedback.title} {feedback.content}", feedback.search_text)])
         _refresh(source)
-        return _refresh(problem)
+        return problem
 
 
 def _remember_rejection(feedback_id: int, problem_id: int, actor: Actor) -> None:
@@ -343,14 +486,14 @@ def problem_split(*, problem_id: int, feedback_ids: list[int], actor: Actor, tit
         for i in ids:
             check_can_change(actor, members[i])
         _check_lead(actor, source)
-        problem = Problem.objects.create(title=(title or "").strip()[:200] or "…", title_locked=bool((title or "").strip()),
-                                         lead_id=ids[0])
         for i in ids:  # split items are not proposed back into the problem they left
             _remember_rejection(i, source.pk, actor)
-        _set_member(ids, problem, actor=actor, old=dict.fromkeys(ids, source.pk), evidence=["split by hand"])
+        problem = _add_members(
+            Problem(title=(title or "").strip()[:200] or "…", title_locked=bool((title or "").strip()), lead_id=ids[0]),
+            [members[i] for i in ids], actor=actor, old=dict.fromkeys(ids, source.pk), evidence=["split by hand"])
         terms_add(problem_id=problem.pk, texts=[(f"{members[i].title} {members[i].content}", members[i].search_text) for i in ids])
         _refresh(source)
-        return _refresh(problem)
+        return problem
 
 
 _UNSET = object()
