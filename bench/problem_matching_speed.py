@@ -110,8 +110,8 @@ def main() -> None:
     _cur, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"fit on the newest sample and warm the member vectors: {fit_s:.1f}s; weights "
-          f"{vec.tfidf.idf_.nbytes / 2**20:.1f} MiB; member vectors {len(vec.rows):,} "
-          f"({vec.cache_bytes() / 2**20:.1f} MiB); peak while fitting {peak / 2**20:.0f} MiB", flush=True)
+          f"{vec.tfidf.idf_.nbytes / 2**20:.1f} MiB; member vectors {len(vec._rows):,} "
+          f"({_cache_bytes(vec) / 2**20:.1f} MiB); peak while fitting {peak / 2**20:.0f} MiB", flush=True)
 
     importer = Actor.system("import")
     sample = texts(args.items + args.batch, seed=args.seed)
@@ -154,7 +154,17 @@ def main() -> None:
     joined = Feedback.objects.filter(pk__in=ids, problem_score__isnull=False).count()
     print(f"of {len(ids)} new items: {joined} joined a problem; "
           f"caches: concepts {matching.concepts.cache_info().currsize}, features {matching.features.cache_info().currsize}"
-          f", member vectors {len(vec.rows):,} ({vec.cache_bytes() / 2**20:.1f} MiB of vectors and texts)")
+          f", member vectors {len(vec._rows):,} ({_cache_bytes(vec) / 2**20:.1f} MiB of vectors and texts)")
+
+
+
+def _cache_bytes(vec) -> int:
+    """What the vectoriser's kept rows hold: per block 4-byte columns and weights, plus the text keys."""
+    total = 0
+    for doc, blocks in list(vec._rows.items()):
+        texts = doc if isinstance(doc, tuple) else (doc,)
+        total += sum(len(t.encode()) for t in texts if t) + sum(c.nbytes + v.nbytes for c, v in blocks)
+    return total
 
 
 if __name__ == "__main__":

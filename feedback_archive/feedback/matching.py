@@ -66,6 +66,9 @@ PROPOSE_THRESHOLD = 0.05
 # 23 links at precision 0.96 → 8 at 0.88 — docs/duplicates.md). A pair the gate stops is still
 # proposed to a person.
 AUTO_MIN_WORD_COSINE = 0.4
+# ... unless the words are nearly all the same (a re-post in other punctuation, a short report
+# repeated): then no symptom or part needs naming
+AUTO_NEAR_COPY_WORD_COSINE = 0.85
 
 # context adjustments (same tuning)
 SAME_MODULE, OTHER_MODULE = 0.05, -0.15
@@ -474,7 +477,8 @@ def auto_allowed(x: np.ndarray) -> np.ndarray:
            ("symptom_shared", "part_shared", "symptom_conflict", "part_conflict", "cos_words")}
     anchored = (col["symptom_shared"] + col["part_shared"]) > 0
     conflict = (col["symptom_conflict"] + col["part_conflict"]) > 0
-    return anchored & ~conflict & (col["cos_words"] >= AUTO_MIN_WORD_COSINE)
+    near_copy = col["cos_words"] >= AUTO_NEAR_COPY_WORD_COSINE
+    return ~conflict & ((anchored & (col["cos_words"] >= AUTO_MIN_WORD_COSINE)) | near_copy)
 
 
 def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) -> list[Match]:

@@ -149,17 +149,15 @@ def test_a_features_weight_is_read_from_the_column_the_vectoriser_uses():
 
 
 def test_the_kept_member_vectors_score_exactly_as_a_fresh_transform():
-    """The worker keeps the weighted vectors of texts it scored (services/matching.py); a kept row,
-    an evicted one and a new one together give the matrix the vectoriser itself gives."""
-    from feedback_archive.feedback.services.matching import _CachedVectoriser
-
+    """The vectoriser keeps the rows of texts it transformed (candidates recur); kept and new rows
+    together give the matrices a fresh vectoriser with the same weights gives."""
     texts = ["共享屏幕对方看到黑屏", ("屏幕共享别人那边是黑的", "屏幕 共享 别人 那边 是 黑 的"), "群文件下载失败",
              "语音消息播放不了", "登录的时候一直提示验证码错误"]
-    plain = matching.Vectoriser().fit(texts)
-    cached = _CachedVectoriser(plain, size=3)
-    cached.transform(texts[:4])  # the first is evicted (size 3)
-    assert len(cached.rows) == 3 and texts[0] not in cached.rows
+    warm = matching.Vectoriser().fit(texts)
+    warm.transform_blocks(texts[:3])
+    assert set(warm._rows) == set(texts[:3])
     order = [texts[3], texts[0], texts[4], texts[1], texts[3]]
-    got, want = cached.transform(order), plain.transform(order)
-    assert got.shape == want.shape and abs(got - want).max() == 0
-    assert cached.weight("w:黑屏") == plain.weight("w:黑屏")
+    fresh = matching.Vectoriser().fit(texts)
+    for got, want in zip(warm.transform_blocks(order), fresh.transform_blocks(order)):
+        assert got.shape == want.shape and abs(got - want).max() == 0
+    assert warm.weight("w:黑屏") == fresh.weight("w:黑屏")

@@ -16,10 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import OrderedDict
 
-import numpy as np
-from scipy import sparse
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -43,65 +40,7 @@ _lock = threading.Lock()
 _state: dict = {"vectoriser": None, "fitted_at": 0.0}
 
 
-ROW_CACHE = 20_000  # weighted vectors of member texts kept per process (about 2 KiB each: ~40 MiB)
-
-
-class _CachedVectoriser:
-    """The fitted vectoriser with the weighted vector of every text it transformed recently kept
-    (least recently used out first). A candidate problem's lead and newest members are scored again
-    and again while the problem is active; hashing their features was most of the CPU time of a
-    match (bench/problem_matching_speed.py). Exact: a row depends only on its own text and the
-    fitted weights, and the cache belongs to one fitting (a refit starts an empty one)."""
-
-    def __init__(self, vec: matching.Vectoriser, size: int = ROW_CACHE):
-        self.vec, self.size = vec, size
-        self.rows: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()  # threads of one process share the fitted state
-
-    def __getattr__(self, name):  # everything else is the vectoriser's (weight, fitted, tfidf …)
-        return getattr(self.vec, name)
-
-    def weight(self, feature: str) -> float:
-        return self.vec.weight(feature)
-
-    def transform(self, docs):
-        docs = list(docs)
-        rows: list = [None] * len(docs)
-        missing = []
-        with self.lock:
-            for i, doc in enumerate(docs):
-                row = self.rows.get(doc)
-                if row is None:
-                    missing.append(i)
-                else:
-                    self.rows.move_to_end(doc)
-                    rows[i] = row
-        if missing:
-            fresh = self.vec.transform([docs[i] for i in missing])
-            with self.lock:
-                for k, i in enumerate(missing):
-                    rows[i] = self.rows[docs[i]] = fresh[k]
-                while len(self.rows) > self.size:
-                    self.rows.popitem(last=False)
-        if not sparse.issparse(rows[0]):
-            return np.vstack(rows)
-        # one CSR matrix from the cached one-row ones (scipy's vstack costs more than the hashing)
-        data = np.concatenate([r.data for r in rows])
-        indices = np.concatenate([r.indices for r in rows])
-        indptr = np.concatenate([[0], np.cumsum([r.nnz for r in rows])])
-        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), rows[0].shape[1]))
-
-    def cache_bytes(self) -> int:
-        """What the kept rows hold (vectors and their text keys), for the benchmark's memory line."""
-        total = 0
-        for doc, row in self.rows.items():
-            texts = doc if isinstance(doc, tuple) else (doc,)
-            total += sum(len(t.encode()) for t in texts if t) + getattr(row, "data", row).nbytes
-            total += getattr(row, "indices", np.empty(0)).nbytes + getattr(row, "indptr", np.empty(0)).nbytes
-        return total
-
-
-def vectoriser() -> _CachedVectoriser:
+def vectoriser() -> matching.Vectoriser:
     """The process's fitted weights: refitted on the newest stored reports every REFIT seconds."""
     refit = settings.PROBLEM_MATCH_REFIT_SECONDS
     sample = settings.PROBLEM_MATCH_FIT_SAMPLE
@@ -110,23 +49,23 @@ def vectoriser() -> _CachedVectoriser:
             # the stored tokens, so fitting cuts no text either (only rows not indexed yet are cut)
             texts = [(f"{t} {c}", s or None) for t, c, s in
                      Feedback.objects.order_by("-id").values_list("title", "content", "search_text")[:sample]]
-            vec = _CachedVectoriser(matching.Vectoriser().fit(texts))
+            vec = matching.Vectoriser().fit(texts)
             _warm(vec)
             _state["vectoriser"] = vec
             _state["fitted_at"] = time.monotonic()
         return _state["vectoriser"]
 
 
-def _warm(vec: _CachedVectoriser) -> None:
+def _warm(vec: matching.Vectoriser) -> None:
     """Fill the kept vectors with what matching scores most: the lead and newest members of the
     newest problems (candidates are the newest holders of each concept), so the first items after
     a refit do not each hash sixty texts."""
     newest = list(Problem.objects.filter(merged_into__isnull=True).order_by("-id")
-                  .values_list("id", flat=True)[:vec.size // MEMBERS_PER_CANDIDATE])
+                  .values_list("id", flat=True)[:vec.ROW_CACHE // MEMBERS_PER_CANDIDATE])
     docs = [matching.Report(text=f"{title} {content}", tokens=tokens).doc
             for _pid, _fid, title, content, _r, _p, tokens, *_ in _members(newest)]
     for start in range(0, len(docs), 2000):
-        vec.transform(docs[start:start + 2000])
+        vec.transform_blocks(docs[start:start + 2000])
 
 
 def vectoriser_reset() -> None:
