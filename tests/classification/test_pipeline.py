@@ -306,6 +306,11 @@ def test_required_characters_of_phrase_patterns():
         "能导出吗？", "有深色模式么。", "无法撤回消息", "建议加个已读回执", "如果能批量转发就更好了",
         "you should add a mute button", "it would be nice if chats synced", "i wish there were folders",
         "please make the font bigger", "we need an option to pin chats", "feature request: dark theme",
+        "add a lock for single chats", "plz bring back the old status", "this app needs a feature for scheduling",
+        "i want to be able to hide the tray icon", "is there a way to add folders?", "still waiting for this feature",
+        "it should be possible to mute a call", "can u add stickers", "a dark theme would be great",
+        "the desktop app needs improvement", "if you add polls i will stay", "nice update, keep it up",
+        "everything works perfectly now", "the best messenger i have used",
     ]
     matched = set()
     for _dim, _lab, rx, _weight, name in rules.PHRASES:
