@@ -353,3 +353,29 @@ def test_a_call_that_hangs_up_by_itself_is_a_complaint():
 
 def test_late_notifications_are_performance():
     assert label(run("Notifications arrive 10 minutes late on my Pixel"), "type") == "performance"
+
+
+class _IntentModel:
+    """A stand-in learned model that adds weight × probability to the intent scores, as
+    model.DimensionModel.blend_row does."""
+
+    model_id = "stub"
+
+    def __init__(self, post: dict, weight: float):
+        self.post, self.weight = post, weight
+
+    def blend(self, raw, scores, evidence):
+        for label, p in self.post.items():
+            scores["intent"][label] = scores["intent"].get(label, 0.0) + self.weight * p
+
+
+def test_a_confident_intent_model_outvotes_the_rules_cascade_but_a_weak_one_does_not():
+    tax = copy.deepcopy(STANDARD_TAXONOMY)
+    text = "群文件上传失败了，你们能不能加一个断点续传"   # the rules' cascade reads a suggestion here
+    rules_only = pipeline.classify(title="", content=text, taxonomy=tax)["sentiment"]["intent"]
+    other = "complaint" if rules_only != "complaint" else "question"
+    confident = {other: 0.9, rules_only: 0.1}
+    strong = pipeline.classify(title="", content=text, taxonomy=tax, model=_IntentModel(confident, 4.0))
+    weak = pipeline.classify(title="", content=text, taxonomy=tax, model=_IntentModel(confident, 1.0))
+    assert strong["sentiment"]["intent"] == other
+    assert weak["sentiment"]["intent"] == rules_only   # weight ≤ 1 never overturns the rules' decision
