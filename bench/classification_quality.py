@@ -6,6 +6,8 @@
     .venv/bin/python bench/classification_quality.py --errors module     # dev mistakes on a dimension (never test)
     .venv/bin/python bench/classification_quality.py --cv                # 5-fold cross-validation on dev (tuning)
     .venv/bin/python bench/classification_quality.py --speed             # throughput vs bare jieba.lcut, memory
+    .venv/bin/python bench/classification_quality.py --blend             # dev 5-fold: rules vs model vs blend weights
+    .venv/bin/python bench/classification_quality.py --features          # dev 5-fold: the model alone, feature/C variants
 
 Data: bench/data/real/zh_im_reports.jsonl (real Chinese IM reports: type, module, intent) and
 bench/data/real/en_app_reviews.jsonl (real English app reviews: intent), each item with a fixed
@@ -300,6 +302,100 @@ def speed(taxonomy, d: Path) -> None:
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+# --- dev-only diagnosis: what holds a dimension back (issue #14) --------------------------------
+
+def _cv_posteriors(dev, dim, fit_features=None, fit_clf=None, k=5):
+    """Out-of-fold posteriors of the learned model for every dev item (item i in fold i % k;
+    trained on the other folds' items that are not low-confidence, as the seed is)."""
+    from feedback_archive.classification import model as sm
+
+    fit_features = fit_features or sm.Features.fit
+    fit_clf = fit_clf or sm.fit_classifier
+    norms, words = sm.featurize([r["text"] for r in dev])
+    post = [None] * len(dev)
+    for fold in range(k):
+        tr = [i for i in range(len(dev)) if i % k != fold and dev[i].get("confidence") != "low"]
+        te = [i for i in range(len(dev)) if i % k == fold]
+        feats, x = fit_features([norms[i] for i in tr], [words[i] for i in tr])
+        clf = fit_clf(x, [dev[i]["labels"][dim] for i in tr])
+        p = clf.predict_proba(feats.transform([norms[i] for i in te], [words[i] for i in te]))
+        for i, pp in zip(te, p):
+            post[i] = dict(zip([str(c) for c in clf.classes_], pp.tolist()))
+    return post
+
+
+def blend_diagnosis(name, dev, dims, taxonomy):
+    """Rules alone, the model alone and the product's decision (rules + weight × model) at each
+    weight of the gate's grid, on dev with out-of-fold posteriors; plus how often either the rules
+    or the model is right (the most a blend of the two could reach)."""
+    decide = pipeline.rule_scores([r["text"] for r in dev], taxonomy=taxonomy)
+    print(f"\n### {name} dev, 5-fold: rules vs model vs blend ({len(dev)} items)")
+    grid = training.WEIGHT_GRID
+    print("| dimension | rules | model alone | " + " | ".join(f"blend w={w:g}" for w in grid) + " | rules or model right |")
+    print("| --- |" + " --- |" * (len(grid) + 3))
+    for d in dims:
+        post = _cv_posteriors(dev, d)
+        gold = [r["labels"][d] for r in dev]
+        rl = [decide[i](d, None, 0) for i in range(len(dev))]
+        ml = [max(p, key=p.get) for p in post]
+        acc = lambda pred, gold=gold: sum(p == g for p, g in zip(pred, gold)) / len(gold)  # noqa: E731
+        cells = [acc(rl), acc(ml)] + [acc([decide[i](d, post[i], w) for i in range(len(dev))]) for w in grid]
+        either = sum(g in (a, b) for g, a, b in zip(gold, rl, ml)) / len(gold)
+        print(f"| {d} | " + " | ".join(f"{c:.1%}" for c in cells) + f" | {either:.1%} |")
+        conf = Counter((g, p) for g, p in zip(gold, [decide[i](d, post[i], 4) for i in range(len(dev))]) if g != p)
+        print("  blend w=4, commonest mistakes (gold → suggested): "
+              + ", ".join(f"{g}→{p} {n}" for (g, p), n in conf.most_common(6)))
+
+
+def feature_variants(name, dev, dims):
+    """The learned model alone (5-fold on dev) with other features, C and class weights."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from feedback_archive.classification import model as sm
+
+    class Feats:
+        def __init__(self, w, c):
+            self.w, self.c = w, c
+
+        def transform(self, norms, words):
+            parts = ([self.w.transform(words)] if self.w else []) + ([self.c.transform(norms)] if self.c else [])
+            return sp.hstack(parts, format="csr")
+
+    def features(analyzer="char_wb", ngrams=(1, 3), use_words=True, use_chars=True):
+        def fit(norms, words):
+            w = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True, min_df=2).fit(words) if use_words else None
+            c = (TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, sublinear_tf=True, min_df=2, lowercase=False)
+                 .fit(norms) if use_chars else None)
+            f = Feats(w, c)
+            return f, f.transform(norms, words)
+        return fit
+
+    def lr(c=4.0, cw="balanced"):
+        return lambda x, y: LogisticRegression(C=c, max_iter=500, class_weight=cw).fit(x, y)
+
+    variants = {
+        "shipped: words + char_wb 1-3, C=4, balanced": (sm.Features.fit, sm.fit_classifier),
+        "char 1-3 (across word boundaries)": (features("char"), lr()),
+        "char 1-4": (features("char", (1, 4)), lr()),
+        "C=1": (features(), lr(1.0)),
+        "C=10": (features(), lr(10.0)),
+        "no class weights": (features(), lr(cw=None)),
+        "jieba words only": (features(use_chars=False), lr()),
+        "character n-grams only": (features(use_words=False), lr()),
+    }
+    print(f"\n### {name} dev, 5-fold: the learned model alone, feature variants")
+    print("| variant | " + " | ".join(dims) + " |")
+    print("| --- |" + " --- |" * len(dims))
+    for label, (ff, fc) in variants.items():
+        cells = []
+        for d in dims:
+            post = _cv_posteriors(dev, d, ff, fc)
+            cells.append(sum(max(p, key=p.get) == r["labels"][d] for p, r in zip(post, dev)) / len(dev))
+        print(f"| {label} | " + " | ".join(f"{c:.1%}" for c in cells) + " |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--real-dir")
@@ -310,12 +406,23 @@ def main() -> None:
     ap.add_argument("--with-model", action="store_true", help="--errors with the model (cross-validated)")
     ap.add_argument("--only", choices=["zh", "en"])
     ap.add_argument("--speed", action="store_true", help="throughput against bare jieba.lcut, and memory")
+    ap.add_argument("--blend", action="store_true", help="dev 5-fold: rules vs model alone vs blend weights")
+    ap.add_argument("--features", action="store_true", help="dev 5-fold: the model alone with other features")
     args = ap.parse_args()
     taxonomy = taxonomy_snapshot()
     load_user_words(taxonomy)
     d = real_dir(args.real_dir)
     if args.speed:
         speed(taxonomy, d)
+        return
+    if args.blend or args.features:
+        for lang, fname, dims in (("zh", "zh_im_reports.jsonl", ZH_DIMS), ("en", "en_app_reviews.jsonl", EN_DIMS)):
+            if args.only in (None, lang):
+                dev = [r for r in load_rows(d / fname) if r["split"] == "dev"]
+                if args.blend:
+                    blend_diagnosis(lang, dev, dims, taxonomy)
+                if args.features:
+                    feature_variants(lang, dev, dims)
         return
     if args.test:
         kappa(d)

@@ -212,6 +212,15 @@ class DimensionModel:
         ev.extend(self.top_words(xrow, best))
 
 
+class _Row:
+    """One row of a CSR matrix as the two arrays `top_words` reads (column indices, values)."""
+
+    __slots__ = ("indices", "data")
+
+    def __init__(self, indices, data):
+        self.indices, self.data = indices, data
+
+
 class Ensemble:
     """What pipeline.classify(model=…) expects: `model_id`, `prepare(texts, toks)` for a batch
     and `blend_prepared(i, scores, evidence)` per item. Models of one training run share their
@@ -240,7 +249,10 @@ class Ensemble:
 
     def blend_prepared(self, prepared: list, i: int, scores: dict, evidence: dict) -> None:
         for m, x, probs in prepared:
-            m.blend_row(probs[i], x[i], scores, evidence)
+            # the row's non-zeros read straight from the CSR arrays: `x[i]` builds a new sparse
+            # matrix per call, which cost more than the whole batch's transform (profiled)
+            lo, hi = x.indptr[i], x.indptr[i + 1]
+            m.blend_row(probs[i], _Row(x.indices[lo:hi], x.data[lo:hi]), scores, evidence)
 
     def blend_tokens(self, raw: str, toks: rules.Tokens, scores: dict, evidence: dict) -> None:
         self.blend_prepared(self.prepare([toks]), 0, scores, evidence)

@@ -3,7 +3,7 @@ double negation, degree words, adversatives, concessives, wishes, questions, wai
 emoji), plus the intent decision (complaint / suggestion / question / praise). Pure.
 
 Two lexicon layers: a hand-written core (general Chinese/English evaluative vocabulary, IM
-symptoms, weighted phrases) over optional general word lists at a lower weight, read from the
+symptoms, weighted phrases; word lists in data/sentiment/*.txt, one entry a line) over optional general word lists at a lower weight, read from the
 directory in the SENTIMENT_LEXICON_DIR setting (e.g. HowNet's lists, which we do not ship: they were
 released for research and non-commercial use). Neither is derived from any review corpus; docs/classification.md has how both are
 evaluated on third-party reviews and what each rule contributes. The lexicon is built once per
@@ -19,41 +19,31 @@ from pathlib import Path
 
 from . import rules
 
-_POS = """
-好 很好 挺好 真好 太好了 好好 不错 挺不错 满意 很满意 喜欢 爱 爱了 棒 很棒 真棒 赞 点赞 优秀 完美 方便 便捷 快捷 及时 准时
-流畅 顺畅 丝滑 顺滑 稳定 清楚 清晰 干净 整洁 舒服 舒适 热情 周到 耐心 专业 贴心 实惠 划算 值 值得 推荐 好用 实用 给力
-靠谱 省心 感谢 谢谢 辛苦了 惊喜 开心 高兴 漂亮 好看 精致 美观 简洁 友好 安静 新鲜 好吃 美味 可口 香 地道 大方 合理
-快 很快 迅速 高效 便宜 优惠 温馨 亲切 礼貌 到位 细心 用心 放心 安心 好评 五星 厉害 牛 强 良心 神器 完善 进步 改善
-提升 喜欢上 满分 超赞 不愧 期待 支持 还行 可以 ok 挺快 干脆 利落 称心 愉快 享受 舒心 顺利 成功 解决了 好多了 快多了
-清楚多了 稳定多了 流畅多了 优雅 直观 易用 上手 人性化 体贴 速度快 性价比 实在 丰富 齐全 宽敞 明亮 便利 热心
-good great nice love like excellent awesome amazing perfect fantastic smooth fast reliable stable clean helpful
-happy thanks thank recommend best wonderful easy convenient intuitive solid useful beautiful brilliant
-"""
-_NEG = """
-差 很差 太差 不好 糟糕 烂 垃圾 失望 后悔 难受 难用 难吃 难看 慢 很慢 太慢 贵 太贵 脏 吵 臭 坑 骗 骗子 恶心 生气 愤怒
-讨厌 烦 无语 郁闷 麻烦 问题 故障 错误 毛病 投诉 差评 不满 一般般 凑合 勉强 简陋 破旧 不行 不值 浪费 忽悠 敷衍 超时
-迟到 太久 半天 拖 差劲 离谱 过分 可恶 崩溃 卡 卡顿 闪退 失败 掉线 延迟 吐槽 不爽 心塞 气人 服了 醉了 不靠谱 不推荐
-再也不 一星 呵呵 折腾 糟心 闹心 失灵 报错 bug 死机 黑屏 花屏 白屏 乱码 丢失 丢 收不到 打不开 用不了 发不出去 登不上
-连不上 自动挂断 全黑 绿屏 听不到 听不清 看不清 杂音 噪音 回声 发烫 耗电 费电 卡死 转圈 崩 挂了 破 辣鸡 坑爹 抓狂 受不了 吃亏 上当 冷漠
-态度差 不耐烦 拒绝 退款 退货 欺骗 虚假 霸王 恶劣 不满意 遗憾 可惜 缺点 不足 不便 不方便 别扭 难找 繁琐 误导 无法 不能
-没法 失效 消失 没了 怪怪的 反人类 一般 不如 还不如 退步 倒退 越来越差 最差 最烂 错 脏乱 异味 潮湿 陈旧 狭小 嘈杂
-bad terrible awful worst horrible useless annoying frustrating disappointed disappointing slow laggy lag crash
-crashes broken bug buggy fail fails failed error garbage hate poor unstable unusable ridiculous unacceptable
-"""
+_WORDS = Path(__file__).resolve().parent / "data" / "sentiment"
+
+
+def _lines(name: str) -> list[str]:
+    """The entries of a word list in data/sentiment/ (one per line, `#` lines are comments)."""
+    text = (_WORDS / name).read_text(encoding="utf-8")
+    return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
+
+
+def _weights(name: str) -> dict[str, float]:
+    """`entry weight` lines (the weight after the last space; an entry may contain spaces)."""
+    out: dict[str, float] = {}
+    for line in _lines(name):
+        entry, _sep, weight = line.rpartition(" ")
+        out[entry.strip()] = float(weight)
+    return out
+
+
+# The word lists are data (data/sentiment/*.txt, one entry a line): the hand-written core lexicon,
+# degree words, emoji, and the clause markers the composition rules below read.
+_POS = _lines("positive.txt")
+_NEG = _lines("negative.txt")
 # Words that show polarity only through negation or as a mild hint.
-_DEGREE = {
-    "太": 1.5, "非常": 1.6, "特别": 1.5, "超": 1.5, "超级": 1.6, "极其": 1.8, "十分": 1.5, "相当": 1.4, "很": 1.2,
-    "真": 1.3, "真的": 1.3, "好": 1.2, "挺": 1.1, "蛮": 1.1, "比较": 0.9, "有点": 0.6, "有些": 0.6, "稍微": 0.5,
-    "略": 0.5, "一点": 0.6, "巨": 1.6, "贼": 1.5, "最": 1.6, "越来越": 1.4, "实在": 1.4, "简直": 1.6, "完全": 1.4,
-    "强烈": 1.5, "very": 1.4, "so": 1.3, "really": 1.3, "too": 1.3, "extremely": 1.8, "super": 1.5, "quite": 1.1,
-    "pretty": 1.1, "slightly": 0.5, "bit": 0.6, "little": 0.6, "totally": 1.5,
-}
-_EMOJI = {
-    "😡": -2.0, "🤬": -2.5, "😠": -2.0, "😭": -1.5, "😢": -1.2, "😤": -1.5, "💩": -2.0, "👎": -2.0, "😞": -1.2,
-    "😫": -1.4, "🙄": -1.0, "😒": -1.0, "💔": -1.5, "😩": -1.4, "🤮": -2.0,
-    "👍": 2.0, "❤️": 2.0, "❤": 2.0, "💯": 2.0, "🎉": 1.5, "😊": 1.2, "😄": 1.2, "😁": 1.2, "🥰": 1.8, "😍": 1.8,
-    "👏": 1.8, "🙏": 0.8, "💪": 1.0, "🌟": 1.2, "⭐": 1.2, "🤝": 1.0, "😀": 1.0, "🥳": 1.5,
-}
+_DEGREE = _weights("degree.txt")
+_EMOJI = _weights("emoji.txt")
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
 
 def _lexicon_dir() -> Path | None:
@@ -71,77 +61,33 @@ def _lexicon_dir() -> Path | None:
 _HOWNET_WEIGHT = 0.6
 
 # Phrases scored with their own weight (not ±1): mild verdicts, loyalty, regret.
-_WEIGHTED = {
-    # mild verdicts: 还行 / 还可以 lean positive, 一般 leans negative
-    "还行": 0.5, "还可以": 0.5, "还好": 0.4, "还不错": 0.9, "凑合": -0.5, "一般": -0.7, "一般般": -0.9,
-    "马马虎虎": -0.6, "中规中矩": 0.1, "过得去": 0.4,
-    # softened verdicts jieba keeps as one word: milder than 不好 / 不满意
-    "不太好": -0.6, "不怎么好": -0.6, "不太行": -0.6, "不太满意": -0.7, "不太稳定": -0.7, "不太方便": -0.6,
-    "不太流畅": -0.7, "不太好用": -0.7,
-    # loyalty: coming back is the strongest praise a customer gives; 不会再来 flips through negation
-    "还会再来": 1.6, "会再来": 1.6, "还会来": 1.5, "下次还来": 1.6, "下次还会": 1.5, "还会再": 1.3, "会再点": 1.5,
-    "还会点": 1.5, "再点": 0.8, "回购": 1.2, "会回购": 1.5, "回头客": 1.5, "常来": 1.2, "会常来": 1.5,
-    "继续支持": 1.5, "一直支持": 1.4, "再来": 0.6, "还来": 0.8, "会推荐": 1.5, "推荐给": 1.3, "值得推荐": 1.6,
-    "还会光顾": 1.6, "再次光顾": 1.4, "会再光顾": 1.6, "再次入住": 1.3, "还会入住": 1.6, "会再入住": 1.6,
-    "下次还住": 1.6, "首选": 1.2, "一如既往": 1.0, "老顾客": 0.6, "必须好评": 1.8, "五星好评": 1.8,
-    "会继续用": 1.5, "继续用": 1.0, "一直在用": 1.0, "离不开": 1.0,
-    "come back": 1.5, "will return": 1.5, "highly recommend": 2.0,
-    # regret / never again
-    "再也不": -1.6, "再也不会": -1.6, "最后一次": -1.4, "不会再": -1.4, "拉黑": -1.6, "不敢再": -1.4,
-    "never again": -2.0, "waste of": -1.5,
-    # "needs improving" is a complaint, not praise of improvement
-    "有待提高": -1.0, "有待提升": -1.0, "需要提高": -0.8, "有待改进": -1.0, "需要改进": -0.8, "请改进": -0.8, "有待加强": -1.0, "不怎么样": -1.2,
-    # service failures in any order/delivery feedback
-    "漏送": -1.2, "少送": -1.2, "没送": -1.0, "送错": -1.2, "拿错": -1.2, "发错": -1.2, "少给": -1.0,
-    "没给": -0.8, "忘了": -0.6, "忘记": -0.6, "洒了": -1.0, "撒了": -1.0, "漏了": -0.8, "凉了": -1.0,
-    "冷了": -0.8, "不热": -0.8, "量少": -1.0, "量小": -1.0, "分量少": -1.2, "份量少": -1.2, "有虫子": -1.8,
-    "头发": -0.8, "异物": -1.2, "不新鲜": -1.2, "变质": -1.5, "馊": -1.5, "吃不饱": -1.0, "嚼不动": -1.0,
-    "咬不动": -1.0, "量足": 1.0, "量大": 0.8, "分量足": 1.0, "打不通": -1.0, "联系不上": -1.2, "没人接": -1.0, "不接": -0.8, "没收到": -1.0,
-}
+_WEIGHTED = _weights("weighted.txt")
 # Words the HowNet lists mark as evaluative that are function words, degree adverbs or verbs of
 # wishing/needing in everyday text (其实 / 根本 / 完全 / 希望 / 需要 / 东西 / 活动).
-_NOT_SENTIMENT = frozenset("""
-东西 活动 不知道 其实 根本 明明 约定 来得 希望 需要 注意 理解 好奇 不要 不得 没收 提高 改进 确实 真是 的确
-实在 完全 特别 绝对 相当 十分 非常 尤其 简直 一定 必须 应该 可能 肯定 居然 竟然 果然 终于 总算 主要 基本
-一点 有点 有些 比较 稍微 一直 经常 总是 老是 反正 毕竟 到底 究竟 认为 觉得 感觉 知道 表示 要求 好像 似乎
-不了 不到 才能 很多 大量 依然 突然 进行 通过 完成 得到 确定 准备 允许 考虑 参加 了解 实际 真正 独立 统一 混合
-管理 通知 系统 中心 助手 默认 自动 搜索 退出 删除 撤回 取消 占用 超过 减少 停止 虚拟 匿名 资源 策略 开发 训练
-协作 主持 明文 地下 新手 紧急 重要 重要的 关键 红色 灰色 绿色 音乐 感叹 隐蔽 不见 完了 没事 正常 正常的 先进 关心
-无比 看上 相信 是的 决定 分明 休息 效率 开放 开放的 真心 特色 可乐 没想 承诺 强烈
-""".split())
+_NOT_SENTIMENT = frozenset(_lines("not_sentiment.txt"))
 
-_NEGATORS = rules.NEGATORS | {
-    "不太", "不怎么", "不够", "不是很", "不算", "没什么", "没啥", "不大", "并非", "未必", "不怎么样", "甭", "勿",
-    "不是特别", "不算太", "n't",
-} - {"不怎么样"}
+_NEGATORS = rules.NEGATORS | frozenset(_lines("negators.txt"))
 # negators that soften rather than flip fully: 不太好 is milder than 不好
-_SOFT_NEG = frozenset({"不太", "不怎么", "不够", "不是很", "不算", "不大", "不是特别", "不算太", "未必", "没那么", "不那么"})
+_SOFT_NEG = frozenset(_lines("soft_negators.txt"))
 # Clause markers. Strong contrast: the clause after it usually carries the verdict.
-_CONTRAST = frozenset({"但", "但是", "可是", "不过", "然而", "可惜", "却", "而是", "偏偏", "只不过", "无奈",
-                       "but", "however", "unfortunately", "yet"})
+_CONTRAST = frozenset(_lines("contrast.txt"))
 # (weight of the clauses before, weight of the contrast clause)
 _CONTRAST_W = (0.8, 1.2)
 _CONTRAST_WEAK_W = (0.9, 1.1)
-_CONTRAST_WEAK = frozenset({"就是", "只是", "唯一", "美中不足", "except"})   # only at clause start
-_CONCESSIVE = frozenset({"虽然", "虽", "虽说", "尽管", "固然", "although", "though", "while"})
-_EXPECT = frozenset({"以为", "本以为", "原以为", "还以为", "本来以为", "原本以为", "满以为", "期待", "期望",
-                     "thought", "expected"})
-_RESULT = frozenset({"结果", "没想到", "谁知", "谁知道", "竟然", "居然", "不料", "反而", "谁料", "想不到", "turns"})
+_CONTRAST_WEAK = frozenset(_lines("contrast_weak.txt"))   # only at clause start
+_CONCESSIVE = frozenset(_lines("concessive.txt"))
+_EXPECT = frozenset(_lines("expectation.txt"))
+_RESULT = frozenset(_lines("result.txt"))
 # a summing-up clause (总之 / 总的来说 / overall) is the writer's own verdict
-_SUMMARY = frozenset({"总之", "总的来说", "总体", "总体而言", "总体来说", "整体", "整体来说", "总而言之", "综合",
-                      "总的说来", "总的来讲", "综上", "overall"})
+_SUMMARY = frozenset(_lines("summary.txt"))
 _SUMMARY_W = 1.5
-_HYPO = frozenset({"如果", "要是", "假如", "若", "如若", "希望", "建议", "能不能", "可不可以", "能否", "要是能",
-                   "if", "hope", "wish", "should", "suggest"})
-_RHETORICAL = ("难道", "凭什么", "怎么能", "怎么可以", "有没有搞错", "什么玩意", "搞什么", "什么鬼", "还好意思",
-               "有这么", "这叫", "怎么回事", "what the")
+_HYPO = frozenset(_lines("hypothetical.txt"))
+_RHETORICAL = tuple(_lines("rhetorical.txt"))
 _SENT_BREAK = frozenset("。.!！?？\n")
 _CLAUSE_BREAK = frozenset("，,;；:：~～…、")
 _BREAK_CHARS = _SENT_BREAK | _CLAUSE_BREAK
 
-_SKIP_IN_SCOPE = frozenset({"是", "很", "太", "那么", "这么", "特别", "非常", "怎么", "算", "会", "能", "再", "够",
-                            "都", "也", "还", "就", "真", "咋", "那", "这", "得", "的", "了", "is", "was", "are",
-                            "very", "that", "so", "too", "really", "be", "been"})
+_SKIP_IN_SCOPE = frozenset(_lines("skip_in_scope.txt"))
 
 # waiting: 等了一个多小时 / 两个小时才到 / 50分钟才送到 are complaints; 半小时就到了 is praise
 _NUM = r"(?:\d+|[一二两三四五六七八九十半几]+)"
@@ -171,8 +117,7 @@ def _rhetorical_re() -> re.Pattern:
 
 _ELLIPSIS = re.compile(r"(?:。{2,}|\.{3,}|…+)")
 _QQ = re.compile(r"[?？]{2,}")
-_EMOTICON = {"[赞]": 1.5, "[强]": 1.5, "[爱心]": 1.5, "[鼓掌]": 1.5, "[抓狂]": -1.5, "[怒]": -1.8, "[衰]": -1.0,
-             "[吐]": -1.5, "[鄙视]": -1.5, "[弱]": -1.5, ":)": 1.0, ":(": -1.0}
+_EMOTICON = _weights("emoticons.txt")
 
 _CN_DIGITS = frozenset("一二两三四五六七八九十半几")
 _CLAUSE_END = frozenset("，,。.!！?？;；~～…、 \n吧啊的了哦呀哈啦") | {""}
@@ -196,9 +141,9 @@ def _load_lexicon() -> dict[str, float]:
                 w = rules.normalize(line).strip()
                 if w and not line.startswith("#"):
                     lex[w] = _HOWNET_WEIGHT * sign
-    for w in _POS.split():
+    for w in _POS:
         lex[rules.normalize(w)] = 1.0
-    for w in _NEG.split():
+    for w in _NEG:
         lex[rules.normalize(w)] = -1.0
     for w, v in _WEIGHTED.items():
         lex[rules.normalize(w)] = v

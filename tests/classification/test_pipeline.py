@@ -306,6 +306,11 @@ def test_required_characters_of_phrase_patterns():
         "能导出吗？", "有深色模式么。", "无法撤回消息", "建议加个已读回执", "如果能批量转发就更好了",
         "you should add a mute button", "it would be nice if chats synced", "i wish there were folders",
         "please make the font bigger", "we need an option to pin chats", "feature request: dark theme",
+        "add a lock for single chats", "plz bring back the old status", "this app needs a feature for scheduling",
+        "i want to be able to hide the tray icon", "is there a way to add folders?", "still waiting for this feature",
+        "it should be possible to mute a call", "can u add stickers", "a dark theme would be great",
+        "the desktop app needs improvement", "if you add polls i will stay", "nice update, keep it up",
+        "everything works perfectly now", "the best messenger i have used",
     ]
     matched = set()
     for _dim, _lab, rx, _weight, name in rules.PHRASES:
@@ -348,3 +353,29 @@ def test_a_call_that_hangs_up_by_itself_is_a_complaint():
 
 def test_late_notifications_are_performance():
     assert label(run("Notifications arrive 10 minutes late on my Pixel"), "type") == "performance"
+
+
+class _IntentModel:
+    """A stand-in learned model that adds weight × probability to the intent scores, as
+    model.DimensionModel.blend_row does."""
+
+    model_id = "stub"
+
+    def __init__(self, post: dict, weight: float):
+        self.post, self.weight = post, weight
+
+    def blend(self, raw, scores, evidence):
+        for label, p in self.post.items():
+            scores["intent"][label] = scores["intent"].get(label, 0.0) + self.weight * p
+
+
+def test_a_confident_intent_model_outvotes_the_rules_cascade_but_a_weak_one_does_not():
+    tax = copy.deepcopy(STANDARD_TAXONOMY)
+    text = "群文件上传失败了，你们能不能加一个断点续传"   # the rules' cascade reads a suggestion here
+    rules_only = pipeline.classify(title="", content=text, taxonomy=tax)["sentiment"]["intent"]
+    other = "complaint" if rules_only != "complaint" else "question"
+    confident = {other: 0.9, rules_only: 0.1}
+    strong = pipeline.classify(title="", content=text, taxonomy=tax, model=_IntentModel(confident, 4.0))
+    weak = pipeline.classify(title="", content=text, taxonomy=tax, model=_IntentModel(confident, 1.0))
+    assert strong["sentiment"]["intent"] == other
+    assert weak["sentiment"]["intent"] == rules_only   # weight ≤ 1 never overturns the rules' decision

@@ -181,7 +181,7 @@ def test_english():
 
 def test_an_operators_general_word_list_is_a_weaker_layer(tmp_path, settings, monkeypatch):
     # not in the hand-written core; an operator licensed to use a general list (HowNet's) adds it
-    assert "赏心悦目" not in sentiment._POS.split()
+    assert "赏心悦目" not in sentiment._POS
     assert pol("界面赏心悦目") == 0.0
     (tmp_path / "general_pos.txt").write_text("# a general list\n赏心悦目\n好\n", encoding="utf-8")
     (tmp_path / "general_neg.txt").write_text("惨不忍睹\n", encoding="utf-8")
