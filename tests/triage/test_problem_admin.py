@@ -82,3 +82,15 @@ def test_item_panel_shows_proposals_with_evidence_and_one_click_decisions(admin_
     r = admin_client.post(f"/admin/feedback/problem/proposals/{other.pk}/reject/", {"next": "https://evil.example/"})
     assert r.status_code == 302 and "evil" not in r["Location"]
     assert ProblemProposal.objects.get(pk=other.pk).decision == "rejected"
+
+
+def test_problem_page_lists_problems_that_may_be_the_same_and_merges_with_one_click(admin_client, items):
+    p = problem_create(feedback_ids=[items[0].pk], actor=JOB)
+    q = problem_create(feedback_ids=[items[1].pk, items[2].pk], actor=JOB)
+    other = problem_create(feedback_ids=[items[3].pk], actor=JOB)
+    r = admin_client.get(f"/admin/feedback/problem/{p.pk}/change/")
+    like = [row["id"] for row in r.context["pb_like"]]
+    assert q.pk in like and other.pk not in like and p.pk not in like
+    assert "Possibly the same problem" in r.content.decode() or "可能是同一问题" in r.content.decode()
+    admin_client.post(f"/admin/feedback/problem/{p.pk}/act/", {"op": "merge", "into": str(q.pk)})
+    assert Problem.objects.get(pk=q.pk).member_count == Feedback.objects.filter(problem=q).count() == 3

@@ -17,7 +17,7 @@ from .intake import (
     is_deadlock,
     search_tokens_for,
 )
-from .matching import feedback_match, problem_matches
+from .matching import feedback_match, problem_matches, problems_like
 from .ownership import (
     feedback_assign,
     feedback_ids,
@@ -45,7 +45,7 @@ from .problems import (
 
 __all__ = [
     "NotFoundError", "feedback_match", "problem_create", "problem_edit", "problem_mark_fixed", "problem_matches", "problem_merge",
-    "problem_merge_into_item", "problem_move_item", "problem_refresh", "problem_split", "problem_take_out",
+    "problem_merge_into_item", "problem_move_item", "problems_like", "problem_refresh", "problem_split", "problem_take_out",
     "proposal_accept", "proposal_reject", "regression_reports",
     "audit_record", "band_holders", "check_version", "duplicate_find",
     "feedback_assign", "feedback_create", "feedback_create_many", "feedback_ids", "feedback_mark_duplicate",

@@ -229,3 +229,17 @@ def _match_one(fid: int, labels: dict, rejected: set[int], vec) -> None:
                  for m in found[:PROPOSALS] if matching.decide(m.score) != "new"]
     if proposals:
         ProblemProposal.objects.bulk_create(proposals, ignore_conflicts=True)
+
+
+def problems_like(*, problem_id: int, limit: int = 5) -> list[matching.Match]:
+    """Other open problems that may be the same as this one: its lead scored as a new report would
+    be (read only). Fragments of one incident arise when a report's proposals missed the problem it
+    belonged to and later reports joined the fragment; the problem page lists these for a merge."""
+    problem = Problem.objects.select_related("lead").filter(pk=problem_id, merged_into__isnull=True).first()
+    if problem is None or problem.lead is None:
+        return []
+    lead = problem.lead
+    report = matching.Report(text=f"{lead.title} {lead.content}", tokens=lead.search_text, product=lead.product_id,
+                             release=lead.release_id, platform=lead.platform, at=lead.received_at, key=lead.pk)
+    found = problem_matches(report, exclude={problem.pk})
+    return [m for m in found if matching.decide(m.score) != "new"][:limit]

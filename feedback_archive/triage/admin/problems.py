@@ -26,6 +26,7 @@ from feedback_archive.feedback.services import (
     problem_move_item,
     problem_split,
     problem_take_out,
+    problems_like,
     proposal_accept,
     proposal_reject,
 )
@@ -35,6 +36,14 @@ from feedback_archive.feedback.services import (
 def _int(raw) -> int | None:
     raw = str(raw or "").lstrip("#").strip()
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+def _problems_like(problem: Problem) -> list[dict]:
+    matches = problems_like(problem_id=problem.pk)
+    rows = {pk: (title, n) for pk, title, n in Problem.objects.filter(pk__in=[m.key for m in matches])
+            .values_list("pk", "title", "reporter_count")}
+    return [{"id": m.key, "title": rows.get(m.key, ("", 0))[0], "reporters": rows.get(m.key, ("", 0))[1], "score": m.score,
+             "evidence": [e for e in m.evidence if e not in ("same release", "same module")][:6]} for m in matches]
 
 
 def problem_panel_context(feedback: Feedback, user) -> dict:
@@ -108,6 +117,7 @@ class ProblemAdmin(admin.ModelAdmin):
                 "pb_proposals": obj.proposals.filter(decision=ProblemProposal.Decision.OPEN).select_related("feedback")
                 .order_by("-score"),
                 "pb_can_change": self.has_change_permission(request, obj),
+                "pb_like": _problems_like(obj),
             })
         return super().render_change_form(request, context, add, change, form_url, obj)
 
