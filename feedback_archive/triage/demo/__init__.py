@@ -22,6 +22,7 @@ from feedback_archive.feedback.services import (
     feedback_set_release,
     problem_merge,
     problem_take_out,
+    problems_like,
     proposal_reject,
 )
 from feedback_archive.intake.pipeline import pipeline_run
@@ -118,6 +119,7 @@ def load_demo_data(*, count: int = 3000, seed: int = 7, progress: Callable[[int,
                 created += _load_one(item, rng, now, importer, module_team, team_members, teams, issue_of)
         if progress:
             progress(min(start + 200, len(items)), len(items))
+    _leads_review(issue_of, teams)
     # the rest of the pipeline (classification, routing, acknowledgement) in the worker
     ids = list(Feedback.objects.exclude(pipeline_state="understood").values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
@@ -191,6 +193,33 @@ def _review_problem(feedback: Feedback, issue_of: dict[int, str], actor: Actor) 
             proposal_reject(proposal_id=proposal.pk, actor=actor)
     except ApplicationError:
         pass  # another team's problem: left for its own agents
+
+
+def _leads_review(issue_of: dict[int, str], teams: dict[str, Team]) -> None:
+    """This week's review of each product's newest release: the team lead opens its problems,
+    biggest first, and merges the ones the problem page lists as possibly the same that are (the
+    generator's issue again stands for the lead's reading) — fragments of one incident that
+    matching and the agents' proposal review left apart."""
+    leads = {t.pk: Actor.for_user(t.lead) for t in teams.values() if t.lead_id}
+    newest = {}
+    for release in Release.objects.order_by("product_id", "released_at"):
+        newest[release.product_id] = release
+    for release in newest.values():
+        problem_ids = list(Problem.objects.filter(members__release=release, merged_into__isnull=True).distinct()
+                           .order_by("-reporter_count", "id").values_list("pk", flat=True))
+        for pid in problem_ids:
+            problem = Problem.objects.filter(pk=pid, merged_into__isnull=True).select_related("lead").first()
+            if problem is None or problem.lead_id is None:
+                continue
+            actor = leads.get(problem.lead.team_id) or Actor.system("demo")
+            for like in problems_like(problem_id=pid):
+                other = Problem.objects.filter(pk=like.key, merged_into__isnull=True).first()
+                if other is None or issue_of.get(other.lead_id) != issue_of.get(problem.lead_id):
+                    continue
+                try:
+                    problem_merge(source_id=other.pk, target_id=pid, actor=actor)
+                except ApplicationError:
+                    continue  # another team's reports: left for its own lead
 
 
 def _note(name: str) -> str:
