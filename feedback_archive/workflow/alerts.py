@@ -29,7 +29,7 @@ from feedback_archive.core.models import Team
 
 from . import bots
 from .models import AlertDelivery, AlertEndpoint, AlertKind, DeliveryStatus
-from .outbox import SEND_LEASE, backoff_seconds
+from .outbox import backoff_seconds, claim_due
 
 SEND_TASK = "feedback_archive.workflow.tasks.alert_send"
 SUBJECT_PREFIX = "[反馈归档] "
@@ -76,16 +76,7 @@ def _enqueue(ids: list[int]) -> None:
 
 # --- sending -----------------------------------------------------------------------------------------
 def _claim(delivery_id: int, now) -> AlertDelivery | None:
-    with transaction.atomic():
-        d = AlertDelivery.objects.select_for_update(of=("self",)).select_related("endpoint").filter(pk=delivery_id).first()
-        if d is None or d.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
-            return None
-        if d.next_attempt_at and d.next_attempt_at > now:
-            return None  # not due yet (or another worker holds the lease)
-        d.attempts += 1
-        d.next_attempt_at = now + SEND_LEASE
-        d.save(update_fields=["attempts", "next_attempt_at"])
-        return d
+    return claim_due(AlertDelivery.objects.select_related("endpoint"), delivery_id, now)
 
 
 def alert_send(*, delivery_id: int, now=None) -> str:

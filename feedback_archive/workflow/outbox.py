@@ -199,18 +199,25 @@ def _send_email(delivery: Delivery) -> None:
     send_mail(delivery.subject, delivery.body, settings.DEFAULT_FROM_EMAIL, [delivery.recipient], fail_silently=False)
 
 
-def _claim(delivery_id: int, now) -> Delivery | None:
+def claim_due(queryset, row_id: int, now):
+    """Lock one outbox row (an OutboxRow: a reporter's Delivery or a team's AlertDelivery) and,
+    if it is due, count the attempt and take a lease (SEND_LEASE) so a second worker leaves it
+    alone; None when it is missing, done or not due."""
     with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(of=("self",)).select_related("feedback__channel", "feedback__reporter", "reply")
-                    .filter(pk=delivery_id).first())
-        if delivery is None or delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
+        row = queryset.select_for_update(of=("self",)).filter(pk=row_id).first()
+        if row is None or row.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
             return None
-        if delivery.next_attempt_at and delivery.next_attempt_at > now:
+        if row.next_attempt_at and row.next_attempt_at > now:
             return None  # not due yet (or another worker holds the lease)
-        delivery.attempts += 1
-        delivery.next_attempt_at = now + SEND_LEASE
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-        return delivery
+        row.attempts += 1
+        row.next_attempt_at = now + SEND_LEASE
+        row.save(update_fields=["attempts", "next_attempt_at"])
+        return row
+
+
+def _claim(delivery_id: int, now) -> Delivery | None:
+    return claim_due(Delivery.objects.select_related("feedback__channel", "feedback__reporter", "reply"),
+                     delivery_id, now)
 
 
 def delivery_send(*, delivery_id: int, now=None) -> str:

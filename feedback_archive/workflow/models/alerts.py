@@ -4,7 +4,7 @@ reporter — early warnings of a rising problem (reports/alerts.py) and regressi
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .replies import DeliveryStatus
+from .replies import OutboxRow
 
 
 class AlertKind(models.TextChoices):
@@ -34,7 +34,7 @@ class AlertEndpoint(models.Model):
         return f"{self.get_kind_display()} → {self.team or _('unowned problems')}"
 
 
-class AlertDelivery(models.Model):
+class AlertDelivery(OutboxRow):
     """One alert on its way to one endpoint (or a colleague's address): written in the transaction
     that decided to alert, sent after the commit, retried with the outbox's backoff
     (OUTBOX_BACKOFF_SECONDS), a dead letter after the last try, which the admin can send again."""
@@ -47,12 +47,6 @@ class AlertDelivery(models.Model):
     target = models.CharField(_("to"), max_length=500)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

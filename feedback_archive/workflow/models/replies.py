@@ -104,7 +104,22 @@ class DeliveryStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", _("not applicable (no way to reach the reporter)")
 
 
-class Delivery(models.Model):
+class OutboxRow(models.Model):
+    """What every outbox row carries to be sent, retried and given up on (workflow/outbox.py
+    `claim_due`): the reporters' outbox (Delivery) and the team alerts (AlertDelivery)."""
+
+    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(OutboxRow):
     """One message in the outbox: a reply, or a survey invitation, on its way to one reporter.
     Written by workflow/outbox.py only."""
 
@@ -117,12 +132,6 @@ class Delivery(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=TemplateLanguage.choices, default="zh")
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
