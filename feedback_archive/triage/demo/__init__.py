@@ -212,7 +212,7 @@ def _leads_review(issue_of: dict[int, str], teams: dict[str, Team]) -> None:
             if problem is None or problem.lead_id is None:
                 continue
             actor = leads.get(problem.lead.team_id) or Actor.system("demo")
-            for like in problems_like(problem_id=pid):
+            for like in problems_like(problem_id=pid, limit=12):
                 other = Problem.objects.filter(pk=like.key, merged_into__isnull=True).first()
                 if other is None or issue_of.get(other.lead_id) != issue_of.get(problem.lead_id):
                     continue
