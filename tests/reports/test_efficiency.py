@@ -110,7 +110,7 @@ def test_admin_page_labels_clocks_and_drills_down(example, client, django_user_m
     r = client.get("/admin/reports/reportsnapshot/efficiency/?month=2025-03")
     body = r.content.decode()
     assert r.status_code == 200
-    assert "bus. h" in body and "cal. h" in body
+    assert ("工作小时" in body and "自然小时" in body)  # business and calendar hours, in the desk's language
     assert f"id__in={example['a'].pk}," in body or f"id__in={example['b'].pk}," in body
     drill = client.get(f"/admin/feedback/feedback/?id__in={example['a'].pk},{example['b'].pk}")
     assert drill.status_code == 200  # the list accepts id__in (no "?e=1" redirect)

@@ -22,7 +22,7 @@ def test_deeply_nested_json_is_a_400_on_every_write_endpoint(api, make_feedback,
     before = (Feedback.objects.count(), Release.objects.count(), FieldChange.objects.count())
     r = _raw(api, method, url.format(id=fb.pk), ("[" * depth + "]" * depth).encode())
     assert r.status_code == 400, r.content[:200]
-    assert "nested deeper" in r.json()["detail"]
+    assert "嵌套超过 32 层" in r.json()["detail"]  # "nested deeper than 32 levels", in the default zh-hans
     assert (Feedback.objects.count(), Release.objects.count(), FieldChange.objects.count()) == before
 
 
