@@ -204,8 +204,8 @@ def _leads_review(issue_of: dict[int, str], teams: dict[str, Team]) -> None:
     superuser = get_user_model().objects.filter(is_superuser=True).order_by("id").first()
     admin = Actor.for_user(superuser) if superuser else Actor.system("demo")
     newest = {}
-    for release in Release.objects.order_by("product_id", "released_at"):
-        newest[release.product_id] = release
+    for release in Release.objects.filter(released_at__isnull=False).order_by("product_id", "released_at"):
+        newest[release.product_id] = release  # unknown versions (no release date) are not releases a lead reviews
     for release in newest.values():
         problem_ids = list(Problem.objects.filter(members__release=release, merged_into__isnull=True).distinct()
                            .order_by("-reporter_count", "id").values_list("pk", flat=True))
