@@ -20,16 +20,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from feedback_archive.core.actors import Actor
 from feedback_archive.core.bulk import each
-from feedback_archive.core.exceptions import ConflictError
 from feedback_archive.core.models import Team
 
 from . import bots
 from .models import AlertDelivery, AlertEndpoint, AlertKind, DeliveryStatus
-from .outbox import backoff_seconds, claim_due
+from .outbox import backoff_seconds, claim_due, due_ids, revive_dead
 
 SEND_TASK = "feedback_archive.workflow.tasks.alert_send"
 SUBJECT_PREFIX = "[反馈归档] "
@@ -112,9 +110,7 @@ def alert_send(*, delivery_id: int, now=None) -> str:
 def alert_send_due(*, now=None, limit: int = 200) -> int:
     """The retry sweep: every alert whose time has come (and pending ones a lost job left)."""
     now = now or timezone.now()
-    ids = list(AlertDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
-                                            next_attempt_at__lte=now).order_by("next_attempt_at")
-               .values_list("pk", flat=True)[:limit])
+    ids = due_ids(AlertDelivery.objects, now, limit)
     for delivery_id in ids:
         alert_send(delivery_id=delivery_id, now=now)
     return len(ids)
@@ -123,13 +119,7 @@ def alert_send_due(*, now=None, limit: int = 200) -> int:
 @transaction.atomic
 def alert_retry(*, delivery_id: int, actor: Actor) -> AlertDelivery:
     """Send a dead letter again, with a fresh set of retries (after the endpoint was fixed)."""
-    d = AlertDelivery.objects.select_for_update().get(pk=delivery_id)
-    if d.status != DeliveryStatus.DEAD:
-        raise ConflictError(_("#%(id)s: only dead letters can be sent again (this one is %(status)s).")
-                            % {"id": d.pk, "status": d.get_status_display()})
-    d.status, d.attempts, d.next_attempt_at = DeliveryStatus.PENDING, 0, timezone.now()
-    d.last_error = f"{d.last_error}\n— retried by {actor.name}".strip()[-2000:]
-    d.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+    d = revive_dead(AlertDelivery.objects, delivery_id, actor)
     transaction.on_commit(lambda: _enqueue([d.pk]))
     return d
 

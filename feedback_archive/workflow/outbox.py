@@ -215,6 +215,24 @@ def claim_due(queryset, row_id: int, now):
         return row
 
 
+def due_ids(queryset, now, limit: int) -> list[int]:
+    """The outbox rows whose attempt is due, oldest first (the retry sweeps)."""
+    return list(queryset.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_attempt_at__lte=now)
+                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+def revive_dead(queryset, row_id: int, actor: Actor):
+    """A dead letter back to pending with a fresh set of retries (call inside a transaction)."""
+    row = queryset.select_for_update().get(pk=row_id)
+    if row.status != DeliveryStatus.DEAD:
+        raise ConflictError(_("#%(id)s: only dead letters can be sent again (this one is %(status)s).")
+                            % {"id": row.pk, "status": row.get_status_display()})
+    row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING, 0, timezone.now()
+    row.last_error = f"{row.last_error}\n— retried by {actor.name}".strip()[-2000:]
+    row.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+    return row
+
+
 def _claim(delivery_id: int, now) -> Delivery | None:
     return claim_due(Delivery.objects.select_related("feedback__channel", "feedback__reporter", "reply"),
                      delivery_id, now)
@@ -253,9 +271,7 @@ def delivery_send(*, delivery_id: int, now=None) -> str:
 def delivery_send_due(*, now=None, limit: int = 500) -> int:
     """The retry sweep: every delivery whose time has come (and pending ones a lost job left)."""
     now = now or timezone.now()
-    ids = list(Delivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
-                                       next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    ids = due_ids(Delivery.objects, now, limit)
     for delivery_id in ids:
         delivery_send(delivery_id=delivery_id, now=now)
     return len(ids)
@@ -264,13 +280,7 @@ def delivery_send_due(*, now=None, limit: int = 500) -> int:
 @transaction.atomic
 def delivery_retry(*, delivery_id: int, actor: Actor) -> Delivery:
     """Send a dead letter again, with a fresh set of retries (after the receiver was fixed)."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-    if delivery.status != DeliveryStatus.DEAD:
-        raise ConflictError(_("#%(id)s: only dead letters can be sent again (this one is %(status)s).")
-                            % {"id": delivery.pk, "status": delivery.get_status_display()})
-    delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.PENDING, 0, timezone.now()
-    delivery.last_error = f"{delivery.last_error}\n— retried by {actor.name}".strip()[-2000:]
-    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+    delivery = revive_dead(Delivery.objects, delivery_id, actor)
     transaction.on_commit(lambda: _enqueue(delivery.pk))
     return delivery
 
