@@ -13,7 +13,6 @@ or survey, the channel's webhook); an alert belongs to a team's endpoint (a bot 
 may be about a problem rather than one item."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -27,7 +26,7 @@ from feedback_archive.core.models import Team
 
 from . import bots
 from .models import AlertDelivery, AlertEndpoint, AlertKind, DeliveryStatus
-from .outbox import backoff_seconds, claim_due, due_ids, revive_dead
+from .outbox import due_ids, outbox_attempt, revive_dead
 
 SEND_TASK = "feedback_archive.workflow.tasks.alert_send"
 SUBJECT_PREFIX = "[反馈归档] "
@@ -73,38 +72,17 @@ def _enqueue(ids: list[int]) -> None:
 
 
 # --- sending -----------------------------------------------------------------------------------------
-def _claim(delivery_id: int, now) -> AlertDelivery | None:
-    return claim_due(AlertDelivery.objects.select_related("endpoint"), delivery_id, now)
+def _send(d: AlertDelivery) -> None:
+    if d.kind == AlertKind.EMAIL:
+        send_mail(d.subject, d.body, settings.DEFAULT_FROM_EMAIL, [d.target], fail_silently=False)
+    else:
+        secret = d.endpoint.secret if d.endpoint else ""
+        bots.bot_send(d.kind, d.target, secret, title=d.subject.removeprefix(SUBJECT_PREFIX), text=d.body)
 
 
 def alert_send(*, delivery_id: int, now=None) -> str:
     """One attempt, if due; safe to run twice. Returns the status afterwards."""
-    now = now or timezone.now()
-    d = _claim(delivery_id, now)
-    if d is None:
-        return AlertDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
-    error = ""
-    try:
-        if d.kind == AlertKind.EMAIL:
-            send_mail(d.subject, d.body, settings.DEFAULT_FROM_EMAIL, [d.target], fail_silently=False)
-        else:
-            secret = d.endpoint.secret if d.endpoint else ""
-            bots.bot_send(d.kind, d.target, secret, title=d.subject.removeprefix(SUBJECT_PREFIX), text=d.body)
-    except Exception as exc:  # any failure is retried; the reason is kept for the admin
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-    fields = ["status", "next_attempt_at", "last_error"]
-    if not error:
-        d.status, d.next_attempt_at, d.sent_at = DeliveryStatus.SENT, None, now
-        fields.append("sent_at")
-    else:
-        steps = backoff_seconds()
-        d.last_error = error
-        if d.attempts > len(steps):
-            d.status, d.next_attempt_at = DeliveryStatus.DEAD, None
-        else:
-            d.status, d.next_attempt_at = DeliveryStatus.RETRYING, now + dt.timedelta(seconds=steps[d.attempts - 1])
-    d.save(update_fields=fields)
-    return d.status
+    return outbox_attempt(AlertDelivery.objects.select_related("endpoint"), delivery_id, now or timezone.now(), _send)
 
 
 def alert_send_due(*, now=None, limit: int = 200) -> int:

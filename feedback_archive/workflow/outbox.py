@@ -233,39 +233,47 @@ def revive_dead(queryset, row_id: int, actor: Actor):
     return row
 
 
-def _claim(delivery_id: int, now) -> Delivery | None:
-    return claim_due(Delivery.objects.select_related("feedback__channel", "feedback__reporter", "reply"),
-                     delivery_id, now)
+
+
+def outbox_attempt(queryset, row_id: int, now, send) -> str:
+    """One attempt at one outbox row, if it is due (`claim_due`): `send(row)` raises on failure;
+    the outcome is recorded — sent, retrying after the next backoff step, or a dead letter after
+    the last. Safe to run twice. Returns the status afterwards ("missing" for an unknown id)."""
+    row = claim_due(queryset, row_id, now)
+    if row is None:
+        return queryset.filter(pk=row_id).values_list("status", flat=True).first() or "missing"
+    error = ""
+    try:
+        send(row)
+    except Exception as exc:  # any failure is retried; the reason is kept for the admin
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    fields = ["status", "next_attempt_at", "last_error"]
+    if not error:
+        row.status, row.next_attempt_at, row.sent_at = DeliveryStatus.SENT, None, now
+        fields.append("sent_at")
+    else:
+        steps = backoff_seconds()
+        row.last_error = error
+        if row.attempts > len(steps):
+            row.status, row.next_attempt_at = DeliveryStatus.DEAD, None
+        else:
+            row.status = DeliveryStatus.RETRYING
+            row.next_attempt_at = now + dt.timedelta(seconds=steps[row.attempts - 1])
+    row.save(update_fields=fields)
+    return row.status
+
+
+def _deliver(delivery: Delivery) -> None:
+    if delivery.method == DeliveryMethod.WEBHOOK:
+        _send_webhook(delivery)
+    else:
+        _send_email(delivery)
 
 
 def delivery_send(*, delivery_id: int, now=None) -> str:
     """One attempt, if the delivery is due; safe to run twice. Returns the status afterwards."""
-    now = now or timezone.now()
-    delivery = _claim(delivery_id, now)
-    if delivery is None:
-        return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
-    error = ""
-    try:
-        if delivery.method == DeliveryMethod.WEBHOOK:
-            _send_webhook(delivery)
-        else:
-            _send_email(delivery)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-    fields = ["status", "next_attempt_at", "last_error"]
-    if not error:
-        delivery.status, delivery.next_attempt_at, delivery.sent_at = DeliveryStatus.SENT, None, now
-        fields.append("sent_at")
-    else:
-        steps = backoff_seconds()
-        delivery.last_error = error
-        if delivery.attempts > len(steps):
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
-        else:
-            delivery.status = DeliveryStatus.RETRYING
-            delivery.next_attempt_at = now + dt.timedelta(seconds=steps[delivery.attempts - 1])
-    delivery.save(update_fields=fields)
-    return delivery.status
+    return outbox_attempt(Delivery.objects.select_related("feedback__channel", "feedback__reporter", "reply"),
+                          delivery_id, now or timezone.now(), _deliver)
 
 
 def delivery_send_due(*, now=None, limit: int = 500) -> int:
