@@ -156,14 +156,6 @@ def context_matrix(queries: list[matching.Report], cands: list[matching.Report])
     return delta, capped
 
 
-def final_scores(prob, delta, capped, x) -> np.ndarray:
-    # exactly matching.score_many: probability + context, clipped; the automatic gate; the negation cap
-    score = np.clip(prob + delta, 0.0, 1.0)
-    overlap = x[..., matching.FEATURES.index("overlap")]
-    cap = (capped & (overlap >= matching.NEGATION_CAP_OVERLAP)) | ~matching.auto_allowed(x)
-    return np.where(cap, np.minimum(score, matching.AUTO_THRESHOLD - 0.01), score)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
@@ -211,7 +203,7 @@ def main() -> None:
         x, np.array([matching.probability(x[n], models[folds[n]]) for n in range(len(rows))]))
     delta, capped = context_matrix(qa, qb)
     idx = np.arange(len(rows))
-    scores = final_scores(pair_prob, delta[idx, idx], capped[idx, idx], x)
+    scores = matching.final_scores(pair_prob, delta[idx, idx], capped[idx, idx], x)
     how = f"out of fold ({FOLDS} folds by pair group)" if cross else "stored model"
     print(f"\nautomatic links (pair linked when score >= threshold; {how})")
     print("| threshold | linked | precision | recall |")
@@ -248,7 +240,7 @@ def main() -> None:
     prop_scores = np.zeros((len(queries), len(stored)))
     for i, (n, _r) in enumerate(queries):
         prob = matching.no_text_in_common(xq[i], matching.probability(xq[i], models[folds[n]]))
-        prop_scores[i] = final_scores(prob, dq[i], cq[i], xq[i])
+        prop_scores[i] = matching.final_scores(prob, dq[i], cq[i], xq[i])
     problem_ids = np.array([problem[t] for t in all_texts])
     print(f"\nproposals: top-3 recall of a's problem among all {len(all_texts)} texts' problems "
           f"(auto threshold {matching.AUTO_THRESHOLD}; {how})")

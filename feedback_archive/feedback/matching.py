@@ -481,6 +481,17 @@ def auto_allowed(x: np.ndarray) -> np.ndarray:
     return ~conflict & ((anchored & (col["cos_words"] >= AUTO_MIN_WORD_COSINE)) | near_copy)
 
 
+def final_scores(probs: np.ndarray, delta: np.ndarray, negation_differs: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The pair scorer's probability shifted by the context, clipped to [0, 1], and kept below the
+    automatic threshold where a person must decide: the automatic gate (auto_allowed) says no, or
+    a negation on one side only with nearly every other concept shared ("能发大文件" / "不能发大文件").
+    Element-wise over any shape of pairs (score_many, and the bench's all-against-all)."""
+    score = np.clip(probs + delta, 0.0, 1.0)
+    overlap = x[..., FEATURES.index("overlap")]
+    capped = (negation_differs & (overlap >= NEGATION_CAP_OVERLAP)) | ~auto_allowed(x)
+    return np.where(capped, np.minimum(score, AUTO_THRESHOLD - 0.01), score)
+
+
 def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) -> list[Match]:
     """Score a report against candidate reports, best first. The score is the pair scorer's
     probability that both report one problem, shifted by the context. Evidence: the shared
@@ -489,21 +500,15 @@ def score_many(vectoriser: Vectoriser, query: Report, candidates: list[Report]) 
         return []
     x = pair_features(vectoriser, [query], candidates)[0]
     probs = no_text_in_common(x, probability(x))
-    overlap = x[:, FEATURES.index("overlap")]
-    allowed = auto_allowed(x)
+    context = [context_adjustment(query, cand) for cand in candidates]
+    scores = final_scores(probs, np.array([d for d, _n in context]),
+                          np.array(["negation differs" in n for _d, n in context]), x)
     out = []
     for k, cand in enumerate(candidates):
-        delta, notes = context_adjustment(query, cand)
         shared = sorted(query.concept_set & cand.concept_set,
                         key=lambda c: (-vectoriser.weight("w:" + c), c))
-        score = float(np.clip(probs[k] + delta, 0.0, 1.0))
-        if not allowed[k]:
-            score = min(score, AUTO_THRESHOLD - 0.01)  # proposed, never joined by itself
-        if "negation differs" in notes and overlap[k] >= NEGATION_CAP_OVERLAP:
-            # "能发大文件" and "不能发大文件" share every other word: a person decides, never the matcher
-            score = min(score, AUTO_THRESHOLD - 0.01)
-        out.append(Match(key=cand.key, score=round(score, 4),
-                         text_similarity=round(float(probs[k]), 4), evidence=shared[:8] + notes))
+        out.append(Match(key=cand.key, score=round(float(scores[k]), 4),
+                         text_similarity=round(float(probs[k]), 4), evidence=shared[:8] + context[k][1]))
     out.sort(key=lambda m: -m.score)
     return out
 
