@@ -122,9 +122,28 @@ def _affixes(w: str) -> tuple[int, bool, int]:
     return hit
 
 
+_LATIN = re.compile(r"[a-z0-9_]+\Z")
+
+
+def _join_latin(words: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Glue back Latin words that jieba cut inside: with English user words in its dictionary
+    (file, hot, send) jieba splits profile → pro|file and screenshot → screens|hot, so a keyword
+    would match inside another English word. An English word's boundaries are its spaces and
+    punctuation, so adjacent Latin pieces are one token again."""
+    out: list[tuple[str, int, int]] = []
+    for w, s, e in words:
+        if out and out[-1][2] == s and _LATIN.match(w) and _LATIN.match(out[-1][0]) and w.isascii() \
+                and out[-1][0].isascii():
+            pw, ps, _pe = out[-1]
+            out[-1] = (pw + w, ps, e)
+        else:
+            out.append((w, s, e))
+    return out
+
+
 def tokenize(text: str) -> Tokens:
     norm = normalize(text)
-    words = segmenter.tokenize(norm)
+    words = _join_latin(segmenter.tokenize(norm))
     toks = Tokens(norm, words)
     starts, ends, soft_neg = toks.starts, toks.ends, toks.soft_neg
     for i, (w, s, e) in enumerate(words):
