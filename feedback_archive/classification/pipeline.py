@@ -25,6 +25,8 @@ MODEL_VERSION = RULES_VERSION
 # Dimensions where a negated keyword still names the thing (没声音 is still about voice).
 _NO_NEGATION_DIMS = frozenset({"module"})
 _NEG_KEYWORD_PENALTY = 3.0
+# Dimensions decided by the failing capability: a keyword in a clause saying it works is not counted.
+_CAPABILITY_DIMS = frozenset({"module"})
 _DEFAULTS = {"type": "function", "module": "other", "severity": "normal", "scope": "individual", "intent": "complaint"}
 
 
@@ -144,10 +146,13 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
     matches = comp.index.find(toks)
     scores: dict[str, dict[str, float]] = {}
     evidence: dict[str, dict[str, list[str]]] = {}
+    working = rules.working_spans(text)
     for dcode, codes in comp.dims:
         sc = dict.fromkeys(codes, 0.0)
         ev: dict[str, list[str]] = {c: [] for c in codes}
         for m, ents in rules.resolve(matches, dcode):
+            if working and dcode in _CAPABILITY_DIMS and any(a <= m.start < b for a, b in working):
+                continue  # 聊天里面显示正常: a capability named as working did not fail
             for en in ents:
                 if en.negative:
                     sc[en.label] -= _NEG_KEYWORD_PENALTY

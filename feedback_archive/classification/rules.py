@@ -350,14 +350,35 @@ def _load_phrases(path: Path = _DATA / "phrases.yaml"):
     phrases = [(p["dimension"], p["label"], re.compile(p["pattern"]), float(p["weight"]), p["name"])
                for p in data["phrases"]]
     topics = {lab: _kw(spec) for lab, spec in data["praise_topics"].items()}
-    return phrases, topics
+    working = data.get("working") or {}
+    return phrases, topics, (re.compile(working["pattern"]) if working.get("pattern") else None,
+                             frozenset(working.get("negators", "")))
 
 
 # (dim, label, regex, weight, name) — the name is internal; evidence shows the matched text
 PHRASES: list[tuple[str, str, re.Pattern, float, str]]
 # What a *praise* is about, for the type dimension (流畅 praise → performance, not function).
 PRAISE_TOPIC: dict[str, list[tuple[str, float]]]
-PHRASES, PRAISE_TOPIC = _load_phrases()
+PHRASES, PRAISE_TOPIC, (_WORKING, _WORKING_NEG) = _load_phrases()
+_CLAUSE_SPLIT = re.compile(r"[，,。.!！?？;；:：\n~～…、]|但是|可是|不过|然而|只是|\bbut\b|\bhowever\b")
+
+
+def working_spans(text: str) -> list[tuple[int, int]]:
+    """Clauses of `text` that say something works (phrases.yaml `working`: 聊天里面显示正常,
+    calls are fine), as (start, end) offsets. The module decision ignores keywords inside them:
+    the failing capability decides the module, not one the user mentions as working."""
+    if _WORKING is None:
+        return []
+    spans: list[tuple[int, int]] = []
+    for m in _WORKING.finditer(text):
+        if not _WORKING_NEG.isdisjoint(text[max(0, m.start() - 3):m.start()]):
+            continue  # 无法正常 / 不能正常使用: a failure, not a working capability
+        start = 0
+        for b in _CLAUSE_SPLIT.finditer(text, 0, m.start()):
+            start = b.end()
+        nxt = _CLAUSE_SPLIT.search(text, m.end())
+        spans.append((start, nxt.start() if nxt else len(text)))
+    return spans
 
 
 def required_chars(rx: re.Pattern) -> frozenset[str] | None:
