@@ -363,6 +363,12 @@ PHRASES, PRAISE_TOPIC, (_WORKING, _WORKING_NEG) = _load_phrases()
 _CLAUSE_SPLIT = re.compile(r"[，,。.!！?？;；:：\n~～…、]|但是|可是|不过|然而|只是|\bbut\b|\bhowever\b")
 
 
+def clause_breaks(text: str) -> list[int]:
+    """Offsets where a clause ends (punctuation, contrast words), sorted: the clause of offset x
+    is bisect_right(breaks, x)."""
+    return [b.start() for b in _CLAUSE_SPLIT.finditer(text)]
+
+
 def working_spans(text: str) -> list[tuple[int, int]]:
     """Clauses of `text` that say something works (phrases.yaml `working`: 聊天里面显示正常,
     calls are fine), as (start, end) offsets. The module decision ignores keywords inside them:
