@@ -20,14 +20,14 @@ from bisect import bisect_right
 from . import rules, sentiment
 from .language import detect_language
 
-RULES_VERSION = "rules-2"
+RULES_VERSION = "rules-3"  # rules-3: Latin tokens glued, module by the failing capability
 MODEL_VERSION = RULES_VERSION
 
 # Dimensions where a negated keyword still names the thing (没声音 is still about voice).
 _NO_NEGATION_DIMS = frozenset({"module"})
 _NEG_KEYWORD_PENALTY = 3.0
-# Dimensions decided by the failing capability: a keyword in a clause saying it works is not counted.
-_CAPABILITY_DIMS = frozenset({"module"})
+# The module is decided by the failing capability: a module keyword in a clause saying it works is
+# not counted…
 _SYMPTOM_TYPES = frozenset({"function", "performance"})
 # …and a capability keyword outside every symptom clause counts half (when some clause reports a
 # symptom): 消息 / 聊天 mentioned in passing must not outweigh the capability that failed.
@@ -155,20 +155,31 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
     matches = comp.index.find(toks)
     scores: dict[str, dict[str, float]] = {}
     evidence: dict[str, dict[str, list[str]]] = {}
-    working = rules.working_spans(text)
-    # clauses that report a symptom (a non-negated function / performance keyword of the type
-    # dimension): the capability named there is the failing one; one named elsewhere is incidental
-    breaks = symptom_clauses = None
-    if "type" in comp.dim_codes:
+    chars = set(text)
+    phrase_hits = []
+    for dcode, lcode, rx, weight, _name, required in comp.phrases:
+        if required is None or not required.isdisjoint(chars):
+            m = rx.search(text)
+            if m is not None:
+                phrase_hits.append((dcode, lcode, weight, m))
+    module_matches = rules.resolve(matches, "module") if "module" in comp.dim_codes else []
+    working = symptom_clauses = breaks = None
+    if module_matches:
+        working = rules.working_spans(text)
+        # clauses that report a symptom (a non-negated function / performance keyword or phrase of
+        # the type dimension): the capability named there is the failing one, one named elsewhere
+        # is incidental
         breaks = rules.clause_breaks(text)
         symptom_clauses = {bisect_right(breaks, m.start) for m, ents in rules.resolve(matches, "type")
                            if not m.negated and any(not en.negative and en.label in _SYMPTOM_TYPES for en in ents)}
+        symptom_clauses.update(bisect_right(breaks, m.start()) for d, lab, _w, m in phrase_hits
+                               if d == "type" and lab in _SYMPTOM_TYPES)
     for dcode, codes in comp.dims:
         sc = dict.fromkeys(codes, 0.0)
         ev: dict[str, list[str]] = {c: [] for c in codes}
-        for m, ents in rules.resolve(matches, dcode):
+        for m, ents in (module_matches if dcode == "module" else rules.resolve(matches, dcode)):
             factor = 1.0
-            if dcode in _CAPABILITY_DIMS:
+            if dcode == "module":
                 if working and any(a <= m.start < b for a, b in working):
                     continue  # 聊天里面显示正常: a capability named as working did not fail
                 if symptom_clauses and bisect_right(breaks, m.start) not in symptom_clauses:
@@ -184,13 +195,9 @@ def _score(comp: Compiled, toks: rules.Tokens, text: str):
                     if m.word not in ev[en.label]:
                         ev[en.label].append(m.word)
         scores[dcode], evidence[dcode] = sc, ev
-    chars = set(text)
-    for dcode, lcode, rx, weight, _name, required in comp.phrases:
-        if required is None or not required.isdisjoint(chars):
-            m = rx.search(text)
-            if m is not None:
-                scores[dcode][lcode] += weight
-                evidence[dcode][lcode].append(PHRASE_TAG + m.group(0).strip()[:24])
+    for dcode, lcode, weight, m in phrase_hits:
+        scores[dcode][lcode] += weight
+        evidence[dcode][lcode].append(PHRASE_TAG + m.group(0).strip()[:24])
     return scores, evidence
 
 

@@ -360,7 +360,7 @@ PHRASES: list[tuple[str, str, re.Pattern, float, str]]
 # What a *praise* is about, for the type dimension (流畅 praise → performance, not function).
 PRAISE_TOPIC: dict[str, list[tuple[str, float]]]
 PHRASES, PRAISE_TOPIC, (_WORKING, _WORKING_NEG) = _load_phrases()
-_CLAUSE_SPLIT = re.compile(r"[，,。.!！?？;；:：\n~～…、]|但是|可是|不过|然而|只是|\bbut\b|\bhowever\b")
+_CLAUSE_SPLIT = re.compile(r"[，,。.!！?？;；:：\n~～…]|但是|可是|不过|然而|只是|\bbut\b|\bhowever\b")
 
 
 def clause_breaks(text: str) -> list[int]:

@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_archive.classification import model as stat_model
-from feedback_archive.classification import services, tasks
+from feedback_archive.classification import pipeline, services, tasks
 from feedback_archive.classification.models import ClassifierModel, Suggestion
 from feedback_archive.core.actors import Actor
 from feedback_archive.feedback.services import feedback_set_labels
@@ -109,7 +109,7 @@ def test_a_corrupt_stored_model_is_logged_and_the_rules_keep_working(make_feedba
         services.feedback_classify(feedback_id=fb.pk)
     assert "refused" in caplog.text and "lr-broken" in caplog.text
     sug = Suggestion.objects.get(feedback=fb, dimension__code="module")
-    assert sug.label.code == "voice" and sug.model_version == "rules-2"
+    assert sug.label.code == "voice" and sug.model_version == pipeline.RULES_VERSION
 
 
 def test_training_on_confirmed_labels_activates_a_model_that_beats_the_rules(make_feedback, agent):
@@ -118,7 +118,7 @@ def test_training_on_confirmed_labels_activates_a_model_that_beats_the_rules(mak
     probe = make_feedback(content="星火面板又打不开了，急")
     services.feedback_classify(feedback_id=probe.pk)
     before = Suggestion.objects.get(feedback=probe, dimension__code="module")
-    assert before.label.code == "other" and before.model_version == "rules-2"
+    assert before.label.code == "other" and before.model_version == pipeline.RULES_VERSION
 
     rows = services.classifier_train(actor=Actor.system(), min_examples=30)
     by_dim = {r.dimension.code: r for r in rows}
@@ -133,7 +133,7 @@ def test_training_on_confirmed_labels_activates_a_model_that_beats_the_rules(mak
     services.feedback_classify(feedback_id=probe.pk)
     after = Suggestion.objects.get(feedback=probe, dimension__code="module")
     assert after.label.code == "video"
-    assert after.model_version == f"rules-2+{mdl.version}"
+    assert after.model_version == f"{pipeline.RULES_VERSION}+{mdl.version}"
     assert "星火" in after.evidence and not [e for e in after.evidence if ":" in e or "p=" in e]
 
 
@@ -145,7 +145,7 @@ def test_too_few_examples_keeps_the_rules(make_feedback, agent):
     assert services.active_model() is None
     probe = make_feedback(content="星火面板又打不开了")
     services.feedback_classify(feedback_id=probe.pk)
-    assert Suggestion.objects.get(feedback=probe, dimension__code="module").model_version == "rules-2"
+    assert Suggestion.objects.get(feedback=probe, dimension__code="module").model_version == pipeline.RULES_VERSION
 
 
 def test_retraining_retires_the_previous_model_and_the_task_reports(make_feedback, agent, settings):

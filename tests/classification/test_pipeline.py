@@ -379,3 +379,54 @@ def test_a_confident_intent_model_outvotes_the_rules_cascade_but_a_weak_one_does
     weak = pipeline.classify(title="", content=text, taxonomy=tax, model=_IntentModel(confident, 1.0))
     assert strong["sentiment"]["intent"] == other
     assert weak["sentiment"]["intent"] == rules_only   # weight ≤ 1 never overturns the rules' decision
+
+
+# --- the failing capability decides the module (issue #14) -------------------------------------
+
+@pytest.mark.parametrize("text, want", [
+    # 聊天 / 消息 named in passing, the camera is what fails
+    ("群里每天聊天发消息都靠它，今天摄像头一直打不开", "video"),
+    ("聊天记录、消息通知这些平时都用得好好的，今天摄像头打不开了", "video"),
+    # a capability the user says works is not the failing one
+    ("输入框里打的中文全是方框，但是聊天记录里显示正常", "other"),
+    ("Messages and chats are fine, but the camera stays black in video calls", "video"),
+    # …but 无法正常 is a failure, not a working capability
+    ("无法正常接收消息，重启也不行", "message"),
+])
+def test_the_failing_capability_outweighs_words_mentioned_in_passing(text, want):
+    assert label(run(text), "module") == want
+
+
+def test_without_a_reported_symptom_nothing_is_discounted():
+    # a question names no failure: 聊天记录 decides as before
+    assert label(run("想问一下聊天记录能导出到电脑上吗"), "module") == "message"
+
+
+def test_working_spans_end_at_the_clause_and_skip_negated_markers():
+    text = "语音通话没问题，但是视频一直黑屏"
+    spans = rules.working_spans(text)
+    assert len(spans) == 1 and text[spans[0][0]:spans[0][1]] == "语音通话没问题"
+    assert rules.working_spans("消息不能正常发送") == []
+    assert rules.working_spans("图片无法正常显示") == []
+
+
+@pytest.fixture
+def taxonomy_words():
+    """The tokenizer knows the taxonomy's words, English ones included, as in production."""
+    from feedback_archive.core import segmenter
+
+    saved = set(segmenter._user_words)
+    words = {rules.parse_keyword(kw)[0] for d in TAX for lab in d["labels"] for kw in lab["keywords"]}
+    segmenter.set_user_words(w for w in words if len(w) >= 2)
+    yield
+    segmenter.set_user_words(saved)
+
+
+def test_an_english_keyword_never_matches_inside_another_word(taxonomy_words):
+    toks = rules.tokenize("Why can't I screenshot my profile photo? 升级到v5.3后wine5就闪退")
+    words = [w for w, _s, _e in toks.words]
+    assert "profile" in words and "screenshot" in words and "wine5" in words
+    assert "file" not in words and "hot" not in words
+    res = run("Why can't I screenshot my profile picture on the new version")
+    assert "file" not in evidence(res, "module")
+    assert "hot" not in res["suggestions"]["type"]["evidence"]
