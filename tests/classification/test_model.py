@@ -175,3 +175,30 @@ def test_train_button_enqueues_the_job(admin_client, make_feedback, agent, djang
     row = ClassifierModel.objects.get()
     page = admin_client.get(reverse("admin:classification_classifiermodel_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert row.version in page and row.metrics["reason"] in page
+
+
+def _standard_taxonomy():
+    from feedback_archive.taxonomy.standard import STANDARD_TAXONOMY
+
+    return [{"code": d["code"], "labels": [
+        {"code": lab["code"], "keywords": list(lab["keywords"]), "negative_keywords": list(lab["negative_keywords"])}
+        for lab in d["labels"]]} for d in STANDARD_TAXONOMY]
+
+
+def test_gate_is_cross_fitted_and_activates_only_a_model_that_beats_the_rules():
+    from feedback_archive.classification import training
+
+    tax = _standard_taxonomy()
+    texts = XINGHUO + MESSAGES
+    # agents label 星火 reports video (no rule knows the name): the model earns its place
+    items = [(f"k{i}", t, "video" if t in XINGHUO else "message") for i, t in enumerate(texts)]
+    got = training.fit_dimension(items, dimension="module", taxonomy=tax, min_examples=20)
+    m = got["metrics"]
+    assert got["active"] and m["blend_accuracy"] > m["rules_accuracy"]
+    assert got["weight"] in training.WEIGHT_GRID and m["weight_items"] + m["gate_items"] == m["out_of_sample"]
+    # labels that are exactly what the rules already say: nothing for the model to add, refused
+    rules_say = [pipeline.classify(title="", content=t, taxonomy=tax)["suggestions"]["module"]["label"] for t in texts]
+    same = [(f"k{i}", t, lab) for i, (t, lab) in enumerate(zip(texts, rules_say))]
+    assert len(set(rules_say)) > 1
+    got = training.fit_dimension(same, dimension="module", taxonomy=tax, min_examples=20)
+    assert not got["active"] and got["metrics"]["rules_accuracy"] == 1.0
