@@ -232,7 +232,7 @@ def run_set(name, rows, dims, taxonomy, args):
         mdl, gate = train_seed(dev, dims, taxonomy)
         for d, f in gate.items():
             m = f["metrics"]
-            print(f"gate on dev's held-out fifth, {d}: rules {m.get('rules_accuracy', 0):.1%} → rules+model "
+            print(f"gate on dev's out-of-sample items (cross-fitted halves), {d}: rules {m.get('rules_accuracy', 0):.1%} → rules+model "
                   f"{m.get('blend_accuracy', 0):.1%}, weight {m['weight']}: {m['reason']}")
         methods = {**base(test), "product at cold start (rules + seed model)": predict(test, taxonomy, dims, mdl),
                    "model alone": model_alone(gate, test, dims)}
