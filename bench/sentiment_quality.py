@@ -78,6 +78,7 @@ ABLATIONS = {
     "weighted phrases (loyalty, 还行, 漏送…)": {"_WEIGHTED": {}},
     "general-list layer (SENTIMENT_LEXICON_DIR)": {"_lexicon_dir": lambda: None},
     "general-list function-word filter": {"_NOT_SENTIMENT": frozenset()},
+    "glued degree characters (奇慢, 极差)": {"_GLUE": False},
 }
 
 
@@ -352,6 +353,7 @@ def main() -> None:
     ap.add_argument("--min-examples", type=int, default=None,
                     help="the gate's minimum (default: the product's CLASSIFICATION_MODEL_MIN_EXAMPLES, 200)")
     ap.add_argument("--files", default=",".join(FILES))
+    ap.add_argument("--dev", action="store_true", help="the lexicon figures on the dev split only (for tuning)")
     args = ap.parse_args()
     data = {k: load(k) for k in args.files.split(",")}
     if args.curve:
@@ -364,6 +366,9 @@ def main() -> None:
     if args.split:
         split_eval(data)
         return
+    if args.dev:
+        data = {k: [(y, t) for y, t in rows if split_of(t) == "dev"] for k, rows in data.items()}
+        print("DEV split only (sha1(review) % 100 >= 30): what tuning may look at")
     print("files:", {k: (len(v), sum(y for y, _ in v)) for k, v in data.items()}, "(rows, positives)")
     t0 = time.perf_counter()
     toks = {k: [rules.tokenize(t) for _, t in rows] for k, rows in data.items()}
