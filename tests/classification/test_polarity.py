@@ -22,6 +22,13 @@ FAST = [
     "会议录屏结束后秒生成", "日程提醒秒推送", "群公告秒推到每个人", "安装包下载秒下完", "云盘上传秒传",
     "转发给同事秒到", "拉群秒拉", "发红包秒领", "视频通话接通秒接", "翻译功能秒翻",
 ]
+# ordinary praise agents confirm too (the lexicon already knows these words)
+PRAISE = [
+    "客服回复很及时，问题当天就解决了，谢谢", "新版本视频会议流畅多了，点赞", "屏幕共享终于能只共享一个窗口了，太贴心了",
+    "用了半年消息从来没丢过，很满意", "语音降噪效果很好，开会清楚多了", "深色模式做得很舒服，眼睛不累了",
+    "会议纪要自动生成太方便了，好评", "群投票功能很实用，省了不少事", "新的通讯录分组很清晰，找人方便多了",
+    "更新以后耗电少了很多，很给力",
+]
 # plain descriptions of a fault, without an evaluative word: agents confirm them negative
 FLAT = [
     "升级之后通讯录里同事的头像全变成灰框了", "会议室的预定记录只保留了一周", "每次开机都要重新输入一遍密码",
@@ -103,7 +110,7 @@ def test_the_api_confirms_polarity_like_any_label(api, make_feedback):
 
 def _confirm_polarity(agent, make_feedback):
     actor = Actor.for_user(agent)
-    for texts, code in ((FAST, "positive"), (FLAT, "negative")):
+    for texts, code in ((FAST + PRAISE, "positive"), (FLAT, "negative")):
         for t in texts:
             feedback_set_labels(feedback=make_feedback(t), labels={"polarity": code}, actor=actor)
 
@@ -117,7 +124,7 @@ def test_training_on_confirmed_polarity_beats_the_lexicon_and_is_blended(make_fe
     rows = {r.dimension.code: r for r in services.classifier_train(actor=Actor.system(), min_examples=30)}
     mdl = rows["polarity"]
     m = mdl.metrics
-    assert mdl.is_active and mdl.trained_on == len(FAST) + len(FLAT) and m["confirmed"] == mdl.trained_on
+    assert mdl.is_active and mdl.trained_on == len(FAST) + len(PRAISE) + len(FLAT) and m["confirmed"] == mdl.trained_on
     assert m["blend_accuracy"] > m["rules_accuracy"]
 
     services.feedback_classify(feedback_id=probe.pk)
@@ -125,7 +132,7 @@ def test_training_on_confirmed_polarity_beats_the_lexicon_and_is_blended(make_fe
     assert sug.label.code == "positive" and sug.model_version == f"rules-2+{mdl.version}"
     assert Sentiment.objects.get(feedback=probe).polarity > 0   # the number follows the blended label
     # the lexicon still speaks where it is sure: strong praise is not turned negative
-    praise = make_feedback("客服态度很好，问题当天就解决了，非常满意，谢谢")
+    praise = make_feedback("文件助手很好用，传资料方便多了，非常满意，谢谢")
     services.feedback_classify(feedback_id=praise.pk)
     assert polarity_of(praise) == "positive"
 
