@@ -3,6 +3,7 @@
     .venv/bin/python bench/sentiment_quality.py             # shipped lexicon + cross-file experiments
     .venv/bin/python bench/sentiment_quality.py --ablate    # also: each composition rule switched off
     .venv/bin/python bench/sentiment_quality.py --split     # the fixed dev/test split: test figures
+    .venv/bin/python bench/sentiment_quality.py --curve     # polarity after N confirmed labels (test split)
     SENTIMENT_LEXICON_DIR=/path/to/lists .venv/bin/python bench/sentiment_quality.py   # with a general list
 
 1. lexicon: the product's lexicon and rules (sentiment.py: the hand-written core, plus the general
@@ -77,6 +78,7 @@ ABLATIONS = {
     "weighted phrases (loyalty, 还行, 漏送…)": {"_WEIGHTED": {}},
     "general-list layer (SENTIMENT_LEXICON_DIR)": {"_lexicon_dir": lambda: None},
     "general-list function-word filter": {"_NOT_SENTIMENT": frozenset()},
+    "glued degree characters (奇慢, 极差)": {"_GLUE": False},
 }
 
 
@@ -258,16 +260,115 @@ def split_eval(data) -> None:
               f"{acc(gold, list(both)):.1%} |")
 
 
+def product_taxonomy() -> list[dict]:
+    """A fresh installation's taxonomy (taxonomy/data/standard.yaml, polarity included), with the
+    tokenizer's user words set as classification.services._taxonomy() sets them."""
+    from feedback_archive.taxonomy.standard import load_standard
+
+    tax = [{"code": d["code"], "labels": [
+        {"code": lab["code"], "name_zh": lab["name_zh"], "name_en": lab["name_en"],
+         "keywords": list(lab.get("keywords", [])), "negative_keywords": list(lab.get("negative_keywords", []))}
+        for lab in d["labels"]]} for d in load_standard()]
+    words = {rules.parse_keyword(kw)[0] for d in tax for lab in d["labels"] for kw in lab["keywords"]}
+    segmenter.set_user_words(w for w in words if len(w) >= 2)
+    return tax
+
+
+POLARITY_CODES = {1: "positive", 0: "negative"}
+
+
+def product_polarity(texts: list[str], taxonomy: list[dict], model=None) -> tuple[list[int], int]:
+    """The polarity label the product suggests (pipeline.classify_batch, the item's text as its
+    content), as 1/0; no verdict (nothing evaluative, no model) counts as negative, the convention
+    of the lexicon figures above. Returns (predictions, how many had no verdict)."""
+    from feedback_archive.classification import pipeline
+
+    out, none = [], 0
+    for i in range(0, len(texts), 500):   # the worker's chunk size
+        for r in pipeline.classify_batch([("", t, None) for t in texts[i:i + 500]], taxonomy=taxonomy, model=model):
+            lab = r["suggestions"].get("polarity", {}).get("label")
+            none += lab is None
+            out.append(1 if lab == "positive" else 0)
+    return out, none
+
+
+def learning_curve(data, sizes, seeds, min_examples) -> None:
+    """Polarity on the TEST split after N confirmed labels drawn at random from the file's DEV
+    split, through the product's own code: training.fit_dimension (the job's gate: out-of-fold
+    blend against the lexicon, `min_examples`) and pipeline.classify_batch with the gated model
+    blended (model.Ensemble). 0 = what ships cold. Bench only: nothing trained here ships."""
+    import os
+
+    from feedback_archive.classification import model as stat_model
+    from feedback_archive.classification import training
+
+    taxonomy = product_taxonomy()
+    print(f"\npolarity learning curve on the TEST split, labels drawn from DEV (min_examples={min_examples}, "
+          f"{len(seeds)} draw(s) per size; cpu {os.cpu_count()}):")
+    print("| file | confirmed labels | test accuracy (mean of draws) | range | gate active | "
+          "gate: lexicon → blend (out of fold) | weight | no verdict | cpu s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, rows in data.items():
+        dev = [(y, t) for y, t in rows if split_of(t) == "dev"]
+        test = [(y, t) for y, t in rows if split_of(t) == "test"]
+        gold = [y for y, _ in test]
+        texts = [t for _, t in test]
+        for n in sizes:
+            accs, actives, gates, weights, nones = [], 0, [], [], []
+            c0 = time.process_time()
+            for seed in (seeds if n else seeds[:1]):
+                model = None
+                if n:
+                    pick = random.Random(seed).sample(range(len(dev)), min(n, len(dev)))
+                    items = [(f"{name}-{i}", dev[i][1], POLARITY_CODES[dev[i][0]]) for i in pick]
+                    fitted = training.fit_dimension(items, dimension="polarity", taxonomy=taxonomy,
+                                                    min_examples=min_examples)
+                    m = fitted["metrics"]
+                    if "rules_accuracy" in m:
+                        gates.append((m["rules_accuracy"], m["blend_accuracy"]))
+                    weights.append(fitted["weight"])
+                    if fitted["active"]:
+                        actives += 1
+                        model = stat_model.Ensemble([fitted["model"]], "bench")
+                pred, none = product_polarity(texts, taxonomy, model)
+                accs.append(acc(gold, pred))
+                nones.append(none)
+            cpu = time.process_time() - c0
+            gate = (f"{sum(g[0] for g in gates) / len(gates):.1%} → {sum(g[1] for g in gates) / len(gates):.1%}"
+                    if gates else "—")
+            print(f"| {name} | {n} | {sum(accs) / len(accs):.1%} | {min(accs):.1%}–{max(accs):.1%} | "
+                  f"{actives}/{len(accs) if n else 0} | {gate} | {'/'.join(f'{w:g}' for w in weights) or '—'} | "
+                  f"{sum(nones) // len(nones)} | {cpu:.0f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ablate", action="store_true")
     ap.add_argument("--split", action="store_true", help="only the fixed dev/test split evaluation")
     ap.add_argument("--no-cross", action="store_true", help="skip the cross-file experiments")
+    ap.add_argument("--curve", action="store_true",
+                    help="the polarity learning curve: test accuracy after N confirmed labels from dev")
+    ap.add_argument("--sizes", default="0,100,300,1000,3000")
+    ap.add_argument("--seeds", default="1,2,3", help="random draws of the N labels, one per seed")
+    ap.add_argument("--min-examples", type=int, default=None,
+                    help="the gate's minimum (default: the product's CLASSIFICATION_MODEL_MIN_EXAMPLES, 200)")
+    ap.add_argument("--files", default=",".join(FILES))
+    ap.add_argument("--dev", action="store_true", help="the lexicon figures on the dev split only (for tuning)")
     args = ap.parse_args()
-    data = {k: load(k) for k in FILES}
+    data = {k: load(k) for k in args.files.split(",")}
+    if args.curve:
+        import os
+
+        min_examples = args.min_examples or int(os.environ.get("CLASSIFICATION_MODEL_MIN_EXAMPLES", 200))
+        learning_curve(data, [int(x) for x in args.sizes.split(",")], [int(x) for x in args.seeds.split(",")],
+                       min_examples)
+        return
     if args.split:
         split_eval(data)
         return
+    if args.dev:
+        data = {k: [(y, t) for y, t in rows if split_of(t) == "dev"] for k, rows in data.items()}
+        print("DEV split only (sha1(review) % 100 >= 30): what tuning may look at")
     print("files:", {k: (len(v), sum(y for y, _ in v)) for k, v in data.items()}, "(rows, positives)")
     t0 = time.perf_counter()
     toks = {k: [rules.tokenize(t) for _, t in rows] for k, rows in data.items()}

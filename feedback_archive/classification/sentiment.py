@@ -44,6 +44,7 @@ _NEG = _lines("negative.txt")
 # Words that show polarity only through negation or as a mild hint.
 _DEGREE = _weights("degree.txt")
 _EMOJI = _weights("emoji.txt")
+_GLUED = _weights("glued_prefix.txt")
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
 
 def _lexicon_dir() -> Path | None:
@@ -220,9 +221,32 @@ def _match(toks: rules.Tokens, lex: dict[str, float]) -> list[tuple[int, int, st
                 out.append((s, e, w, v))
                 taken_to = e
                 break
+    if _GLUE:
+        out = _glued(toks, lex, out)
     # 好吃 after 好 / 真: the first is a degree word here, not a second verdict
     return [m for k, m in enumerate(out)
             if not (m[2] in _DEG and k + 1 < len(out) and out[k + 1][0] == m[1])]
+
+
+_GLUE = True
+
+
+def _glued(toks: rules.Tokens, lex: dict[str, float], out: list) -> list:
+    """One-character sentiment words jieba glued to a degree character (奇慢, 巨慢, 极差, 棒棒):
+    the token is not in the lexicon, so _match never sees the word inside; it counts as the word
+    times the degree (data/sentiment/glued_prefix.txt and the one-character degree words)."""
+    taken = {s for s, _e, _w, _v in out}
+    extra = []
+    for w, s, e in toks.words:
+        if len(w) != 2 or s in taken or w in lex:
+            continue
+        v = lex.get(w[1])
+        if v is None:
+            continue
+        mult = 1.3 if w[0] == w[1] else _GLUED.get(w[0]) or (_DEG.get(w[0]) if w[0] in _DEG else None)
+        if mult:
+            extra.append((s + 1, e, w[1], v * mult))
+    return sorted(out + extra) if extra else out
 
 
 def _scope(toks: rules.Tokens, tok_i: int, first: int, start: int) -> tuple[int, bool, float]:
