@@ -14,6 +14,7 @@ Every link and proposal keeps its score and evidence (the shared words)."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import threading
 import time
 from dataclasses import dataclass, field
@@ -189,7 +190,7 @@ def _ranked(concept_of: dict[int, str], holders, exclude, vec) -> list[int]:
         for pid in holders(term):
             if pid not in exclude:
                 weight[pid] = weight.get(pid, 0.0) + w
-    return sorted(weight, key=lambda p: (-weight[p], -p))[:CANDIDATES]
+    return heapq.nsmallest(CANDIDATES, weight, key=lambda p: (-weight[p], -p))  # = sorted(...)[:CANDIDATES]
 
 
 def _concept_terms(report: matching.Report) -> dict[int, str]:
@@ -229,7 +230,8 @@ def problem_matches(report: matching.Report, *, exclude: set[int] = frozenset(),
 
 
 ITEM_COLUMNS = ("id", "title", "content", "search_text", "product_id", "release_id", "platform", "received_at",
-                "created_at", "canonical_id", "similarity", "reporter_id", "channel_id", "problem_id", "team_id")
+                "created_at", "canonical_id", "similarity", "reporter_id", "channel_id", "problem_id", "team_id",
+                "status")  # django-fsm reads the state of every instance it builds: deferred, a query each
 
 
 def feedback_match(*, feedback_ids: list[int], hints: dict | None = None) -> None:

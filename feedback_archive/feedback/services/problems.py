@@ -674,7 +674,7 @@ def problem_place_many(*, placements: list[Placement], actor: Actor,
             have_channel = set(Feedback.objects.filter(problem_id__in=existing, channel_id__in=channels)
                                .values_list("problem_id", "channel_id").distinct())
         lead_ids = {problems[k].lead_id for k in existing} - {None}
-        leads = {f.pk: f for f in Feedback.objects.filter(pk__in=lead_ids).only("id", "title", "content", "product_id")}
+        leads = {f.pk: f for f in Feedback.objects.filter(pk__in=lead_ids).only("id", "title", "content", "product_id", "status")}
         leads.update({p.item.pk: p.item for p in placements})
         votes = member_votes([k for k in existing if not problems[k].labels_locked and problems[k].member_count > 0])
         release_ids = ({p.item.release_id for p in placements if p.item.release_id}
