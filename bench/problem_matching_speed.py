@@ -84,16 +84,18 @@ def texts(k: int, seed: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
-    ap.add_argument("--items", type=int, default=300)
-    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--items", type=int, default=300, help="new items matched one per call (a job of one)")
+    ap.add_argument("--batch", type=int, default=600, help="new items matched in jobs of each --sizes")
+    ap.add_argument("--sizes", default="20,200", help="job sizes (the pipeline's match stage takes chunks of 200)")
     ap.add_argument("--seed", type=int, default=7, help="which review texts are the new items")
+    ap.add_argument("--dump", help="write every new item's placement and proposals here (to compare two runs)")
     args = ap.parse_args()
     setup(args.db)
     from django.db import connection, transaction
 
     from feedback_archive.core.actors import Actor
     from feedback_archive.feedback import matching
-    from feedback_archive.feedback.models import Feedback, Problem, ProblemTerm
+    from feedback_archive.feedback.models import Feedback, Problem, ProblemProposal, ProblemTerm
     from feedback_archive.feedback.services import feedback_create, feedback_match
     from feedback_archive.feedback.services.intake import feedback_index
     from feedback_archive.feedback.services.matching import vectoriser, vectoriser_reset
@@ -113,8 +115,9 @@ def main() -> None:
           f"{vec.tfidf.idf_.nbytes / 2**20:.1f} MiB; member vectors {len(vec._rows):,} "
           f"({_cache_bytes(vec) / 2**20:.1f} MiB); peak while fitting {peak / 2**20:.0f} MiB", flush=True)
 
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     importer = Actor.system("import")
-    sample = texts(args.items + args.batch, seed=args.seed)
+    sample = texts(args.items + args.batch * len(sizes), seed=args.seed)
     run = int(time.time())
     ids = []
     for n, text in enumerate(sample):
@@ -122,40 +125,63 @@ def main() -> None:
         ids.append(fb.pk)
     Feedback.objects.filter(pk__in=ids).update(canonical=None, similarity=None)  # the full path, not the copy shortcut
     feedback_index(feedback_ids=ids)  # the pipeline's tokens stage, which runs before matching
-    single, batch = ids[:args.items], ids[args.items:]
-    # wall time per item and this process's CPU time (the machine is shared: wall time includes
-    # waiting for a core and for PostgreSQL, CPU time is what matching itself costs here)
-    times, cpu = [], []
     statements = [0]
 
     def count(execute, sql, params, many, context):
         statements[0] += 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
-        for fid in single:
-            t, c = time.perf_counter(), time.process_time()
-            feedback_match(feedback_ids=[fid])
-            times.append((time.perf_counter() - t) * 1000)
-            cpu.append((time.process_time() - c) * 1000)
-    times.sort()
-    cpu.sort()
-    p95 = times[int(0.95 * (len(times) - 1))]
-    print(f"one item per call ({len(times)}): wall p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
-          f"max {times[-1]:.1f} ms; CPU p50 {statistics.median(cpu):.1f} ms, "
-          f"p95 {cpu[int(0.95 * (len(cpu) - 1))]:.1f} ms; {statements[0] / len(single):.1f} SQL statements per item; "
-          f"load {load_avg()}", flush=True)
-    t, c = time.perf_counter(), time.process_time()
-    with transaction.atomic():  # as the worker's match stage runs (intake/pipeline.py): one commit per job
-        feedback_match(feedback_ids=batch)
-    took, took_cpu = time.perf_counter() - t, time.process_time() - c
-    print(f"batch of {len(batch)}: {took:.2f}s = {len(batch) / took:.0f} items/s; "
-          f"CPU {took_cpu * 1000 / max(1, len(batch)):.1f} ms/item", flush=True)
+    def jobs(chunk: list[int], size: int) -> tuple[list[float], list[float], float, float, int]:
+        """Match `chunk` in jobs of `size`, each in one transaction as the worker's match stage runs
+        (intake/pipeline.py): wall and CPU per job, totals, SQL statements."""
+        walls, cpus = [], []
+        statements[0] = 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        with connection.execute_wrapper(count):
+            for start in range(0, len(chunk), size):
+                t, c = time.perf_counter(), time.process_time()
+                with transaction.atomic():
+                    feedback_match(feedback_ids=chunk[start:start + size])
+                walls.append((time.perf_counter() - t) * 1000)
+                cpus.append((time.process_time() - c) * 1000)
+        return walls, cpus, time.perf_counter() - t0, time.process_time() - c0, statements[0]
+
+    def pct(values, q):
+        values = sorted(values)
+        return values[int(q * (len(values) - 1))]
+
+    # wall time includes waiting for a core and for PostgreSQL (the machine is shared); CPU time is
+    # this process's (matching itself, Django, the driver), not PostgreSQL's
+    single, rest = ids[:args.items], ids[args.items:]
+    if single:
+        walls, cpus, took, took_cpu, n_sql = jobs(single, 1)
+        print(f"one item per call ({len(single)}): wall p50 {statistics.median(walls):.1f} ms, p95 {pct(walls, .95):.1f} ms, "
+              f"max {max(walls):.1f} ms; CPU p50 {statistics.median(cpus):.1f} ms, p95 {pct(cpus, .95):.1f} ms; "
+              f"{n_sql / len(single):.1f} SQL statements per item; {len(single) / took:.0f} items/s; "
+              f"load {load_avg()}", flush=True)
+    for k, size in enumerate(sizes):
+        chunk = rest[k * args.batch:(k + 1) * args.batch]
+        walls, cpus, took, took_cpu, n_sql = jobs(chunk, size)
+        print(f"jobs of {size} ({len(chunk)} items, {len(walls)} jobs): {len(chunk) / took:.0f} items/s wall, "
+              f"{len(chunk) / took_cpu:.0f} items/s of CPU ({took_cpu * 1000 / len(chunk):.2f} ms CPU per item); "
+              f"per job wall p50 {statistics.median(walls):.0f} ms, p95 {pct(walls, .95):.0f} ms; "
+              f"{n_sql / len(chunk):.2f} SQL statements per item ({n_sql / len(walls):.1f} per job); "
+              f"load {load_avg()}", flush=True)
     joined = Feedback.objects.filter(pk__in=ids, problem_score__isnull=False).count()
     print(f"of {len(ids)} new items: {joined} joined a problem; "
           f"caches: concepts {matching.concepts.cache_info().currsize}, features {matching.features.cache_info().currsize}"
           f", member vectors {len(vec._rows):,} ({_cache_bytes(vec) / 2**20:.1f} MiB of vectors and texts)")
-
+    if args.dump:
+        # placements by the problem's lead (new problems are led by new items: the same ids on two
+        # copies of one template), proposals the same way
+        lead = dict(Problem.objects.filter(members__in=ids).values_list("id", "lead_id"))
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            for n, (fid, pid, score, evidence) in enumerate(Feedback.objects.filter(pk__in=ids).order_by("id").values_list(
+                    "id", "problem_id", "problem_score", "problem_evidence")):
+                fh.write(f"item {n} {fid} -> lead {lead.get(pid)} score {score} {evidence}\n")
+            for fid, pid, score, evidence in ProblemProposal.objects.filter(feedback__in=ids).order_by(
+                    "feedback_id", "problem_id").values_list("feedback_id", "problem__lead_id", "score", "evidence"):
+                fh.write(f"proposal {fid} -> lead {pid} score {score} {evidence}\n")
 
 
 def _cache_bytes(vec) -> int:

@@ -188,6 +188,10 @@ def _analyzer(doc) -> list[str]:
     return [f for block in _doc_features(doc) for f in block]
 
 
+def _as_is(features):
+    return features
+
+
 def term_hashes(text: str, tokens: str | None = None) -> list[int]:
     """The concepts of a text as signed 63-bit integers: the keys of the candidate index."""
     import hashlib
@@ -204,16 +208,20 @@ class Vectoriser:
     (scikit-learn's HashingVectorizer + TfidfTransformer). Each block is compared on its own (one
     cosine per block, the pair scorer weighs them: MODEL_FILE)."""
 
-    # transformed documents kept (candidates recur: a problem's lead and newest members); about
-    # 2 KB each for a report of a hundred characters, so ~10 MB when full
-    ROW_CACHE = 5_000
+    # transformed documents kept (candidates recur: a problem's lead and newest members; a matching
+    # job of 200 items reads up to 12,000); about 2 KB each for a report of a hundred characters,
+    # so ~40 MB when full
+    ROW_CACHE = 20_000
 
     def __init__(self):
         self.hasher = HashingVectorizer(analyzer=_analyzer, n_features=N_FEATURES, alternate_sign=False, norm=None)
+        # one block's features (already analysed) into the same columns: which columns are whose
+        self.block_hasher = HashingVectorizer(analyzer=_as_is, n_features=N_FEATURES, alternate_sign=False, norm=None)
         self.tfidf = TfidfTransformer(sublinear_tf=True, norm=None)
         self.fitted = False
         self.top_idf = 1.0
         self._rows: dict = {}
+        self._weights: dict[str, float] = {}
 
     def fit(self, texts) -> "Vectoriser":
         """`texts`: texts, or (text, search tokens) pairs."""
@@ -222,26 +230,40 @@ class Vectoriser:
         self.fitted = True
         self.top_idf = float(self.tfidf.idf_.max())
         self._rows = {}
+        self._weights = {}
         return self
 
     def _block_rows(self, docs: list) -> dict:
         """Each document's blocks as l2-normalised (columns, weights), from the row cache or, for
-        the documents not cached yet, one sklearn call for all of them."""
+        the documents not cached yet, one sklearn call for all of them. Which of a row's columns
+        belong to which block is found for all new documents at once (each block's features hashed
+        by the same hasher, one `np.isin` over (row, column) keys), not feature by feature."""
         rows = self._rows  # one dict for this call: another thread may start a fresh one meanwhile
         found = {d: rows[d] for d in docs if d in rows}
         new = [d for d in dict.fromkeys(docs) if d not in found]
         if not new:
             return found
         if len(rows) + len(new) > self.ROW_CACHE:
-            self._rows = rows = {}
+            # keep the newer half (a matching job warms its candidates in one call, then reads
+            # them item by item: dropping everything here would transform them again per item)
+            keep = list(rows.items())[-(self.ROW_CACHE // 2):]
+            self._rows = rows = dict(keep)
         m = self.tfidf.transform(self.hasher.transform(new)).tocsr()
+        feats = [_doc_features(d) for d in new]
+        width = np.int64(N_FEATURES)
+        row_of = np.repeat(np.arange(len(new), dtype=np.int64), np.diff(m.indptr))
+        keys = row_of * width + m.indices
+        masks = []
+        for b in range(len(BLOCKS)):
+            block = self.block_hasher.transform([f[b] for f in feats]).tocsr()
+            block_keys = np.repeat(np.arange(len(new), dtype=np.int64), np.diff(block.indptr)) * width + block.indices
+            masks.append(np.isin(keys, block_keys))
         for k, doc in enumerate(new):
-            cols = m.indices[m.indptr[k]:m.indptr[k + 1]]
-            vals = m.data[m.indptr[k]:m.indptr[k + 1]]
+            lo, hi = m.indptr[k], m.indptr[k + 1]
+            cols, vals = m.indices[lo:hi], m.data[lo:hi]
             blocks = []
-            for feats in _doc_features(doc):
-                mask = np.isin(cols, np.fromiter((_feature_index(f) for f in set(feats)), dtype=np.int64))
-                c, v = cols[mask], vals[mask]
+            for mask in masks:
+                c, v = cols[mask[lo:hi]], vals[mask[lo:hi]]
                 norm = float(np.sqrt((v * v).sum()))
                 # 4-byte columns and weights: the cache holds thousands of rows
                 blocks.append((c.astype(np.int32), (v / norm if norm else v).astype(np.float32)))
@@ -275,7 +297,13 @@ class Vectoriser:
 
     def weight(self, feature: str) -> float:
         """The inverse document frequency of one feature (unseen in the sample: the largest)."""
-        return float(self.tfidf.idf_[_feature_index(feature)]) if self.fitted else 1.0
+        if not self.fitted:
+            return 1.0
+        weights = self._weights  # kept per fitting: matching asks for the same concepts over and over
+        w = weights.get(feature)
+        if w is None:
+            w = weights[feature] = float(self.tfidf.idf_[_feature_index(feature)])
+        return w
 
 
 @lru_cache(maxsize=50_000)
@@ -367,11 +395,13 @@ def _versions(text: str) -> frozenset[str]:
     return frozenset(".".join(v.split(".")[:3]) for v in _VERSION.findall(text or ""))
 
 
+@lru_cache(maxsize=20_000)
 def _negations(concept_set: frozenset) -> frozenset:
     return frozenset(t for t in concept_set
                      if t in duplicates.NEGATIONS or (t.startswith(("不", "没")) and len(t) > 1))
 
 
+@lru_cache(maxsize=20_000)
 def _is_english(text: str) -> bool:
     text = text or ""
     return len(_CJK.findall(text)) * 3 < len(_ASCII_WORD.findall(text.lower())) + 1
@@ -408,9 +438,9 @@ def pair_features(vectoriser: Vectoriser, queries: list[Report], candidates: lis
     top = vectoriser.top_idf
     rare = (idf >= RARE_IDF * top).astype(float)
     member = np.zeros((nq + nc, max(len(vocab), 1)))
-    for i, s in enumerate(sets):
-        for c in s:
-            member[i, vocab[c]] = 1.0
+    at = [(i, vocab[c]) for i, s in enumerate(sets) for c in s]
+    if at:
+        member[tuple(np.array(at).T)] = 1.0
     q, c = member[:nq], member[nq:]
     shared = q @ c.T
     sizes_q, sizes_c = q.sum(1)[:, None], c.sum(1)[None, :]

@@ -161,3 +161,29 @@ def test_the_kept_member_vectors_score_exactly_as_a_fresh_transform():
     for got, want in zip(warm.transform_blocks(order), fresh.transform_blocks(order)):
         assert got.shape == want.shape and abs(got - want).max() == 0
     assert warm.weight("w:黑屏") == fresh.weight("w:黑屏")
+
+
+def _blocks_feature_by_feature(vec, doc):
+    """The block split as it was first written: each block's columns from its features' own hashes."""
+    import numpy as np
+
+    m = vec.tfidf.transform(vec.hasher.transform([doc])).tocsr()
+    out = []
+    for feats in matching._doc_features(doc):
+        mask = np.isin(m.indices, [matching._feature_index(f) for f in set(feats)])
+        c, v = m.indices[mask], m.data[mask]
+        norm = float(np.sqrt((v * v).sum()))
+        out.append((c.astype(np.int32), (v / norm if norm else v).astype(np.float32)))
+    return out
+
+
+def test_the_block_split_of_many_documents_at_once_equals_one_feature_at_a_time():
+    import numpy as np
+
+    texts = OTHER_PROBLEMS + ["共享屏幕对方看到黑屏", ("屏幕共享别人那边是黑的", "屏幕 共享 别人 那边 是 黑 的"),
+                              "更新到3.10.0以后一打开就闪退 crash on start", "", "好"]
+    vec = matching.Vectoriser().fit(texts[:4])
+    rows = vec._block_rows(texts)
+    for doc in texts:
+        for (c, v), (c0, v0) in zip(rows[doc], _blocks_feature_by_feature(vec, doc)):
+            assert np.array_equal(c, c0) and np.array_equal(v, v0)

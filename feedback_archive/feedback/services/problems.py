@@ -17,7 +17,10 @@ lead has canonical = the lead, the lead has duplicate_count = members − 1.
 
 from __future__ import annotations
 
-from django.db import transaction
+import json
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -576,3 +579,218 @@ def _proposal(proposal_id) -> ProblemProposal:
         return ProblemProposal.objects.get(pk=int(proposal_id))
     except (ProblemProposal.DoesNotExist, TypeError, ValueError):
         raise NotFoundError(_("Proposal #%(id)s does not exist.") % {"id": proposal_id}) from None
+
+
+# --- the matching worker's placement of a whole job ---------------------------------------------
+
+
+@dataclass
+class Placement:
+    """One item's place, decided by matching (services/matching.py) for a whole job at once: it
+    joins problem `key` (an existing problem's id), or leads a new problem (`new`: `key` is a
+    stand-in the job made up, larger than every existing id in creation order; later items of the
+    job may join it by that key). The item is in no problem and its row is locked by the caller."""
+
+    item: Feedback
+    key: int
+    new: bool = False
+    score: float | None = None
+    evidence: list = field(default_factory=list)
+
+
+def item_terms(item: Feedback) -> list[int]:
+    """The concept keys `terms_add` indexes for one member (its stored tokens when it has them)."""
+    return sorted(set(matching.term_hashes(f"{item.title} {item.content}", item.search_text or None)))
+
+
+def vote(counts: dict[tuple[str, int], int]) -> dict[str, int]:
+    """`_vote_labels` over counted labels: per dimension the most frequent, the smallest id on a tie."""
+    chosen: dict[str, tuple[int, int]] = {}
+    for (dim, label_id), n in counts.items():
+        if dim not in chosen or (-n, label_id) < chosen[dim]:
+            chosen[dim] = (-n, label_id)
+    return {dim: label_id for dim, (_n, label_id) in chosen.items()}
+
+
+def member_votes(problem_ids) -> dict[int, dict[tuple[str, int], int]]:
+    """The confirmed labels of each problem's current member rows, counted per (dimension, label)."""
+    out: dict[int, dict] = {int(p): {} for p in problem_ids}
+    if out:
+        for pid, dim, label_id, n in (FeedbackLabel.objects.filter(
+                feedback__problem_id__in=list(out), dimension__code__in=LABEL_DIMENSIONS)
+                .values_list("feedback__problem_id", "dimension__code", "label_id").annotate(n=Count("id"))):
+            out[pid][(dim, label_id)] = n
+    return out
+
+
+def _write_members(changed: list[Feedback], other_leads: list[Feedback], now) -> None:
+    """The joining items (problem, score, evidence, the duplicates view) and the leads of the
+    problems they joined (the duplicates view) in one UPDATE. On PostgreSQL the values travel as
+    arrays (`unnest`): Django's bulk_update builds a CASE per field and row, which cost more CPU
+    than everything else the write does for a job of 200."""
+    if connection.vendor != "postgresql":
+        Feedback.objects.bulk_update(changed, ["problem", "problem_score", "problem_evidence", "canonical",
+                                               "duplicate_count", "similarity", "updated_at"])
+        if other_leads:
+            Feedback.objects.bulk_update(other_leads, ["canonical", "duplicate_count", "updated_at"])
+        return
+    rows = ([(f.pk, True, f.problem_id, f.problem_score, json.dumps(f.problem_evidence, ensure_ascii=False),
+              f.canonical_id, f.duplicate_count, f.similarity) for f in changed]
+            + [(f.pk, False, None, None, None, None, f.duplicate_count, None) for f in other_leads])
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {Feedback._meta.db_table} f SET"
+            " problem_id = CASE WHEN v.moved THEN v.problem_id ELSE f.problem_id END,"
+            " problem_score = CASE WHEN v.moved THEN v.score ELSE f.problem_score END,"
+            " problem_evidence = CASE WHEN v.moved THEN v.evidence::jsonb ELSE f.problem_evidence END,"
+            " similarity = CASE WHEN v.moved THEN v.similarity ELSE f.similarity END,"
+            " canonical_id = v.canonical_id, duplicate_count = v.duplicate_count, updated_at = %s"
+            " FROM unnest(%s::bigint[], %s::boolean[], %s::bigint[], %s::float8[], %s::text[], %s::bigint[],"
+            " %s::integer[], %s::float8[]) AS v(id, moved, problem_id, score, evidence, canonical_id, duplicate_count,"
+            " similarity) WHERE f.id = v.id", [now, *(list(col) for col in zip(*rows))])
+
+
+def problem_place_many(*, placements: list[Placement], actor: Actor,
+                       item_labels: dict[int, dict[str, int]] | None = None,
+                       terms: dict[int, list[int]] | None = None,
+                       proposals: list[tuple[int, int, float, list]] = ()) -> dict[int, int]:
+    """`problem_place` for every item of a matching job at once, in the order given, with the same
+    result as placing them one by one (tests/feedback/test_problem_matching_bulk.py): each problem
+    row is locked once (in id order, with every other problem the job joins), its counts, dates,
+    first release, title and labels moved by what all its joining items add, and each table written
+    once for the job — new problems, joined problems, the items and leads, the audit rows, the
+    concept index, the proposals (feedback id, problem key, score, evidence). `item_labels`: the
+    items' confirmed label ids per dimension (read here when None); `terms`: their concept keys
+    (computed when None). Returns {problem key: problem id} (new problems' stand-ins → their ids)."""
+    if not placements:
+        return {}
+    for p in placements:
+        if p.item.problem_id is not None:
+            raise ConflictError(_("Feedback #%(id)s is already in problem #%(p)s.")
+                                % {"id": p.item.pk, "p": p.item.problem_id})
+        check_can_change(actor, p.item)
+    ids = [p.item.pk for p in placements]
+    if item_labels is None:
+        item_labels = {}
+        for fid, dim, label_id in FeedbackLabel.objects.filter(
+                feedback_id__in=ids, dimension__code__in=LABEL_DIMENSIONS).values_list(
+                "feedback_id", "dimension__code", "label_id"):
+            item_labels.setdefault(fid, {})[dim] = label_id
+    joining: dict[int, list[Placement]] = {}
+    for p in placements:
+        joining.setdefault(p.key, []).append(p)
+    new_keys = [p.key for p in placements if p.new]
+    existing = sorted(k for k in joining if k not in set(new_keys))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _lock_problems(existing)  # one statement, id order (see the module docstring)
+        for problem in locked.values():
+            _check_lead(actor, problem)
+        problems: dict[int, Problem] = dict(locked)
+        for key in new_keys:
+            lead = joining[key][0].item
+            problems[key] = Problem(title="…", lead_id=lead.pk)
+        # what the joined problems' other members already have: one read each for reporters,
+        # channels, leads' texts, labels; the release keys of every release involved
+        have_reporter, have_channel = set(), set()
+        named = {p.item.reporter_id for k in existing for p in joining[k] if p.item.reporter_id}
+        if named:
+            have_reporter = set(Feedback.objects.filter(problem_id__in=existing, reporter_id__in=named)
+                                .values_list("problem_id", "reporter_id").distinct())
+        if existing:
+            channels = {p.item.channel_id for k in existing for p in joining[k]}
+            have_channel = set(Feedback.objects.filter(problem_id__in=existing, channel_id__in=channels)
+                               .values_list("problem_id", "channel_id").distinct())
+        lead_ids = {problems[k].lead_id for k in existing} - {None}
+        leads = {f.pk: f for f in Feedback.objects.filter(pk__in=lead_ids).only("id", "title", "content", "product_id", "status")}
+        leads.update({p.item.pk: p.item for p in placements})
+        votes = member_votes([k for k in existing if not problems[k].labels_locked and problems[k].member_count > 0])
+        release_ids = ({p.item.release_id for p in placements if p.item.release_id}
+                       | {problems[k].first_release_id for k in existing} - {None})
+        version_key = dict(Release.objects.filter(pk__in=release_ids).values_list("id", "version_key"))
+        for key, joins in joining.items():
+            problem = problems[key]
+            items = [p.item for p in joins]
+            had_members = problem.member_count > 0
+            if problem.lead_id is None:
+                problem.lead_id = min(items, key=lambda f: (f.received_at, f.pk)).pk
+            lead = leads.get(problem.lead_id)
+            problem.member_count += len(items)
+            pid = problem.pk
+            problem.reporter_count += (len({f.reporter_id for f in items if f.reporter_id
+                                            and (pid, f.reporter_id) not in have_reporter})
+                                       + sum(1 for f in items if not f.reporter_id))
+            problem.channel_count += len({f.channel_id for f in items if (pid, f.channel_id) not in have_channel})
+            first, last = min(f.received_at for f in items), max(f.received_at for f in items)
+            problem.first_seen_at = min(first, problem.first_seen_at) if problem.first_seen_at else first
+            problem.last_seen_at = max(last, problem.last_seen_at) if problem.last_seen_at else last
+            with_release = [f for f in items if f.release_id]
+            if with_release:
+                best = min(with_release, key=lambda f: (version_key[f.release_id], f.received_at))
+                current = version_key.get(problem.first_release_id)
+                if current is None or version_key[best.release_id] < current:
+                    problem.first_release_id = best.release_id
+                elif version_key[best.release_id] == current and best.release_id != problem.first_release_id:
+                    problem.first_release_id = (
+                        Feedback.objects.filter(Q(problem_id=pid) | Q(pk__in=[f.pk for f in items]))
+                        .exclude(release=None).order_by("release__version_key", "received_at")
+                        .values_list("release_id", flat=True).first())
+            problem.product_id = lead.product_id
+            if not problem.title_locked:
+                problem.title = _title_from(lead)
+            if not problem.labels_locked:
+                # one by one, each join re-votes over the members before it: the old members and
+                # every joining item but the last (a new problem: its lead alone at first)
+                counts = dict(votes.get(pid, {})) if had_members else {}
+                voters = items[:-1] if had_members else items[:max(1, len(items) - 1)]
+                for f in voters:
+                    for dim, label_id in (item_labels.get(f.pk) or {}).items():
+                        counts[(dim, label_id)] = counts.get((dim, label_id), 0) + 1
+                chosen = vote(counts)
+                problem.type_id, problem.module_id, problem.severity_id = (chosen.get(d) for d in LABEL_DIMENSIONS)
+            if (problem.fixed_in_id and problem.regressed_at is None
+                    and _regressing(problem, Feedback.objects.filter(pk__in=[f.pk for f in items])).exists()):
+                problem.regressed_at = now
+            problem.version += len(items)
+            problem.updated_at = now
+        if new_keys:
+            created = Problem.objects.bulk_create([problems[k] for k in new_keys])
+            for key, problem in zip(new_keys, created):
+                problems[key] = problem
+        if existing:
+            Problem.objects.bulk_update([problems[k] for k in existing], [
+                "member_count", "reporter_count", "channel_count", "first_seen_at", "last_seen_at", "first_release",
+                "product", "title", "type", "module", "severity", "regressed_at", "version", "updated_at"])
+        ids_of = {key: problems[key].pk for key in joining}
+        # membership and the duplicates view (every member but the lead has canonical = the lead,
+        # the lead counts the others, `similarity` is the matching score where the item had none)
+        changed = []
+        for key, joins in joining.items():
+            problem = problems[key]
+            for p in joins:
+                f = p.item
+                f.problem_id, f.problem_score, f.problem_evidence = problem.pk, p.score, list(p.evidence or [])
+                if f.pk == problem.lead_id:
+                    f.canonical_id, f.duplicate_count = None, problem.member_count - 1
+                else:
+                    f.canonical_id, f.duplicate_count = problem.lead_id, 0
+                    if f.similarity is None:
+                        f.similarity = p.score
+                f.updated_at = now
+                changed.append(f)
+        moved = {f.pk for f in changed}
+        other_leads = [Feedback(pk=problems[k].lead_id, canonical_id=None, duplicate_count=problems[k].member_count - 1,
+                                updated_at=now) for k in joining if problems[k].lead_id not in moved]
+        _write_members(changed, other_leads, now)
+        FieldChange.objects.bulk_create([
+            FieldChange(feedback_id=p.item.pk, actor_id=actor.user_id, actor_name=actor.name, via=actor.via,
+                        field="problem", old="", new=f"#{ids_of[p.key]}") for p in placements])
+        rows = {(ids_of[p.key], t) for p in placements
+                for t in (terms[p.item.pk] if terms is not None else item_terms(p.item))}
+        ProblemTerm.objects.bulk_create([ProblemTerm(problem_id=pid, term=t) for pid, t in sorted(rows)],
+                                        ignore_conflicts=True)
+        if proposals:
+            ProblemProposal.objects.bulk_create([
+                ProblemProposal(feedback_id=fid, problem_id=ids_of.get(key, key), score=score, evidence=evidence)
+                for fid, key, score, evidence in proposals], ignore_conflicts=True)
+    return ids_of
