@@ -340,11 +340,19 @@ def release_report(*, release_id: int, filters: dict | None = None) -> dict:
     return data
 
 
-def release_page(data: dict, *, page: int = 1, page_size: int | None = None) -> dict:
+PROBLEM_KINDS = ("defect", "consultation", "praise", "unlabelled")  # the sections, in KIND_ORDER
+
+
+def release_page(data: dict, *, page: int = 1, page_size: int | None = None, problem_kind: str | None = None,
+                 section_pages: dict | None = None) -> dict:
     """One page of the release report's problems, read from its `problem_index` (fresh or stored)
-    with the current titles; the index itself is left out of what is returned."""
+    with the current titles; the index itself is left out of what is returned. `problem_kind`
+    pages through one kind only; `problem_kinds` counts every kind of the whole index.
+    `section_pages` ({kind: page}) adds `sections`: one page of each kind present, so praise and
+    consultation are shown apart from the defects (the admin page)."""
     page_size = page_size or conf.get("REPORTS_PROBLEM_PAGE_SIZE")
-    index = data.get("problem_index") or []
+    full = data.get("problem_index") or []
+    index = [r for r in full if r[4] == problem_kind] if problem_kind else full
     pages = max(1, -(-len(index) // page_size))
     page = min(max(1, page), pages)
     chunk = index[(page - 1) * page_size: page * page_size]
@@ -360,7 +368,14 @@ def release_page(data: dict, *, page: int = 1, page_size: int | None = None) -> 
             "channel_names": p.get("channel_names", []),
         })
     out = {k: v for k, v in data.items() if k != "problem_index"}
-    out["problems"] = {"count": len(index), "page": page, "pages": pages, "page_size": page_size, "results": results}
+    out["problems"] = {"count": len(index), "page": page, "pages": pages, "page_size": page_size,
+                       "kind": problem_kind, "results": results}
+    counts = Counter(r[4] for r in full)
+    out["problem_kinds"] = {k: counts[k] for k in PROBLEM_KINDS}
+    if section_pages is not None:
+        out["sections"] = [{"kind": k, **release_page(data, page=section_pages.get(k, 1), page_size=page_size,
+                                                      problem_kind=k)["problems"]}
+                           for k in PROBLEM_KINDS if counts[k]]
     return out
 
 
