@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least, Mod
 
 from feedback_archive.feedback.duplicates import STOPWORDS
@@ -62,36 +62,37 @@ def kind_rank():
     sub-query (the (feedback, dimension) index, both dimensions in one probe) and the suggestions
     by another, each written once in the statement: PostgreSQL evaluates every textual copy of a
     correlated sub-query separately, and a CASE naming the labels in each branch probed them up to
-    six times per item."""
+    six times per item. At 1M rows (release of 36k reports) the suggestions are read for the 11k
+    items without a confirmed label only (EXPLAIN ANALYZE, docs/benchmarks.md)."""
     praise, question = _label_ids("intent", ["praise"]), _label_ids("intent", ["question"])
     consult, defect = _label_ids("type", ["consultation"]), _label_ids("type", DEFECT_TYPES)
     dims = list(Dimension.objects.filter(code__in=["type", "intent"]).values_list("id", flat=True)) or [0]
 
-    def candidates(intent_step, type_step):
+    def candidates(intent_step, type_step, other):
         return Case(When(label_id__in=praise or [0], then=10 * intent_step + 1),
                     When(label_id__in=question or [0], then=10 * intent_step + 2),
                     When(label_id__in=consult or [0], then=10 * type_step + 2),
                     When(label_id__in=defect or [0], then=10 * type_step + 3),
-                    default=None, output_field=IntegerField())
+                    default=other, output_field=IntegerField())
 
-    def best(qs, intent_step, type_step):
+    def best(qs, intent_step, type_step, other):
         return Subquery(qs.filter(feedback_id=OuterRef("pk"), dimension_id__in=dims).order_by()
-                        .values("feedback_id").annotate(m=Min(candidates(intent_step, type_step)))
+                        .values("feedback_id").annotate(m=Min(candidates(intent_step, type_step, other)))
                         .values("m")[:1], output_field=IntegerField())
 
     from feedback_archive.classification.models import Suggestion
 
-    confirmed = best(FeedbackLabel.objects.all(), 1, 4)
-    # suggestions only for an item with nothing of its type or intent confirmed
-    suggested = best(Suggestion.objects.filter(~Exists(FeedbackLabel.objects.filter(
-        feedback_id=OuterRef("feedback_id"), dimension_id__in=dims))), 2, 6)
+    # NULL only when nothing of its type or intent is confirmed (a neutral confirmed label, e.g.
+    # intent 抱怨 alone, gives 90 = no candidate) — and only then does COALESCE, which stops at the
+    # first non-NULL argument, read the suggestions: one probe for most items, two for the rest
+    confirmed_or_suggested = Coalesce(best(FeedbackLabel.objects.all(), 1, 4, Value(90)),
+                                      best(Suggestion.objects.all(), 2, 6, None), Value(90))
     of_problem = Case(When(problem__labels_locked=True, problem__type_id__in=consult or [0], then=32),
                       When(problem__labels_locked=True, problem__type_id__in=defect or [0], then=33),
                       When(problem__type_id__in=consult or [0], then=52),
                       When(problem__type_id__in=defect or [0], then=53),
                       default=None, output_field=IntegerField())
-    none = Value(90)  # → rank 0
-    return Mod(Least(Coalesce(confirmed, none), Coalesce(suggested, none), Coalesce(of_problem, none)), Value(10),
+    return Mod(Least(confirmed_or_suggested, Coalesce(of_problem, Value(90))), Value(10),  # 90 → rank 0
                output_field=IntegerField())
 
 
