@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Avg, Case, CharField, Count, Exists, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (Avg, BigIntegerField, Case, CharField, Count, Exists, F, Min, OuterRef, Q, Subquery, Sum,
+                              Value, When)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -235,21 +236,28 @@ def _release_label_counts(release_ids: list[int], filters: dict | None) -> dict:
     the release)."""
     code = {lab["id"]: (lab["dimension__code"], lab["code"]) for lab in _labels("type", "severity")}
     dims = dict(Dimension.objects.filter(code__in=["type", "severity"]).values_list("code", "id"))
-
-    def label(dim):
-        return Subquery(FeedbackLabel.objects.filter(feedback_id=OuterRef("pk"), dimension_id=dims.get(dim, 0))
-                        .values("label_id")[:1])
-
+    # both labels of an item from ONE probe of the (feedback, dimension) index: type id × PAIR +
+    # severity id (label ids are far below PAIR); two sub-queries probed it twice per item
+    # (1M rows, two releases, 67k items: 650–1,300 ms for the statement)
+    pair = Subquery(FeedbackLabel.objects.filter(feedback_id=OuterRef("pk"), dimension_id__in=list(dims.values()) or [0])
+                    .order_by().values("feedback_id")
+                    .annotate(m=Sum(Case(When(dimension_id=dims.get("type", 0), then=F("label_id") * _PAIR),
+                                         default=F("label_id"), output_field=BigIntegerField())))
+                    .values("m")[:1], output_field=BigIntegerField())
     rows = (Feedback.objects.filter(scope_q(filters), release_id__in=release_ids).order_by()
-            .annotate(_t=label("type"), _s=label("severity")).values("release_id", "_t", "_s").annotate(n=Count("id")))
+            .annotate(_p=pair).values("release_id", "_p").annotate(n=Count("id")))
     out: dict = {}
     for row in rows:
-        for lab in (row["_t"], row["_s"]):
+        packed = row["_p"] or 0
+        for lab in divmod(packed, _PAIR):
             if lab in code:
                 dim, label_code = code[lab]
                 counts = out.setdefault((row["release_id"], "n", dim), {})
                 counts[label_code] = counts.get(label_code, 0) + row["n"]
     return out
+
+
+_PAIR = 1 << 32
 
 
 def release_report(*, release_id: int, filters: dict | None = None) -> dict:
