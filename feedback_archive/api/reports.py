@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from feedback_archive.reports.params import report_params
 from feedback_archive.reports.periods import month_of, week_of
-from feedback_archive.reports.selectors import FILTERS
+from feedback_archive.reports.selectors import FILTERS, PROBLEM_KINDS
 from feedback_archive.reports.services import report_get
 from feedback_archive.versions.models import Release
 
@@ -61,17 +61,22 @@ def _positive(request, name: str, default: int | None, maximum: int) -> int | No
 
 PAGE_PARAMS = [OpenApiParameter("page", int, description="page of the problem list (default 1)"),
                OpenApiParameter("page_size", int, description="problems per page (default 50, at most 500)")]
+KIND_PARAM = OpenApiParameter("kind", str, enum=list(PROBLEM_KINDS),
+                              description="only the problems of this kind (defect, consultation, praise, unlabelled)")
 
 
 class ReleaseReportView(APIView):
     required_scope = Scope.READ
 
-    @extend_schema(parameters=[*FILTER_PARAMS, *PAGE_PARAMS], responses={200: dict})
+    @extend_schema(parameters=[*FILTER_PARAMS, *PAGE_PARAMS, KIND_PARAM], responses={200: dict})
     def get(self, request, pk: int):
         p = report_params(request.query_params, kind="release")
+        problem_kind = request.query_params.get("kind") or None
+        if problem_kind is not None and problem_kind not in PROBLEM_KINDS:
+            raise ValidationError({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(PROBLEM_KINDS)}]})
         if pk > 2**63 - 1 or not Release.objects.filter(pk=pk).exists():
             raise Http404(_("No such release."))
         page = _positive(request, "page", 1, 1_000_000)
         page_size = _positive(request, "page_size", None, 500)
         return Response(report_get(kind="release", period=str(pk), filters=p.filters, fresh=p.fresh,
-                                   page=page, page_size=page_size))
+                                   page=page, page_size=page_size, problem_kind=problem_kind))

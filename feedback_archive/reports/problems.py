@@ -7,18 +7,28 @@ Every item counts under one **problem key**, computed by the database:
   copies while they still carry only the older duplicate link (`canonical`): key = its canonical
   item's id, or its own id. So nothing disappears from a count before it has been matched.
 
-The **kind** of a problem keeps praise and questions apart from defects: from the problem's type
-(set from its members' confirmed labels or by a person) and its members' confirmed labels —
-intent 表扬 → praise; type 咨询 or intent 提问 → consultation; type 性能 / 功能 / 体验 → defect;
-nothing confirmed → unlabelled. A problem whose members disagree takes the strongest
-(defect > consultation > praise > unlabelled)."""
+The **kind** of a problem keeps praise and questions apart from defects. Per item, the first that
+applies (`kind_rank`):
+
+1. its intent — confirmed, else (when nothing of its type or intent is confirmed) the classifier's
+   suggestion: 表扬 → praise, 提问 → consultation;
+2. its problem's type when a person set it (`labels_locked`);
+3. its own confirmed type; 4. its problem's type (voted from the members' confirmed labels);
+5. its suggested type (again only when nothing of its type or intent is confirmed):
+   咨询 → consultation, 性能 / 功能 / 体验 → defect;
+6. otherwise unlabelled.
+
+Intent comes first because praise is *typed* by what it praises (画质清楚 → 体验, 消息秒到 → 性能,
+docs/classification.md): read from the type alone, every praise is a defect. Suggestions count
+because most items carry only the classifier's suggestion until an agent confirms it. A problem
+whose members disagree takes the strongest (defect > consultation > praise > unlabelled)."""
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, F, IntegerField, Max, Min, OuterRef, Q, Subquery, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least, Mod
 
 from feedback_archive.feedback.duplicates import STOPWORDS
 from feedback_archive.feedback.models import Feedback, FeedbackLabel, Problem
@@ -45,33 +55,45 @@ def _label_ids(dimension: str, codes: Iterable[str]) -> list[int]:
 
 
 def kind_rank():
-    """Per item, in SQL: 3 defect, 2 consultation, 1 praise, 0 unlabelled (see the module text). The
-    item's confirmed type and intent are joined as two filtered relations: (feedback, dimension) is
-    unique, so neither join multiplies rows, and the (feedback, dimension) index answers both."""
+    """Per item, in SQL: 3 defect, 2 consultation, 1 praise, 0 unlabelled (see the module text).
 
-    praise = _label_ids("intent", ["praise"]) or [0]
-    question = _label_ids("intent", ["question"]) + _label_ids("type", ["consultation"]) or [0]
-    defect = _label_ids("type", DEFECT_TYPES) or [0]
-    return Case(
-        When(problem__type_id__in=defect, then=3),
-        When(problem__type_id__in=question, then=2),
-        When(_intent__in=praise, then=1),
-        When(Q(_intent__in=question) | Q(_type__in=question), then=2),
-        When(_type__in=defect, then=3),
-        default=0, output_field=IntegerField())
+    Each applicable rule of the module text gives a candidate `10 × step + rank`; the smallest
+    candidate wins and `mod 10` is the rank. So the confirmed labels are read by ONE correlated
+    sub-query (the (feedback, dimension) index, both dimensions in one probe) and the suggestions
+    by another, each written once in the statement: PostgreSQL evaluates every textual copy of a
+    correlated sub-query separately, and a CASE naming the labels in each branch probed them up to
+    six times per item. At 1M rows (release of 36k reports) the suggestions are read for the 11k
+    items without a confirmed label only (EXPLAIN ANALYZE, docs/benchmarks.md)."""
+    praise, question = _label_ids("intent", ["praise"]), _label_ids("intent", ["question"])
+    consult, defect = _label_ids("type", ["consultation"]), _label_ids("type", DEFECT_TYPES)
+    dims = list(Dimension.objects.filter(code__in=["type", "intent"]).values_list("id", flat=True)) or [0]
 
+    def candidates(intent_step, type_step, other):
+        return Case(When(label_id__in=praise or [0], then=10 * intent_step + 1),
+                    When(label_id__in=question or [0], then=10 * intent_step + 2),
+                    When(label_id__in=consult or [0], then=10 * type_step + 2),
+                    When(label_id__in=defect or [0], then=10 * type_step + 3),
+                    default=other, output_field=IntegerField())
 
-def _with_labels(qs):
-    """The item's confirmed type and intent label ids as correlated scalar sub-queries: one probe of
-    the (feedback, dimension) index per item and dimension. (Joins or EXISTS let PostgreSQL hash the
-    whole label table of the dimension instead: 69k rows at 100k, growing with the table.)"""
-    dims = dict(Dimension.objects.filter(code__in=["type", "intent"]).values_list("code", "id"))
+    def best(qs, intent_step, type_step, other):
+        return Subquery(qs.filter(feedback_id=OuterRef("pk"), dimension_id__in=dims).order_by()
+                        .values("feedback_id").annotate(m=Min(candidates(intent_step, type_step, other)))
+                        .values("m")[:1], output_field=IntegerField())
 
-    def label(code):
-        return Subquery(FeedbackLabel.objects.filter(feedback_id=OuterRef("pk"), dimension_id=dims.get(code, 0))
-                        .values("label_id")[:1])
+    from feedback_archive.classification.models import Suggestion
 
-    return qs.annotate(_type=label("type"), _intent=label("intent"))
+    # NULL only when nothing of its type or intent is confirmed (a neutral confirmed label, e.g.
+    # intent 抱怨 alone, gives 90 = no candidate) — and only then does COALESCE, which stops at the
+    # first non-NULL argument, read the suggestions: one probe for most items, two for the rest
+    confirmed_or_suggested = Coalesce(best(FeedbackLabel.objects.all(), 1, 4, Value(90)),
+                                      best(Suggestion.objects.all(), 2, 6, None), Value(90))
+    of_problem = Case(When(problem__labels_locked=True, problem__type_id__in=consult or [0], then=32),
+                      When(problem__labels_locked=True, problem__type_id__in=defect or [0], then=33),
+                      When(problem__type_id__in=consult or [0], then=52),
+                      When(problem__type_id__in=defect or [0], then=53),
+                      default=None, output_field=IntegerField())
+    return Mod(Least(confirmed_or_suggested, Coalesce(of_problem, Value(90))), Value(10),  # 90 → rank 0
+               output_field=IntegerField())
 
 
 def grouped(qs, *, with_kind: bool = True, window_end=None) -> dict[int, dict]:
@@ -94,7 +116,6 @@ def grouped(qs, *, with_kind: bool = True, window_end=None) -> dict[int, dict]:
                                 then=1), default=0, output_field=IntegerField())),
     }
     if with_kind:
-        qs = _with_labels(qs)
         aggs["kind"] = Max(kind_rank())
     out = {}
     for row in qs.annotate(_key=problem_key()).values("_key").annotate(**aggs):

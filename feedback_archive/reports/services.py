@@ -27,9 +27,11 @@ def params_key(filters: dict | None) -> str:
 
 
 def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bool = False,
-               page: int = 1, page_size: int | None = None) -> dict:
+               page: int = 1, page_size: int | None = None, problem_kind: str | None = None,
+               section_pages: dict | None = None) -> dict:
     """The stored snapshot of a closed period, or the figures computed from current data. A release
-    report is returned with one page of its problems (`page`, `page_size`)."""
+    report is returned with one page of its problems (`page`, `page_size`; `problem_kind`: of one
+    kind only; `section_pages`: also one page of each kind, see selectors.release_page)."""
     data, snapshot = None, None
     if not fresh:
         snap = ReportSnapshot.objects.filter(kind=kind, period=period, params=params_key(filters)).first()
@@ -40,7 +42,8 @@ def report_get(*, kind: str, period: str, filters: dict | None = None, fresh: bo
         if data is None:
             data = BUILDERS[kind](period, filters)
         if kind == "release" and "problem_index" in data:
-            data = release_page(data, page=page, page_size=page_size)
+            data = release_page(data, page=page, page_size=page_size, problem_kind=problem_kind,
+                                section_pages=section_pages)
     return {**data, "snapshot": snapshot}
 
 

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from feedback_archive.core.exceptions import ApplicationError, error_text
 from feedback_archive.core.models import Team
@@ -24,7 +25,7 @@ from feedback_archive.versions.models import Product, Release
 from . import charts, conf
 from .params import report_params, top_problems_params
 from .periods import month_bounds, month_of, week_bounds, week_of
-from .selectors import top_problems_report
+from .selectors import PROBLEM_KINDS, top_problems_report
 from .services import report_get
 
 LIST_URL = "/admin/feedback/feedback/"
@@ -58,9 +59,14 @@ def _context(request, title, kind, period, filters, data, **extra):
     }
 
 
-def _page(request) -> int:
+# the release report's sections: praise and consultation apart from the defects
+KIND_TITLES = {"defect": gettext_lazy("defects"), "consultation": gettext_lazy("consultation"),
+               "praise": gettext_lazy("praise"), "unlabelled": gettext_lazy("unlabelled")}
+
+
+def _page(request, name: str = "page") -> int:
     try:
-        return max(1, int(request.GET.get("page") or 1))
+        return max(1, int(request.GET.get(name) or 1))
     except ValueError:
         return 1
 
@@ -184,7 +190,11 @@ def release(request, pk: int | None = None):
         pk = latest.pk
     params.period = str(pk)
     filters = params.filters
-    data = _get("release", params, request)
+    # one section per kind (praise and consultation apart from the defects), each paged on its own:
+    # `page` for the defects, `page_<kind>` for the others
+    section_pages = {k: _page(request, "page" if k == "defect" else f"page_{k}") for k in PROBLEM_KINDS}
+    data = report_get(kind="release", period=params.period, filters=filters, fresh=params.fresh,
+                      page=section_pages["defect"], section_pages=section_pages)
     if request.GET.get("format") in ("csv", "xlsx"):  # every problem, not one page
         data = report_get(kind="release", period=str(pk), filters=filters, fresh=params.fresh,
                           page=1, page_size=max(1, data["problems"]["count"]))
@@ -193,8 +203,17 @@ def release(request, pk: int | None = None):
     rows = [{"name": rel["version"], "count": rel["per_day"] or 0, "href": _drill(filters, release=rel["release_id"])}]
     if prev:
         rows.append({"name": prev["version"], "count": prev["per_day"] or 0, "href": _drill(filters, release=prev["release_id"])})
-    for row in [*data["problems"]["results"], *data["regressions"], *data["no_longer_reported"]]:
+    sections = data.get("sections", [])
+    for row in [*data["problems"]["results"], *(r for sec in sections for r in sec["results"]),
+                *data["regressions"], *data["no_longer_reported"]]:
         row["href"] = problem_href(row.get("problem"), row.get("id"))
+    base_query = {**filters, "id": pk, **({"fresh": 1} if params.fresh else {})}
+    for sec in sections:
+        sec["title"] = KIND_TITLES[sec["kind"]]
+        # the other sections keep their page when this one moves
+        keep = {("page" if k == "defect" else f"page_{k}"): section_pages[k] for k in PROBLEM_KINDS if k != sec["kind"]}
+        sec["page_query"] = urlencode({**base_query, **keep})
+        sec["page_param"] = "page" if sec["kind"] == "defect" else f"page_{sec['kind']}"
     return TemplateResponse(request, "reports/release.html", _context(
         request, _("Release review %(version)s") % {"version": rel["version"]}, "release", str(pk), filters, data,
         releases=releases, density_chart=charts.hbar(rows, title=_("New defect problems per day of the release window"),
