@@ -129,7 +129,7 @@ def test_training_on_confirmed_polarity_beats_the_lexicon_and_is_blended(make_fe
 
     services.feedback_classify(feedback_id=probe.pk)
     sug = Suggestion.objects.get(feedback=probe, dimension__code="polarity")
-    assert sug.label.code == "positive" and sug.model_version == f"rules-2+{mdl.version}"
+    assert sug.label.code == "positive" and sug.model_version == f"{pipeline.RULES_VERSION}+{mdl.version}"
     assert Sentiment.objects.get(feedback=probe).polarity > 0   # the number follows the blended label
     # the lexicon still speaks where it is sure: strong praise is not turned negative
     praise = make_feedback("文件助手很好用，传资料方便多了，非常满意，谢谢")
