@@ -5,8 +5,8 @@ shipped seed set), blended into the rule scores under the honest gate (`training
 Why this model: a linear model over word and character n-grams is the well-known strong baseline
 for short text classification; logistic regression gives probabilities that are calibrated well
 enough to add to rule scores (we check it: `bench/classification_quality.py --calibration`);
-it trains on 100k labels in well under two minutes (bench) and predicts a 500-item chunk in one
-sparse matrix product. Character n-grams survive segmentation differences, typos and Traditional
+its training time is measured by bench/classification_training.py (docs/classification.md) and it
+predicts a 500-item chunk in one sparse matrix product. Character n-grams survive segmentation differences, typos and Traditional
 / Simplified variants; words carry negation (`!卡顿` is evidence against performance).
 
 Stored safely: a model is stored as plain arrays (`numpy.savez`, `allow_pickle=False`) and a JSON
