@@ -291,8 +291,8 @@ def fit_classifier(x, labels: list[str], *, c: float = 4.0):
     """Multinomial logistic regression, solved by Newton-CG: the same objective as lbfgs, but
     6–7 Newton steps instead of ~55 quasi-Newton ones, and no per-iteration cost in the number of
     weights (lbfgs' own update was ~70% of a training run at 10k labels under cProfile). On 8,000
-    replayed reviews 9–14× less CPU, argmax identical on 99.85% of held-out items, probabilities
-    within 0.04 (bench/classification_training.py; docs/classification.md "Learned model")."""
+    replayed reviews 6–14× less CPU, argmax identical on 99.85% of held-out items, probabilities
+    within 0.04 (bench/classification_training.py --solvers; docs/classification.md "Learned model")."""
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=c, max_iter=100, class_weight="balanced", solver="newton-cg")
