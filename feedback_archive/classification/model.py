@@ -5,8 +5,8 @@ shipped seed set), blended into the rule scores under the honest gate (`training
 Why this model: a linear model over word and character n-grams is the well-known strong baseline
 for short text classification; logistic regression gives probabilities that are calibrated well
 enough to add to rule scores (we check it: `bench/classification_quality.py --calibration`);
-it trains on 100k labels in well under two minutes (bench) and predicts a 500-item chunk in one
-sparse matrix product. Character n-grams survive segmentation differences, typos and Traditional
+its training time is measured by bench/classification_training.py (docs/classification.md) and it
+predicts a 500-item chunk in one sparse matrix product. Character n-grams survive segmentation differences, typos and Traditional
 / Simplified variants; words carry negation (`!卡顿` is evidence against performance).
 
 Stored safely: a model is stored as plain arrays (`numpy.savez`, `allow_pickle=False`) and a JSON
@@ -24,9 +24,13 @@ import io
 import json
 import re
 import hashlib
+from collections import Counter
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
+
+from feedback_archive.core import segmenter
 
 from . import rules
 
@@ -36,6 +40,7 @@ DEFAULT_WEIGHT = 4.0
 _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 _DROP = frozenset("的了吗呢吧啊呀是我你他她它们这那就也都在和")
 CHAR_NGRAMS = (1, 3)
+CHAR_MAX_FEATURES = 300_000
 MAX_CHARS = 2000   # a 20k-character paste is classified on its first 2,000 characters (the report)
 
 
@@ -45,25 +50,43 @@ class ModelError(ValueError):
 
 # --- features ----------------------------------------------------------------------------------
 
+# per distinct token: (kind, lower-cased word); kinds below. A cache, because the same few
+# thousand words recur in every text and the regex + lower per token was ~3% of a batch.
+_BREAK, _SPACE, _NEG, _SKIP, _WORD = range(5)
+_kind_cache: dict[str, tuple[int, str]] = {}
+
+
+def _kind(w: str) -> tuple[int, str]:
+    hit = _kind_cache.get(w)
+    if hit is None:
+        if _PUNCT.match(w):
+            hit = (_BREAK if w.strip() else _SPACE, w)
+        else:
+            lw = w.lower()
+            hit = (_NEG if lw in rules.NEGATORS else _SKIP if lw in _DROP else _WORD, lw)
+        if len(_kind_cache) > 200_000:
+            _kind_cache.clear()
+        _kind_cache[w] = hit
+    return hit
+
+
 def token_words(toks: rules.Tokens) -> list[str]:
     """The word features of a segmented text: jieba words, lower case, punctuation and particles
     dropped, a word right after a negator marked (`!卡顿`)."""
     out: list[str] = []
     negate = 0
     for w, _s, _e in toks.words:
-        if _PUNCT.match(w):
-            if w.strip():          # punctuation ends a negation's scope; a space does not
-                negate = 0
-            continue
-        w = w.lower()
-        if w in rules.NEGATORS:
+        kind, w = _kind_cache.get(w) or _kind(w)
+        if kind == _WORD:
+            out.append(("!" + w) if negate else w)
+            if negate:
+                negate -= 1
+        elif kind == _BREAK:       # punctuation ends a negation's scope; a space does not
+            negate = 0
+        elif kind == _NEG:
             negate = 2
             out.append(w)
-            continue
-        if w in _DROP:
-            continue
-        out.append(("!" + w) if negate else w)
-        negate = max(0, negate - 1)
+        # _SPACE and _SKIP (particles): dropped, the negation's scope unchanged
     return out
 
 
@@ -75,54 +98,187 @@ def _identity(doc):
     return doc
 
 
-def _vectorizers(word_vocab=None, char_vocab=None):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+# --- TF-IDF in numpy ---------------------------------------------------------------------------
+# The same numbers scikit-learn's TfidfVectorizer(sublinear_tf=True, smooth_idf=True, norm="l2")
+# computes (tf → 1 + log tf, × idf = log((1 + n) / (1 + df)) + 1, rows scaled to unit length), but
+# without its per-feature Python loop: its character n-gram analyzer and vocabulary lookup were
+# ~15% of a classified batch and of a training run (profiles in docs/classification.md "Speed").
+# Character n-grams are integer keys (the code points of up to three characters packed into 63
+# bits) looked up with one `searchsorted` per batch; words go through one C-level `map(dict.get)`.
 
-    words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1 if word_vocab else 2,
-                            vocabulary=word_vocab, dtype=np.float32)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
-                            min_df=1 if char_vocab else 2, max_features=None if char_vocab else 300_000,
-                            vocabulary=char_vocab, dtype=np.float32, lowercase=False)
-    return words, chars
+_CP_BITS = 21                      # every Unicode code point + 1 fits in 21 bits
+_CP_MASK = (1 << _CP_BITS) - 1
+_CHUNK = 5000                      # documents per numpy pass (bounds the temporary arrays)
+
+
+def _char_keys(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(document index, n-gram key) of every character 1–3-gram of every document, exactly the
+    n-grams of scikit-learn's `char_wb` analyzer: per whitespace-separated word padded with one
+    space on each side, every substring of length 1, 2 and 3 (a padded word has ≥ 3 characters)."""
+    words, doc_of_word = [], []
+    for d, doc in enumerate(docs):
+        ws = doc.split()
+        words += ws
+        doc_of_word += [d] * len(ws)
+    if not words:
+        return np.zeros(0, np.int32), np.zeros(0, np.uint64)
+    padded = " " + "  ".join(words) + " "
+    cp = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + 1
+    lens = np.fromiter((len(w) + 2 for w in words), dtype=np.int64, count=len(words))
+    seg = np.repeat(np.arange(len(words), dtype=np.int32), lens)
+    doc_of_pos = np.asarray(doc_of_word, dtype=np.int32)[seg]
+    n = len(cp)
+    docs_out, keys_out = [doc_of_pos], [cp]
+    k2 = (cp[:-1] << np.uint64(_CP_BITS)) | cp[1:]
+    ok2 = seg[:-1] == seg[1:]
+    docs_out.append(doc_of_pos[:-1][ok2])
+    keys_out.append(k2[ok2])
+    if n > 2:
+        k3 = (k2[:-1] << np.uint64(_CP_BITS)) | cp[2:]
+        ok3 = seg[:-2] == seg[2:]
+        docs_out.append(doc_of_pos[:-2][ok3])
+        keys_out.append(k3[ok3])
+    return np.concatenate(docs_out), np.concatenate(keys_out)
+
+
+def _key_of(gram: str) -> int:
+    key = 0
+    for ch in gram:
+        key = (key << _CP_BITS) | (ord(ch) + 1)
+    return key
+
+
+def _gram_of(key: int) -> str:
+    out = []
+    while key:
+        out.append(chr((key & _CP_MASK) - 1))
+        key >>= _CP_BITS
+    return "".join(reversed(out))
+
+
+def _tfidf(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> sp.csr_matrix:
+    """Counts of (row, column) pairs → sublinear TF-IDF, rows of unit length (float32)."""
+    from sklearn.preprocessing import normalize
+
+    x = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, len(idf)))
+    x.sum_duplicates()
+    np.log(x.data, out=x.data)
+    x.data += 1.0
+    x.data *= idf[x.indices]
+    return normalize(x, norm="l2", copy=False)
+
+
+def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+class CharNgrams:
+    """Character 1–3-grams (`char_wb`) with a fixed vocabulary and idf."""
+
+    def __init__(self, vocab: list[str], idf: np.ndarray):
+        self.vocab = list(vocab)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        keys = np.fromiter((_key_of(g) for g in self.vocab), dtype=np.uint64, count=len(self.vocab))
+        self._order = np.argsort(keys, kind="stable").astype(np.int64)
+        self._keys = keys[self._order]
+
+    def columns(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of keys in the vocabulary, their columns)."""
+        if not len(self._keys):
+            return np.zeros(len(keys), bool), np.zeros(0, np.int64)
+        pos = np.searchsorted(self._keys, keys)
+        pos[pos == len(self._keys)] = 0
+        hit = self._keys[pos] == keys
+        return hit, self._order[pos[hit]]
+
+    def transform(self, docs: list[str]) -> sp.csr_matrix:
+        parts = []
+        for lo in range(0, len(docs), _CHUNK) or [0]:
+            chunk = docs[lo:lo + _CHUNK]
+            d, k = _char_keys(chunk)
+            hit, cols = self.columns(k)
+            parts.append(_tfidf(d[hit], cols, len(chunk), self.idf))
+        return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
+
+    @classmethod
+    def fit(cls, docs: list[str], *, min_df: int = 2, max_features: int | None = CHAR_MAX_FEATURES) -> "CharNgrams":
+        uniq, tf, df = [], [], []
+        for lo in range(0, len(docs), _CHUNK):
+            d, k = _char_keys(docs[lo:lo + _CHUNK])
+            u, inv, cnt = np.unique(k, return_inverse=True, return_counts=True)
+            pair = np.unique(inv.astype(np.int64) * (len(docs) + 1) + d)      # distinct (n-gram, document)
+            uniq.append(u)
+            tf.append(cnt)
+            df.append(np.bincount(pair // (len(docs) + 1), minlength=len(u)))
+        if not uniq:
+            return cls([], np.zeros(0, np.float32))
+        u, inv = np.unique(np.concatenate(uniq), return_inverse=True)
+        tf = np.bincount(inv, weights=np.concatenate(tf), minlength=len(u))
+        df = np.bincount(inv, weights=np.concatenate(df), minlength=len(u))
+        keep = df >= min_df
+        u, tf, df = u[keep], tf[keep], df[keep]
+        grams = [_gram_of(int(x)) for x in u]
+        order = sorted(range(len(grams)), key=grams.__getitem__)      # scikit-learn's column order
+        if max_features is not None and len(order) > max_features:
+            # the most frequent n-grams (as scikit-learn's max_features), kept in string order
+            top = np.argsort(-tf[order], kind="stable")[:max_features]
+            order = [order[i] for i in sorted(top)]
+        return cls([grams[i] for i in order], _idf(df[order], len(docs)))
+
+
+class WordTfidf:
+    """The word features: TF-IDF of word lists with a fixed vocabulary and idf."""
+
+    def __init__(self, vocab: list[str], idf: np.ndarray):
+        self.vocab = list(vocab)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+
+    def transform(self, word_lists: list[list[str]]) -> sp.csr_matrix:
+        get = self.index.get
+        cols = np.fromiter((c for ws in word_lists for c in map(get, ws, repeat(-1))), dtype=np.int64)
+        rows = np.repeat(np.arange(len(word_lists), dtype=np.int64),
+                         np.fromiter(map(len, word_lists), dtype=np.int64, count=len(word_lists)))
+        hit = cols >= 0
+        return _tfidf(rows[hit], cols[hit], len(word_lists), self.idf)
+
+    @classmethod
+    def fit(cls, word_lists: list[list[str]], *, min_df: int = 2) -> "WordTfidf":
+        df = Counter()
+        for ws in word_lists:
+            df.update(set(ws))
+        vocab = sorted(w for w, c in df.items() if c >= min_df)
+        return cls(vocab, _idf(np.array([df[w] for w in vocab], dtype=np.float64), len(word_lists)))
 
 
 class Features:
     """Fitted TF-IDF for words and character n-grams, shared by every dimension of one training
     run (the expensive part is the segmentation and the vocabulary, not the classifiers)."""
 
-    def __init__(self, words, chars):
+    def __init__(self, words: WordTfidf, chars: CharNgrams):
         self.words, self.chars = words, chars
-        self.word_names = np.asarray(words.get_feature_names_out()) if words is not None else None
+        self.word_names = np.asarray(words.vocab, dtype=object)
 
     @classmethod
     def fit(cls, norm_texts: list[str], word_lists: list[list[str]]) -> tuple["Features", sp.csr_matrix]:
-        words, chars = _vectorizers()
-        xw = words.fit_transform(word_lists)
-        xc = chars.fit_transform(norm_texts)
-        return cls(words, chars), sp.hstack([xw, xc], format="csr")
+        feats = cls(WordTfidf.fit(word_lists), CharNgrams.fit(norm_texts))
+        return feats, feats.transform(norm_texts, word_lists)
 
     def transform(self, norm_texts: list[str], word_lists: list[list[str]]) -> sp.csr_matrix:
         return sp.hstack([self.words.transform(word_lists), self.chars.transform(norm_texts)], format="csr")
 
     @property
     def n_words(self) -> int:
-        return len(self.words.vocabulary_)
+        return len(self.words.vocab)
 
     def arrays(self) -> dict:
-        wv = sorted(self.words.vocabulary_, key=self.words.vocabulary_.get)
-        cv = sorted(self.chars.vocabulary_, key=self.chars.vocabulary_.get)
-        return {"word_vocab": np.array(wv, dtype=str), "char_vocab": np.array(cv, dtype=str),
-                "word_idf": self.words.idf_.astype(np.float32), "char_idf": self.chars.idf_.astype(np.float32)}
+        return {"word_vocab": np.array(self.words.vocab, dtype=str), "char_vocab": np.array(self.chars.vocab, dtype=str),
+                "word_idf": self.words.idf.astype(np.float32), "char_idf": self.chars.idf.astype(np.float32)}
 
     @classmethod
     def from_arrays(cls, a) -> "Features":
-        wv, cv = [str(x) for x in a["word_vocab"]], [str(x) for x in a["char_vocab"]]
-        words, chars = _vectorizers({w: i for i, w in enumerate(wv)}, {c: i for i, c in enumerate(cv)})
-        words.fit([[]] if not wv else [wv[:1]])   # sets the fixed vocabulary; idf_ replaced below
-        chars.fit([cv[0] if cv else "x"])
-        words.idf_ = np.asarray(a["word_idf"], dtype=np.float64)
-        chars.idf_ = np.asarray(a["char_idf"], dtype=np.float64)
-        return cls(words, chars)
+        return cls(WordTfidf([str(x) for x in a["word_vocab"]], a["word_idf"]),
+                   CharNgrams([str(x) for x in a["char_vocab"]], a["char_idf"]))
 
 
 def norm_text(text: str) -> str:
@@ -132,19 +288,27 @@ def norm_text(text: str) -> str:
 # --- training ----------------------------------------------------------------------------------
 
 def fit_classifier(x, labels: list[str], *, c: float = 4.0):
+    """Multinomial logistic regression, solved by Newton-CG: the same objective as lbfgs, but
+    6–7 Newton steps instead of ~55 quasi-Newton ones, and no per-iteration cost in the number of
+    weights (lbfgs' own update was ~70% of a training run at 10k labels under cProfile). On 8,000
+    replayed reviews 6–14× less CPU, argmax identical on 99.85% of held-out items, probabilities
+    within 0.04 (bench/classification_training.py --solvers; docs/classification.md "Learned model")."""
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=c, max_iter=300, class_weight="balanced", solver="lbfgs")
+    clf = LogisticRegression(C=c, max_iter=100, class_weight="balanced", solver="newton-cg")
     clf.fit(x, labels)
     return clf
 
 
 def featurize(texts: list[str]) -> tuple[list[str], list[list[str]]]:
+    """(normalised text, word features) per text — what the classifier computes from
+    `rules.tokenize`, without the rules' boundary and affix tables the features do not read
+    (training segments every confirmed text: ~10% less per text)."""
     norms, words = [], []
     for t in texts:
-        toks = rules.tokenize((t or "")[:MAX_CHARS])
-        norms.append(toks.text)
-        words.append(token_words(toks))
+        norm = rules.normalize((t or "")[:MAX_CHARS])
+        norms.append(norm)
+        words.append(token_words(rules.Tokens(norm, segmenter.tokenize(norm))))
     return norms, words
 
 
@@ -196,7 +360,32 @@ class DimensionModel:
         out = [str(names[idx[mask][i]]) for i in order if contrib[i] > 0]
         return [w for w in out if not w.startswith("!")][:k]
 
-    def blend_row(self, probs: np.ndarray, xrow, scores: dict, evidence: dict, allowed=None) -> None:
+    def top_words_batch(self, x: sp.csr_matrix, best: np.ndarray, k: int = 3) -> list[list[str]]:
+        """`top_words` for every row of a batch at once (row i for class index best[i]): one numpy
+        pass instead of an argsort and a Python list per item and dimension (profiled: 5% of a
+        batch)."""
+        n, nw = x.shape[0], self.features.n_words
+        rows = np.repeat(np.arange(n), np.diff(x.indptr))
+        m = x.indices < nw
+        r, c = rows[m], x.indices[m]
+        contrib = x.data[m] * self.coef[best[r], c]
+        pos = contrib > 0
+        r, c, contrib = r[pos], c[pos], contrib[pos]
+        order = np.lexsort((-contrib, r))           # by row, then strongest first
+        r, c = r[order], c[order]
+        bounds = np.searchsorted(r, np.arange(n + 1))
+        names = self.features.word_names
+        out = []
+        for i in range(n):
+            lo, hi = bounds[i], bounds[i + 1]
+            words = [str(w) for w in names[c[lo:min(hi, lo + 2 * k)]]]
+            out.append([w for w in words if not w.startswith("!")][:k])
+        return out
+
+    def blend_row(self, probs: np.ndarray, xrow, scores: dict, evidence: dict, allowed=None,
+                  top: tuple[str, list[str]] | None = None) -> None:
+        """`top`: (label, its top words) computed for the whole batch; used when the label the
+        blend picks is that one (the taxonomy has every class of the model: the usual case)."""
         sc = scores.get(self.dimension)
         if sc is None:
             return
@@ -209,7 +398,7 @@ class DimensionModel:
             sc[lab] = sc.get(lab, 0.0) + self.weight * p / z
         ev = evidence.setdefault(self.dimension, {}).setdefault(best, [])
         # the words of the text that most favour the label: plain words a person can find
-        ev.extend(self.top_words(xrow, best))
+        ev.extend(top[1] if top is not None and top[0] == best else self.top_words(xrow, best))
 
 
 class _Row:
@@ -244,15 +433,18 @@ class Ensemble:
             if key not in by_features:
                 by_features[key] = m.features.transform(norms, words)
             x = by_features[key]
-            out.append((m, x, m.proba_matrix(x)))
+            probs = m.proba_matrix(x)
+            best = probs.argmax(axis=1) if len(probs) else np.zeros(0, np.int64)
+            tops = m.top_words_batch(x, best)
+            out.append((m, x, probs, [(m.classes[b], t) for b, t in zip(best.tolist(), tops)]))
         return out
 
     def blend_prepared(self, prepared: list, i: int, scores: dict, evidence: dict) -> None:
-        for m, x, probs in prepared:
+        for m, x, probs, tops in prepared:
             # the row's non-zeros read straight from the CSR arrays: `x[i]` builds a new sparse
             # matrix per call, which cost more than the whole batch's transform (profiled)
             lo, hi = x.indptr[i], x.indptr[i + 1]
-            m.blend_row(probs[i], _Row(x.indices[lo:hi], x.data[lo:hi]), scores, evidence)
+            m.blend_row(probs[i], _Row(x.indices[lo:hi], x.data[lo:hi]), scores, evidence, top=tops[i])
 
     def blend_tokens(self, raw: str, toks: rules.Tokens, scores: dict, evidence: dict) -> None:
         self.blend_prepared(self.prepare([toks]), 0, scores, evidence)

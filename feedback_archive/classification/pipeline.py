@@ -261,8 +261,9 @@ def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
         toks = rules.tokenize(raw)
         scores, evidence = _score(comp, toks, toks.text)
         language = detect_language(raw)
+        memo: dict = {}   # this text's polarity, computed at the first decision
 
-        def decide(dimension, post, weight, *, _s=scores, _e=evidence, _t=toks, _r=raw, _l=language):
+        def decide(dimension, post, weight, *, _s=scores, _e=evidence, _t=toks, _r=raw, _l=language, _m=memo):
             # _decide_all reads scores and evidence and its deciders copy what they adjust, so only
             # the blended dimension needs a copy (a deep copy of both per call was half the
             # gate's time at 10k labels: bench/classification_training.py under cProfile)
@@ -274,7 +275,7 @@ def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
                     if c in sc[dimension]:
                         sc[dimension][c] += weight * p / z
             res = _decide_all(comp, _r, _t, sc, _e, {}, _l, MODEL_VERSION, dict(_s.get("type", {})),
-                              dict(_s.get("intent", {})) if post and weight else None)
+                              dict(_s.get("intent", {})) if post and weight else None, memo=_m)
             return res["suggestions"].get(dimension, {}).get("label")
 
         out.append(decide)
@@ -282,7 +283,10 @@ def rule_scores(texts: list[str], *, taxonomy: list[dict]) -> list:
 
 
 def _decide_all(comp, raw, toks, scores, evidence, context, language, model_version, rule_type=None,
-                rule_intent=None) -> dict:
+                rule_intent=None, memo: dict | None = None) -> dict:
+    """`memo`: a dict kept across calls for the same text with the same `rule_type` (the training
+    gate decides each held-out text at every blend weight): the polarity, which reads only the
+    text and the rules' type scores, is computed once (it was half of the gate's decision time)."""
     dims = dict(comp.dims)
     suggestions: dict[str, dict] = {}
 
@@ -293,7 +297,12 @@ def _decide_all(comp, raw, toks, scores, evidence, context, language, model_vers
     tsc = rule_type if rule_type is not None else scores.get("type", {})
     dep_scores = {**scores, "type": tsc}
     defect = max(tsc.get("function", 0.0), tsc.get("performance", 0.0)) + 0.5 * tsc.get("experience", 0.0)
-    pol, pol_ev = sentiment.polarity(toks, raw, extra=-0.35 * min(defect, 6.0))
+    if memo is not None and "polarity" in memo:
+        pol, pol_ev = memo["polarity"]
+    else:
+        pol, pol_ev = sentiment.polarity(toks, raw, extra=-0.35 * min(defect, 6.0))
+        if memo is not None:
+            memo["polarity"] = (pol, pol_ev)
     lex_pol = pol
     isc = scores.get("intent", {})
     question_mark = "?" in raw or "？" in raw
