@@ -180,6 +180,7 @@ def test_boolean_filters_refuse_nonsense_and_fixed_in_errors_name_the_field(api,
 
 
 def test_pagination_counts_up_to_a_cap(api, make_feedback, monkeypatch):
+    from feedback_archive.api import pagination
     from feedback_archive.api.pagination import CappedCountPagination
 
     for i in range(7):
@@ -187,6 +188,9 @@ def test_pagination_counts_up_to_a_cap(api, make_feedback, monkeypatch):
     page = api.get("/api/v1/feedback/?page_size=3").json()
     assert page["count"] == 7 and len(page["results"]) == 3 and page["next"] and page["previous"] is None
     monkeypatch.setattr(CappedCountPagination, "CAP", 5)
+    # the capped count, not the planner's estimate: after other tests PostgreSQL's statistics of the
+    # table can be stale enough to estimate more than ten times this tiny cap
+    monkeypatch.setattr(pagination, "estimated_rows", lambda qs: None)
     page = api.get("/api/v1/feedback/?page_size=3&page=2").json()
     assert page["count"] is None and page["count_more_than"] == 5 and page["previous"]
     last = api.get("/api/v1/feedback/?page_size=3&page=3").json()
