@@ -147,6 +147,37 @@ def _refresh(problem: Problem) -> Problem | None:
     return problem
 
 
+def _advance(problem: Problem, items: list[Feedback], *, lead: Feedback, new_reporters: int, new_channels: int,
+             version_key: dict[int, int]) -> None:
+    """Move a problem's derived fields by what joining `items` add (one join or a worker job's
+    joins alike): counts, first/last seen, the first release, product and title. `version_key`
+    holds the sort key of the items' releases and of the problem's first release."""
+    first = min(f.received_at for f in items)
+    last = max(f.received_at for f in items)
+    problem.member_count += len(items)
+    problem.reporter_count += new_reporters
+    problem.channel_count += new_channels
+    problem.first_seen_at = min(first, problem.first_seen_at) if problem.first_seen_at else first
+    problem.last_seen_at = max(last, problem.last_seen_at) if problem.last_seen_at else last
+    # the earliest release (by version order, then time) among members: only the joining items'
+    # releases can move it
+    with_release = [f for f in items if f.release_id]
+    if with_release:
+        best = min(with_release, key=lambda f: (version_key[f.release_id], f.received_at))
+        current = version_key.get(problem.first_release_id)
+        if current is None or version_key[best.release_id] < current:
+            problem.first_release_id = best.release_id
+        elif version_key[best.release_id] == current and best.release_id != problem.first_release_id:
+            # two releases with one sort key (two products): the earlier report decides, as in _refresh
+            problem.first_release_id = (
+                Feedback.objects.filter(Q(problem_id=problem.pk) | Q(pk__in=[f.pk for f in items]))
+                .exclude(release=None).order_by("release__version_key", "received_at")
+                .values_list("release_id", flat=True).first())
+    problem.product_id = lead.product_id
+    if not problem.title_locked:
+        problem.title = _title_from(lead)
+
+
 def _add_members(problem: Problem, items: list[Feedback], *, actor: Actor, old: dict[int, int | None],
                  score=None, evidence=None) -> Problem:
     """Make `items` members of `problem` (locked, or new and not saved yet) and move every derived
@@ -183,30 +214,8 @@ def _add_members(problem: Problem, items: list[Feedback], *, actor: Actor, old: 
                         product_id=got["lead_product_id"])
     new_reporters = sum(1 for r in named if not got.get(f"r{r}")) + sum(1 for f in items if not f.reporter_id)
     new_channels = sum(1 for c in channels if not got.get(f"c{c}"))
-    first = min(f.received_at for f in items)
-    last = max(f.received_at for f in items)
-    problem.member_count += len(items)
-    problem.reporter_count += new_reporters
-    problem.channel_count += new_channels
-    problem.first_seen_at = min(first, problem.first_seen_at) if problem.first_seen_at else first
-    problem.last_seen_at = max(last, problem.last_seen_at) if problem.last_seen_at else last
-    # the earliest release (by version order, then time) among members: only the joining items'
-    # releases can move it
-    with_release = [f for f in items if f.release_id]
-    if with_release:
-        key = {r: got[f"v{r}"] for r in releases}
-        best = min(with_release, key=lambda f: (key[f.release_id], f.received_at))
-        current = key.get(problem.first_release_id)
-        if current is None or key[best.release_id] < current:
-            problem.first_release_id = best.release_id
-        elif key[best.release_id] == current and best.release_id != problem.first_release_id:
-            # two releases with one sort key (two products): the earlier report decides, as in _refresh
-            problem.first_release_id = (
-                Feedback.objects.filter(Q(problem_id=problem.pk) | Q(pk__in=ids)).exclude(release=None)
-                .order_by("release__version_key", "received_at").values_list("release_id", flat=True).first())
-    problem.product_id = lead.product_id
-    if not problem.title_locked:
-        problem.title = _title_from(lead)
+    _advance(problem, items, lead=lead, new_reporters=new_reporters, new_channels=new_channels,
+             version_key={r: got[f"v{r}"] for r in releases})
     if not problem.labels_locked:
         # members are labelled after they join (classification runs after matching): re-vote
         _vote_labels(problem, feedback_ids=None if had_members else ids)
@@ -715,29 +724,12 @@ def problem_place_many(*, placements: list[Placement], actor: Actor,
             if problem.lead_id is None:
                 problem.lead_id = min(items, key=lambda f: (f.received_at, f.pk)).pk
             lead = leads.get(problem.lead_id)
-            problem.member_count += len(items)
             pid = problem.pk
-            problem.reporter_count += (len({f.reporter_id for f in items if f.reporter_id
-                                            and (pid, f.reporter_id) not in have_reporter})
-                                       + sum(1 for f in items if not f.reporter_id))
-            problem.channel_count += len({f.channel_id for f in items if (pid, f.channel_id) not in have_channel})
-            first, last = min(f.received_at for f in items), max(f.received_at for f in items)
-            problem.first_seen_at = min(first, problem.first_seen_at) if problem.first_seen_at else first
-            problem.last_seen_at = max(last, problem.last_seen_at) if problem.last_seen_at else last
-            with_release = [f for f in items if f.release_id]
-            if with_release:
-                best = min(with_release, key=lambda f: (version_key[f.release_id], f.received_at))
-                current = version_key.get(problem.first_release_id)
-                if current is None or version_key[best.release_id] < current:
-                    problem.first_release_id = best.release_id
-                elif version_key[best.release_id] == current and best.release_id != problem.first_release_id:
-                    problem.first_release_id = (
-                        Feedback.objects.filter(Q(problem_id=pid) | Q(pk__in=[f.pk for f in items]))
-                        .exclude(release=None).order_by("release__version_key", "received_at")
-                        .values_list("release_id", flat=True).first())
-            problem.product_id = lead.product_id
-            if not problem.title_locked:
-                problem.title = _title_from(lead)
+            _advance(problem, items, lead=lead, version_key=version_key,
+                     new_reporters=(len({f.reporter_id for f in items if f.reporter_id
+                                         and (pid, f.reporter_id) not in have_reporter})
+                                    + sum(1 for f in items if not f.reporter_id)),
+                     new_channels=len({f.channel_id for f in items if (pid, f.channel_id) not in have_channel}))
             if not problem.labels_locked:
                 # one by one, each join re-votes over the members before it: the old members and
                 # every joining item but the last (a new problem: its lead alone at first)
