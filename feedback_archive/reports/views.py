@@ -208,6 +208,8 @@ def release(request, pk: int | None = None):
                 *data["regressions"], *data["no_longer_reported"]]:
         row["href"] = problem_href(row.get("problem"), row.get("id"))
     base_query = {**filters, "id": pk, **({"fresh": 1} if params.fresh else {})}
+    for row in data["no_longer_reported"]:  # the kind's name, as the sections show it, not its code
+        row["kind_name"] = KIND_TITLES.get(row.get("kind"), row.get("kind") or "")
     for sec in sections:
         sec["title"] = KIND_TITLES[sec["kind"]]
         # the other sections keep their page when this one moves
