@@ -118,9 +118,8 @@ def efficiency_report(*, month: str, team: str | None = None, now: dt.datetime |
     team_names = {k: t["name"] for k, t in teams.items()}
     base = Feedback.objects.all() if team_id is None else Feedback.objects.filter(team_id=team_id)
 
-    closed_ids = list(base.filter(status=Status.CLOSED, resolved_at__gte=start, resolved_at__lt=end)
-                      .values_list("pk", flat=True))
-    per_item = item_handoffs(feedback_ids=closed_ids)
+    closed = base.filter(status=Status.CLOSED, resolved_at__gte=start, resolved_at__lt=end)
+    per_item = item_handoffs(feedback_ids=list(closed.values_list("pk", flat=True)), source=closed)
     dist = {"0": 0, "1": 0, "2": 0, "3+": 0}
     for n in per_item.values():
         dist[str(n) if n < 3 else "3+"] += 1

@@ -1,8 +1,12 @@
 import datetime as dt
 from decimal import Decimal
+from itertools import takewhile
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -16,7 +20,7 @@ from feedback_archive.feedback.services import feedback_assign, feedback_set_lab
 from feedback_archive.taxonomy.models import Label
 from feedback_archive.versions.models import Product
 from feedback_archive.workflow import sla, tasks
-from feedback_archive.workflow.models import Holiday, SlaNotice, SlaPause, SlaPolicy
+from feedback_archive.workflow.models import Holiday, SlaClock, SlaNotice, SlaPause, SlaPolicy
 from feedback_archive.workflow.services import feedback_transition
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +292,18 @@ def test_sla_admin_pages_and_resume_action(admin_client, make_feedback, agent):
     response = admin_client.post("/admin/workflow/slapause/", {"action": "resume", "_selected_action": [pause.pk]})
     assert response.status_code == 302
     assert SlaPause.objects.get(pk=pause.pk).ended_at is not None
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(start=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 12, 31)),
+       hours=st.floats(min_value=0, max_value=24 * 60))
+def test_business_seconds_without_pauses_equal_the_window_walk(start, hours):
+    """The no-pause shortcut of clock_seconds (used for every stage span of the monthly figures)
+    counts exactly what walking the counting windows counts, holidays and make-up days included."""
+    cal = sla.BusinessCalendar(tz=ZoneInfo("Asia/Shanghai"), days_off=frozenset({dt.date(2026, 10, 1), dt.date(2026, 10, 2)}),
+                               workdays=frozenset({dt.date(2026, 9, 27)}))
+    begin = start.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    end = begin + dt.timedelta(hours=hours)
+    walked = sum((min(w_end, end) - w_start).total_seconds()
+                 for w_start, w_end in takewhile(lambda w: w[0] < end, cal.windows(begin)))
+    assert sla.clock_seconds(begin, end, calendar=cal, clock=SlaClock.BUSINESS) == pytest.approx(walked)
