@@ -4,7 +4,7 @@ import pytest
 
 from feedback_archive.classification.services import feedback_classify_many
 from feedback_archive.versions.models import Product, Release
-from tests.triage.test_browser import browser_page, shot  # noqa: F401  (the shared browser fixture)
+from tests.triage.test_browser import admin_login, browser_page, shot  # noqa: F401  (the shared browser fixture)
 
 from .helpers import at
 
@@ -23,10 +23,7 @@ def test_lead_sees_praise_apart_from_defects(browser_page, live_server, django_u
                                                   ("升级以后一进会议就闪退", "in_app")])]
     feedback_classify_many(feedback_ids=[i.pk for i in items])  # suggestions only: nobody confirmed them
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/reports/reportsnapshot/release/{rel.pk}/?fresh=1")
-    page.fill("#id_username", "lead")
-    page.fill("#id_password", "s3cret-pass")
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "lead", "s3cret-pass", f"/admin/reports/reportsnapshot/release/{rel.pk}/?fresh=1")
     page.wait_for_selector("table[data-kind=defect]")
     defects = page.inner_text("table[data-kind=defect]")
     praise = page.inner_text("table[data-kind=praise]")

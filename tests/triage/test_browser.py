@@ -35,6 +35,14 @@ def browser_page(monkeypatch):
         connections.close_all()
 
 
+def admin_login(page, base_url: str, username: str, password: str, next_url: str) -> None:
+    """Log in through the admin's own login form, landing on `next_url`."""
+    page.goto(f"{base_url}/admin/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
 def shot(page, name):
     if os.environ.get("SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -49,10 +57,7 @@ def test_agent_filters_opens_and_moves_an_item(browser_page, live_server, django
     feedback_update(feedback_id=other.pk, actor=Actor.system(), labels={"type": "consultation", "module": "message"})
     page = browser_page
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/feedback/feedback/")
-    page.fill("#id_username", "triage")
-    page.fill("#id_password", "s3cret-pass")
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "triage", "s3cret-pass", "/admin/feedback/feedback/")
     page.wait_for_selector("#result_list")
     assert "反馈" in page.content()  # Chinese UI by default
 
@@ -82,10 +87,7 @@ def test_reports_and_api_docs_work_under_the_csp(browser_page, live_server, djan
     page = browser_page
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/reports/reportsnapshot/weekly/")
-    page.fill("#id_username", "lead")
-    page.fill("#id_password", "s3cret-pass")
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "lead", "s3cret-pass", "/admin/reports/reportsnapshot/weekly/")
     page.wait_for_selector("svg.fa-chart")
     assert page.locator("svg.fa-chart").count() >= 3
     with page.expect_download() as download:

@@ -14,6 +14,7 @@ from feedback_archive.feedback.models import Feedback, FieldChange
 from feedback_archive.feedback.services import feedback_update
 from feedback_archive.workflow.models import Reply, ReplyTemplate
 from feedback_archive.workflow.services import feedback_transition
+from tests.triage.test_browser import admin_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,10 +73,7 @@ def shot(page, name, full_page=False):
 
 def login(desk, live_server, username, next_url):
     page = desk.page
-    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, username, PASSWORD, next_url)
     page.wait_for_load_state("load")
 
 
